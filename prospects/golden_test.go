@@ -1,0 +1,146 @@
+package prospects
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
+
+// goldenOptions are the options of a golden file other than the defaults.
+func goldenOptions(t *testing.T, name string) Options {
+	switch name {
+	case "linkedin_connections.csv":
+		return Options{Key: "URL"}
+	case "with_exclusions.csv":
+		set, findings, err := LoadKeySet("testdata/keysets/do-not-contact.csv", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(findings) != 2 { // the empty key and the ragged row, see keysets/do-not-contact.csv.golden
+			t.Fatalf("exclusion list findings: %v", findings.Strings())
+		}
+		return Options{Exclude: set}
+	}
+	return Options{}
+}
+
+// TestGolden reads each testdata/*.csv and compares what it finds (header,
+// findings, prospects, stats) with the sibling .golden file.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.csv")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("testdata: %v, %d files", err, len(files))
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			got := readGolden(t, path, goldenOptions(t, filepath.Base(path)))
+			compareGolden(t, path, got)
+		})
+	}
+}
+
+// TestGoldenKeySets loads each testdata/keysets/*.csv with LoadKeySet.
+func TestGoldenKeySets(t *testing.T) {
+	files, err := filepath.Glob("testdata/keysets/*.csv")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("testdata/keysets: %v, %d files", err, len(files))
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			set, findings, err := LoadKeySet(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			b.WriteString("# findings\n")
+			for _, f := range findings {
+				fmt.Fprintln(&b, f)
+			}
+			b.WriteString("# keys\n")
+			keys := make([]string, 0, len(set))
+			for k := range set {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				fmt.Fprintln(&b, k)
+			}
+			compareGolden(t, path, b.String())
+		})
+	}
+}
+
+// readGolden reads path to the end and formats everything it returned.
+func readGolden(t *testing.T, path string, opt Options) string {
+	t.Helper()
+	r, err := Open(path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# header (key %s)\n%s\n", r.Key(), strings.Join(r.Header(), ","))
+	b.WriteString("# prospects\n")
+	for {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%d %s raw=%q account=%q\n", p.Line, p.Key, p.RawKey, p.Account)
+		done := make(map[string]bool)
+		for _, name := range r.Header() {
+			if v, ok := p.Fields[name]; ok && !done[name] {
+				done[name] = true
+				fmt.Fprintf(&b, "    %s=%q\n", name, v)
+			}
+		}
+		if len(done) != len(p.Fields) {
+			t.Errorf("line %d: fields %v are not all named in the header %v", p.Line, p.Fields, r.Header())
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Errorf("Next after the end = %v, want io.EOF", err)
+	}
+	b.WriteString("# findings\n")
+	for _, f := range r.Findings() {
+		if f.File != path || f.Line < 1 {
+			t.Errorf("finding without file or line: %#v", f)
+		}
+		fmt.Fprintln(&b, f)
+	}
+	s := r.Stats()
+	if s.Rows != s.Good+s.Excluded+s.Invalid+s.Duplicates {
+		t.Errorf("stats do not add up: %+v", s)
+	}
+	fmt.Fprintf(&b, "# stats\n%+v\n", s)
+	return b.String()
+}
+
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	golden := strings.TrimSuffix(path, ".csv") + ".golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from %s (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, golden, got, want)
+	}
+}
