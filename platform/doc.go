@@ -1,0 +1,11 @@
+// Package platform declares the one interface that talks to the outside
+// world: Platform, with the requests it carries, the events it reports and the
+// errors it returns. Drivers live in sub-packages, one per adapter:
+// platform/sandbox (a faithful model of the platform, in process or as an HTTP
+// server) and platform/webhook (signed HTTP to the user's own integration).
+// No driver automates a real platform's website or private API.
+//
+// Every request carries an idempotency key (campaign, prospect, step): the
+// queue underneath delivers at least once, so drivers must make a repeated
+// request with the same key harmless and answer it as the first time.
+package platform

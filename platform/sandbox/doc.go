@@ -1,0 +1,100 @@
+// Package sandbox is an in-process, deterministic model of the platform: the
+// driver behind `platform.driver: sandbox`, the platform of `outreach
+// simulate`, and the referee of every invariant test.
+//
+// A Model implements platform.Platform. It enforces the platform's rules
+// itself: a request that breaks one is refused with a non-retryable
+// *platform.Error and recorded as a violation, never silently accepted.
+// Recipients answer accepted invitations with accept, decline or ignore,
+// after delays drawn from a seeded model.
+//
+// # Time
+//
+// The model never reads a clock. Every request carries its time
+// (platform.Action.At), and answers fall due only as time passes: Advance(now)
+// applies and returns every answer due at or before now; NextEventAt tells a
+// virtual clock where to jump. A request also applies the answers due at or
+// before its own time first (delivering them at the next Advance), so the
+// state a request sees never depends on how often Advance is called: a
+// withdrawal made after an acceptance fell due is refused (not pending).
+//
+// # Rules
+//
+// Every request needs an idempotency key, a known account, a person and a
+// time (else platform.CodeInvalid, platform.CodeUnknownAccount). An
+// invitation is then refused, checked in this order, when:
+//   - the account is restricted (Model.Restrict): platform.CodeRestricted;
+//   - the account has ConnectionCap (30,000) connections: CodeConnectionCap;
+//   - Account.Weekly invitations of the account, accepted by the platform,
+//     already lie in the rolling window (At-7d, At]: CodeWeeklyLimit. Put
+//     otherwise, no Weekly+1 accepted invitations of an account ever lie
+//     within less than 7 days; an invitation arriving out of time order is
+//     checked against every window that would contain it (exactly when it is
+//     at most 7 days late: the model keeps 14 days of an account's history);
+//   - the person is already a connection of the account (by an acceptance,
+//     or listed in Account.ConnectedTo): CodeAlreadyConnected;
+//   - an invitation from the account to the person is pending: CodeDuplicate;
+//   - the person declined an invitation from the account, ever:
+//     CodeDeclined (the product promises never to re-invite a decliner);
+//   - the account withdrew an invitation to the person, or had one expire,
+//     less than ReinviteCooldown ago: CodeCooldown;
+//   - the note is longer than Account.NoteChars, counted in UTF-16 code
+//     units as a browser counts (an emoji can count 2): CodeNoteTooLong;
+//   - the note is personalized (not empty) and the account has sent
+//     Account.NotesPerMonth of them in the calendar month of At in
+//     Account.Location: CodeNoteAllowance.
+//
+// Follow is always accepted. Withdraw needs a pending invitation from the
+// account to the person (else CodeNotPending) and cancels its scheduled
+// answer. Message needs the person to be a connection (else
+// CodeNotConnected). Only invitations the platform accepted count toward the
+// weekly limit and the note allowance.
+//
+// # Idempotency
+//
+// A request whose key was seen before, for the same operation, account and
+// person, is a repeat: it gets the first answer again (the same refusal, or
+// success) and changes nothing; its entry in the record is marked Repeat. The
+// same key for another account or person is refused with CodeKeyConflict. A
+// refusal is an answer too: retrying a refused invitation, even once the
+// reason has passed, needs a new key.
+//
+// # Answers
+//
+// An invitation's answer is decided by a generator seeded with Options.Seed
+// and a hash of the invitation's key, so it depends neither on arrival order
+// nor on concurrency: accepted with probability
+// VariantAcceptRates[variant] (or AcceptRate), declined with DeclineRate,
+// otherwise ignored. An accepted or declined invitation is answered after a
+// delay drawn from a piecewise linear cumulative distribution (Options.Delays),
+// by default through the figures of shared/DOMAIN.md:
+//
+//	within   0     1 day   7 days   30 days   60 days
+//	share    0%    63%     88%      99%       100%
+//
+// (uniform within each segment: the median is about 19 hours). An
+// acceptance makes the person a connection and adds one to the account's
+// connections; a decline bars the person for good. An invitation still
+// pending ExpireAfter after it was sent (ignored, or answered later than
+// that) is cancelled by the platform (platform.EventExpired), which starts
+// the re-invitation cooldown. Answers come in time order, ties in the
+// invitations' arrival order.
+//
+// # Cost
+//
+// Built for simulations of a thousand accounts over a year (about 8 million
+// invitations). The state that grows with every invitation holds no
+// pointers, so the garbage collector does not scan it: the record is 48
+// bytes a request plus the key and person bytes in an arena; idempotency
+// keys are kept as 128-bit hashes (two keys collide with probability about
+// n²/2¹²⁹) and people, per account, as 64-bit hashes. Pending invitations sit
+// in a reusable slab, their answers in a min-heap whose cancelled entries are
+// skipped lazily (and compacted away when they are the majority). An
+// invitation with its Advance makes no allocation of its own and costs
+// about three inserts into a Go map of the same size (its time is cache
+// misses: the idempotency keys, the relationships, the heap); it holds about
+// 360 bytes while pending and 150-290 after, 230 and 150 with
+// Options.ViolationsOnly, which drops the record of accepted requests (see
+// BenchmarkInviteAdvance). Record and Violations build their entries on
+// demand.
+package sandbox
