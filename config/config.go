@@ -1,0 +1,225 @@
+package config
+
+import (
+	"os"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/pacing"
+)
+
+// Config is config.yaml, decoded and validated. See the package doc for the
+// file's shape; each field's comment gives its YAML key and default.
+type Config struct {
+	// Path is the file as given to Load.
+	Path string
+	// Redis (`redis`) is where state and the task queue live.
+	// Default: the embedded in-process Redis.
+	Redis Redis
+	// Metrics (`metrics`) is the Prometheus endpoint.
+	Metrics Metrics
+	// Platform (`platform`) is the driver that talks to the network.
+	Platform Platform
+	// Defaults (`defaults`) apply to every account and campaign unless
+	// they override them.
+	Defaults Defaults
+	// Accounts (`accounts`, required, at least one) are the sender accounts.
+	Accounts []Account
+	// Campaigns (`campaigns`) are globs naming campaign files, as written,
+	// relative to the config file's directory; see CampaignFiles.
+	// Default: none.
+	Campaigns []string
+
+	campaignLines []int // line of each glob, for CampaignFiles' findings
+}
+
+// Redis is the `redis` section. Exactly one of Addr, ClusterAddrs and
+// Sentinel may be set; none set means the embedded Redis.
+type Redis struct {
+	// Addr (`addr`) is host:port of a Redis server. Default "": the embedded
+	// in-process Redis (state is lost on exit; for trying things out).
+	Addr string
+	// DB (`db`) is the database number, >= 0. Default 0. Redis Cluster has
+	// only database 0.
+	DB int
+	// Username (`username`) for Redis ACLs. Default "": none.
+	Username string
+	// PasswordEnv (`password_env`) names the environment variable holding
+	// the password (never the password itself). Default "": none.
+	PasswordEnv string
+	// TLS (`tls`) connects with TLS. Default false.
+	TLS bool
+	// ClusterAddrs (`cluster_addrs`) are host:port seeds of a Redis Cluster.
+	// Default: none.
+	ClusterAddrs []string
+	// Sentinel (`sentinel`) selects the master through Redis Sentinel.
+	// Default nil: no Sentinel.
+	Sentinel *Sentinel
+}
+
+// Sentinel is the `redis.sentinel` section.
+type Sentinel struct {
+	// MasterName (`master_name`, required) is the monitored master's name.
+	MasterName string
+	// Addrs (`addrs`, required, non-empty) are host:port of the sentinels.
+	Addrs []string
+	// PasswordEnv (`password_env`) names the environment variable holding
+	// the sentinels' own password. Default "": none.
+	PasswordEnv string
+}
+
+// Metrics is the `metrics` section.
+type Metrics struct {
+	// Listen (`listen`) is the host:port serving /metrics.
+	// Default DefaultMetricsListen (127.0.0.1:2112). Writing `off` or ""
+	// disables the endpoint: Listen is then "".
+	Listen string
+}
+
+// Platform is the `platform` section.
+type Platform struct {
+	// Driver (`driver`) is DriverSandbox or DriverWebhook. Default sandbox.
+	Driver string
+	// Webhook (`webhook`) configures the webhook driver; required (with a
+	// url) when Driver is webhook, ignored otherwise. Default nil.
+	Webhook *Webhook
+	// Sandbox (`sandbox`) is the platform model used by the sandbox driver
+	// and by `outreach simulate` (whatever the driver).
+	Sandbox Sandbox
+}
+
+// The platform drivers.
+const (
+	DriverSandbox = "sandbox"
+	DriverWebhook = "webhook"
+)
+
+// Webhook is the `platform.webhook` section.
+type Webhook struct {
+	// URL (`url`, required) is the http or https endpoint actions are
+	// POSTed to.
+	URL string
+	// SecretEnv (`secret_env`) names the environment variable holding the
+	// HMAC secret. Default DefaultWebhookSecretEnv (OUTREACH_WEBHOOK_SECRET).
+	SecretEnv string
+	// Timeout (`timeout`) bounds each request, > 0. Default 10s.
+	Timeout time.Duration
+	// EventsListen (`events_listen`) is host:port of the inbound,
+	// signed platform-events endpoint. Default "": not served.
+	EventsListen string
+}
+
+// Sandbox is the `platform.sandbox` section: the sandbox platform model.
+type Sandbox struct {
+	// Seed (`seed`) seeds the model's randomness. Default 1.
+	Seed int64
+	// AcceptRate (`accept_rate`) is the share of invitations accepted, in
+	// [0, 1]. Default 0.30.
+	AcceptRate float64
+	// DeclineRate (`decline_rate`) is the share declined, in [0, 1], with
+	// AcceptRate + DeclineRate <= 1; the rest stay pending. Default 0.05.
+	DeclineRate float64
+	// VariantAcceptRates (`variant_accept_rates`) override AcceptRate by
+	// note variant name (`blank` included), each in [0, 1] with
+	// rate + DeclineRate <= 1. Default: none.
+	VariantAcceptRates map[string]float64
+}
+
+// Defaults is the `defaults` section. Every key is optional.
+type Defaults struct {
+	// WithdrawAfter (`withdraw_after`): pending invitations older than this
+	// are withdrawn, > 0. Default 21d.
+	WithdrawAfter time.Duration
+	// ReinviteCooldown (`reinvite_cooldown`): no new invitation to a person
+	// this long after a withdrawal or expiry, >= 0. Default 21d.
+	ReinviteCooldown time.Duration
+	// ExpireAfter (`expire_after`): the platform cancels pending
+	// invitations after this long, > 0. Default 180d.
+	ExpireAfter time.Duration
+	// MaxPending (`max_pending`): the default ceiling on an account's
+	// pending invitations, > 0. Default 500.
+	MaxPending int
+	// MinGap (`min_gap`): the default minimum time between two invitations
+	// of an account, > 0. Default 3m.
+	MinGap time.Duration
+	// Jitter (`jitter`): each gap gets a random extra of up to
+	// Jitter x MinGap, >= 0. Default 1.0.
+	Jitter float64
+	// Timezone (`timezone`): the accounts' default IANA time zone.
+	// Default UTC.
+	Timezone string
+	// Location is Timezone, loaded.
+	Location *time.Location
+	// Days (`days`): the default working days. Default mon to fri.
+	Days Weekdays
+	// Hours (`hours`): the default working hours. Default 09:00-18:00.
+	Hours Hours
+}
+
+// Account is one entry of `accounts`.
+type Account struct {
+	// ID (`id`, required) names the account: 1 to 63 of a-z, 0-9, _ and -,
+	// unique in the file.
+	ID string
+	// Tier (`tier`, required) is free, premium or sales_navigator.
+	Tier pacing.Tier
+	// Timezone (`timezone`) is the account's IANA time zone.
+	// Default: defaults.timezone.
+	Timezone string
+	// Location is Timezone, loaded.
+	Location *time.Location
+	// Days (`days`) are the account's working days. Default: defaults.days.
+	Days Weekdays
+	// Hours (`hours`) are the account's working hours, in its time zone.
+	// Default: defaults.hours.
+	Hours Hours
+	// Connections (`connections`) is the account's current number of
+	// 1st-degree connections, 0 to pacing.MaxConnections (at the cap the
+	// account can only accept, not send: a warning). Default 0.
+	Connections int
+	// WarmupStart (`warmup_start`, "YYYY-MM-DD") starts a warm-up ramp at
+	// midnight of that day in the account's time zone. Default: zero, no
+	// warm-up.
+	WarmupStart time.Time
+	// Limits are the account's effective limits: the tier's defaults
+	// (pacing.TierDefaults), then defaults.max_pending and defaults.min_gap,
+	// then the account's `limits:` overrides (keys weekly, daily,
+	// note_chars, notes_per_month, max_pending, min_gap). Daily is
+	// Weekly/5 (at least 1) unless overridden; notes_per_month takes
+	// `unlimited` (pacing.Unlimited) or a count >= 0.
+	Limits pacing.Limits
+	// Line is the line of the account in the file.
+	Line int
+}
+
+// Load reads and decodes the config file at path. The error is only for
+// I/O (a missing or unreadable file); problems with the content are
+// findings. The Config is returned whenever the error is nil, filled as far
+// as the file allowed: use it only when the findings hold no error.
+func Load(path string) (*Config, diag.List, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, findings := Parse(path, data)
+	return c, findings, nil
+}
+
+// Account returns the account with the given id, or nil.
+func (c *Config) Account(id string) *Account {
+	for i := range c.Accounts {
+		if c.Accounts[i].ID == id {
+			return &c.Accounts[i]
+		}
+	}
+	return nil
+}
+
+// AccountIDs returns the ids of the accounts, in file order.
+func (c *Config) AccountIDs() []string {
+	ids := make([]string, len(c.Accounts))
+	for i, a := range c.Accounts {
+		ids[i] = a.ID
+	}
+	return ids
+}
