@@ -1,0 +1,199 @@
+package campaigns
+
+import (
+	"os"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// Campaign is a campaign file, decoded and validated.
+type Campaign struct {
+	// Path is the file as given to Load.
+	Path string
+	// Name (`name`, required) is 1 to 63 of a-z, 0-9 and -.
+	Name string
+	// Accounts (`accounts`, required, non-empty) are the sender accounts,
+	// each defined in the config, none twice.
+	Accounts []string
+	// Prospects (`prospects`, required) is the prospect CSV.
+	Prospects Source
+	// Exclude (`exclude`) is a CSV of people never to contact. Default nil.
+	Exclude *Source
+	// Schedule (`schedule`) overrides the accounts' working days, hours and
+	// time zone. Default nil: the accounts' own.
+	Schedule *Schedule
+	// Dedupe (`dedupe`) is the scope in which a person is invited once.
+	// Default DedupeWorkspace.
+	Dedupe Dedupe
+	// Steps (`steps`, required) are the steps in order: follow steps, then
+	// exactly one connect step, then message steps.
+	Steps []Step
+	// ABTest (`ab_test`) chooses among the note variants.
+	ABTest ABTest
+	// Line is the line of the campaign's top-level mapping.
+	Line int
+}
+
+// Source is a CSV file of people (`prospects`, `exclude`).
+type Source struct {
+	// Path (`csv`, required) is the file, resolved against the campaign
+	// file's directory unless absolute.
+	Path string
+	// Key (`key`) is the column identifying a person, in the normalized
+	// header form (lower case, non-alphanumeric runs as _).
+	// Default DefaultKey; for exclude, the prospects' key.
+	Key string
+	// Line is the line of the csv value.
+	Line int
+}
+
+// DefaultKey is the default key column: LinkedIn's profile URL, normalized.
+const DefaultKey = "profile_url"
+
+// Schedule is the `schedule` section. Each key is optional; an absent key
+// falls back to the account's setting.
+type Schedule struct {
+	// Days (`days`); zero means the account's.
+	Days config.Weekdays
+	// Hours (`hours`), in the schedule's (or the account's) time zone;
+	// zero means the account's.
+	Hours config.Hours
+	// Timezone (`timezone`); "" means the account's.
+	Timezone string
+	// Location is Timezone loaded; nil means the account's.
+	Location *time.Location
+	// Line is the line of the section.
+	Line int
+}
+
+// Dedupe is the scope within which a person gets one invitation.
+type Dedupe string
+
+// The dedupe scopes.
+const (
+	DedupeWorkspace Dedupe = "workspace" // by one account of the workspace, across campaigns
+	DedupeAccount   Dedupe = "account"   // once per sender account, across campaigns
+	DedupeCampaign  Dedupe = "campaign"  // once per campaign
+)
+
+// StepKind is what a step does.
+type StepKind string
+
+// The step kinds.
+const (
+	StepFollow  StepKind = "follow"
+	StepConnect StepKind = "connect"
+	StepMessage StepKind = "message"
+)
+
+// Step is one entry of `steps`: a mapping with exactly one of follow,
+// connect and message.
+type Step struct {
+	Kind StepKind
+	// Wait (`wait`, follow steps only) is the time after this step before
+	// the next. Default 0.
+	Wait time.Duration
+	// Line is the line of the step.
+	Line int
+	// Connect is set for a connect step.
+	Connect *Connect
+	// Message is set for a message step.
+	Message *Message
+}
+
+// Connect is a connect step.
+type Connect struct {
+	// Variants (`note.variants`) are the note variants; none when `note`
+	// is omitted (blank invitations).
+	Variants []Variant
+	// Fallback (`note.fallback`) names variants (or `blank`) tried in
+	// order when the chosen one cannot be used. Default: none.
+	Fallback []string
+	// WithdrawAfter (`withdraw_after`) overrides defaults.withdraw_after,
+	// > 0. Default 0: the config's.
+	WithdrawAfter time.Duration
+	// Notes is the variants and fallback as a templates.Set. Without a
+	// note it is the set that always chooses blank.
+	Notes *templates.Set
+	// Line is the line of the step's connect key.
+	Line int
+}
+
+// Variant is one note variant.
+type Variant struct {
+	// Name (`name`, required) is 1 to 63 of a-z, 0-9, _ and -, unique in
+	// the step, not "blank".
+	Name string
+	// Text (`text`, required) is the template text as written.
+	Text string
+	// Weight (`weight`) is the variant's share under the uniform strategy,
+	// >= 0. Default 1.
+	Weight float64
+	// Disabled (`disabled`) stops the variant by hand. Default false.
+	Disabled bool
+	// Line is the line of the variant.
+	Line int
+	// Template is Text, parsed.
+	Template *templates.Template
+}
+
+// Message is a message step, sent once the invitation is accepted.
+type Message struct {
+	// Wait (`wait`) is the time after acceptance (or after the previous
+	// message) before sending. Default 0.
+	Wait time.Duration
+	// Text (`text`, required) is the template text as written.
+	Text string
+	// Line is the line of the text.
+	Line int
+	// Template is Text, parsed.
+	Template *templates.Template
+}
+
+// ABTest is the `ab_test` section.
+type ABTest struct {
+	// Strategy (`strategy`) is StrategyThompson or StrategyUniform.
+	// Default thompson.
+	Strategy Strategy
+	// MinSamples (`min_samples`) is the number of invitations each variant
+	// gets before the strategy may favour one, >= 0. Default 0.
+	MinSamples int
+	// Line is the line of the section (0 when absent).
+	Line int
+}
+
+// Strategy chooses a note variant for each invitation.
+type Strategy string
+
+// The A/B strategies.
+const (
+	StrategyThompson Strategy = "thompson" // Thompson sampling on acceptance
+	StrategyUniform  Strategy = "uniform"  // at random, in proportion to the weights
+)
+
+// Load reads and decodes the campaign file at path, checking its accounts
+// against cfg (when cfg is nil they are not checked). The error is only
+// for I/O; problems with the content are findings. The Campaign is
+// returned whenever the error is nil, filled as far as the file allowed:
+// use it only when the findings hold no error.
+func Load(path string, cfg *config.Config) (*Campaign, diag.List, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, findings := Parse(path, data, cfg)
+	return c, findings, nil
+}
+
+// ConnectStep returns the campaign's connect step, or nil.
+func (c *Campaign) ConnectStep() *Connect {
+	for i := range c.Steps {
+		if c.Steps[i].Connect != nil {
+			return c.Steps[i].Connect
+		}
+	}
+	return nil
+}

@@ -1,0 +1,32 @@
+// Package campaigns loads campaign files (shared/DESIGN.md, "Campaign
+// YAML — contract"): who to contact (a prospect CSV, an exclusion CSV),
+// from which accounts, when, and the steps: follow, one connect with its
+// note variants and fallback order, then messages.
+//
+// Load decodes strictly (internal/strictyaml) and reports every problem at
+// once as "FILE:LINE: message" naming the key path:
+//
+//	c.yaml:2: accounts[1]: unknown account "carl" (did you mean "carol"?)
+//	c.yaml:9: steps[0].wait: bad duration "7x": unit must be one of s, m, h, d, w
+//	c.yaml:14: steps[1].connect.note.variants[0].text: template: line 1: unexpected "}" in operand
+//	c.yaml:19: steps[1].connect.note.fallback[0]: "shorty" names no variant (variants: event, short)
+//
+// Durations, days, hours and time zones are read by the config package's
+// decoders, so both files accept and report them alike.
+//
+// Decisions worth knowing:
+//   - A step is a mapping with exactly one of follow, connect, message;
+//     `follow:` may be empty. Follow steps come before the one connect
+//     step, message steps after it.
+//   - The step-level `wait` is allowed on follow steps only; a message's
+//     delay is its own `message.wait`, counted from acceptance (or from the
+//     previous message).
+//   - A template syntax error is reported at the line of its text; in a
+//     literal block scalar (|) at the exact line inside it.
+//   - prospects.key (and exclude.key, which defaults to the prospects'
+//     key) must be a normalized header (`profile_url`, not `Profile URL`).
+//   - A variant cannot be named "blank" (the fallback name for no note);
+//     fallback entries must each name a variant or blank, once.
+//   - Variant weights only matter with ab_test.strategy uniform, where at
+//     least one enabled variant needs a positive weight.
+package campaigns
