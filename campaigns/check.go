@@ -1,0 +1,222 @@
+package campaigns
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/prospects"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// Reasons a prospect is skipped before anything is sent.
+const (
+	SkipExcluded  = "excluded"  // on the campaign's exclusion list
+	SkipDuplicate = "duplicate" // the same key appears earlier in the CSV
+	SkipInvalid   = "invalid"   // a bad row, a bad pinned account, or no note fits
+)
+
+// CheckResult is what Check learned about one prospect.
+type CheckResult struct {
+	Prospect *prospects.Prospect // reused between calls: copy what you keep
+	Account  string              // the account whose note limit applied
+	Limit    int                 // that limit, in UTF-16 code units
+	Note     templates.Note      // the first invitation's note; valid when Err is nil
+	Err      error               // why the prospect cannot be invited (a finding was recorded)
+}
+
+// Summary counts what Check found in one campaign.
+type Summary struct {
+	Campaign  string
+	File      string
+	Prospects int                      // data rows read from the CSV
+	Rendered  int                      // prospects with an invitation ready to send
+	Variants  map[string]int           // chosen variant ("blank" included) -> prospects
+	Fallbacks map[templates.Reason]int // why the preferred variant was not used -> prospects
+	Skipped   map[string]int           // SkipExcluded, SkipDuplicate, SkipInvalid -> prospects
+}
+
+// CheckOptions tune Check.
+type CheckOptions struct {
+	// Limit stops after this many prospects were passed to the callback
+	// (0 = no limit). Findings then cover only the rows read.
+	Limit int
+}
+
+// Check streams the campaign's prospects, renders the first invitation of
+// each one and every message step, and reports findings: bad rows, pinned
+// accounts that are not senders of the campaign, prospects no note fits and
+// messages with missing fields. It calls fn, if not nil, for every prospect
+// that survives the CSV checks (in file order).
+//
+// Which account sends to a prospect is decided later by the planner, so the
+// note is checked against the strictest note limit among the campaign's
+// senders (or the pinned account's limit): whatever account is chosen, the
+// note fits.
+//
+// The error is for I/O failures and callback errors only.
+func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResult) error) (Summary, diag.List, error) {
+	sum := Summary{
+		Campaign:  c.Name,
+		File:      c.Path,
+		Variants:  map[string]int{},
+		Fallbacks: map[templates.Reason]int{},
+		Skipped:   map[string]int{},
+	}
+	var findings diag.List
+
+	strictest, limits := senderLimits(c, cfg)
+	if strictest == "" {
+		return sum, findings, nil // unknown accounts were reported by Load
+	}
+
+	var exclude prospects.KeySet
+	if c.Exclude != nil {
+		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, prospects.Options{Key: c.Exclude.Key})
+		if err != nil {
+			findings.Errorf(c.Path, c.Exclude.Line, "exclude.csv: %v", err)
+			return sum, findings, nil
+		}
+		findings.Add(fs...)
+		exclude = keys
+	}
+
+	r, err := prospects.Open(c.Prospects.Path, prospects.Options{Key: c.Prospects.Key, Exclude: exclude})
+	if err != nil {
+		findings.Errorf(c.Path, c.Prospects.Line, "prospects.csv: %v", err)
+		return sum, findings, nil
+	}
+	defer r.Close()
+
+	connect := c.ConnectStep()
+	var res CheckResult
+	passed := 0
+	for opt.Limit == 0 || passed < opt.Limit {
+		p, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return sum, findings, fmt.Errorf("reading %s: %w", c.Prospects.Path, err)
+		}
+		res = CheckResult{Prospect: p, Account: strictest, Limit: limits[strictest]}
+		if p.Account != "" {
+			lim, ok := limits[p.Account]
+			if !ok {
+				findings.Add(diag.Errorf(c.Prospects.Path, p.Line,
+					"account %q is not a sender of campaign %s (senders: %s)", p.Account, c.Name, strings.Join(c.Accounts, ", ")))
+				sum.Skipped[SkipInvalid]++
+				continue
+			}
+			res.Account, res.Limit = p.Account, lim
+		}
+		fields := templates.Fields(p.Fields)
+		if connect != nil && connect.Notes != nil {
+			res.Note, res.Err = connect.Notes.Choose(fields, templates.ChooseOptions{Limit: res.Limit})
+		} else {
+			res.Note = templates.Note{Variant: templates.Blank}
+		}
+		if res.Err != nil {
+			findings.Add(prospectFinding(c.Path, p, "%v", res.Err))
+			sum.Skipped[SkipInvalid]++
+		} else {
+			sum.Rendered++
+			sum.Variants[res.Note.Variant]++
+			if res.Note.Reason != templates.ReasonNone {
+				sum.Fallbacks[res.Note.Reason]++
+			}
+		}
+		for i, st := range c.Steps {
+			if st.Message == nil {
+				continue
+			}
+			if _, err := st.Message.Template.Render(fields); err != nil {
+				findings.Add(prospectFinding(c.Path, p, "steps[%d].message: %v", i, err))
+			}
+		}
+		passed++
+		if fn != nil {
+			if err := fn(&res); err != nil {
+				return sum, findings, err
+			}
+		}
+	}
+	st := r.Stats()
+	sum.Prospects = st.Rows
+	sum.Skipped[SkipExcluded] += st.Excluded
+	sum.Skipped[SkipDuplicate] += st.Duplicates
+	sum.Skipped[SkipInvalid] += st.Invalid
+	findings = append(r.Findings(), findings...)
+	return sum, findings, nil
+}
+
+// senderLimits returns the note limit of each known sender of c and the
+// sender with the strictest one (the first listed on ties).
+func senderLimits(c *Campaign, cfg *config.Config) (string, map[string]int) {
+	limits := make(map[string]int, len(c.Accounts))
+	strictest := ""
+	for _, id := range c.Accounts {
+		a := cfg.Account(id)
+		if a == nil {
+			continue
+		}
+		limits[id] = a.Limits.NoteChars
+		if strictest == "" || a.Limits.NoteChars < limits[strictest] {
+			strictest = id
+		}
+	}
+	return strictest, limits
+}
+
+func prospectFinding(file string, p *prospects.Prospect, format string, args ...any) diag.Finding {
+	return diag.Finding{
+		File:     file,
+		Prospect: p.RawKey,
+		Message:  fmt.Sprintf(format, args...) + fmt.Sprintf(" (csv line %d)", p.Line),
+	}
+}
+
+// String renders the summary as one line for people.
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: campaign %s: %d prospects, %d rendered", s.File, s.Campaign, s.Prospects, s.Rendered)
+	if len(s.Variants) > 0 {
+		fmt.Fprintf(&b, " (%s)", countList(s.Variants))
+	}
+	if n := total(s.Fallbacks); n > 0 {
+		fmt.Fprintf(&b, "; fallbacks %d (%s)", n, countList(s.Fallbacks))
+	}
+	fmt.Fprintf(&b, "; skipped %d", total(s.Skipped))
+	if n := total(s.Skipped); n > 0 {
+		fmt.Fprintf(&b, " (%s)", countList(s.Skipped))
+	}
+	return b.String()
+}
+
+func total[K comparable](m map[K]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}
+
+// countList formats "a 3, b 1" in key order, leaving out zero counts.
+func countList[K ~string](m map[K]int) string {
+	keys := make([]K, 0, len(m))
+	for k, v := range m {
+		if v > 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s %d", k, m[k])
+	}
+	return strings.Join(parts, ", ")
+}

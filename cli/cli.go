@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes of the CLI contract.
+const (
+	ExitOK      = 0 // success
+	ExitInvalid = 1 // the input is invalid; findings were printed
+	ExitError   = 2 // usage, configuration or runtime error
+)
+
+// exitError carries an exit code up to Main. A nil err means the command
+// already printed what the user needs (findings) and only the code matters.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// errInvalid reports that findings were printed and the input is invalid.
+var errInvalid = &exitError{code: ExitInvalid}
+
+// usageError wraps err as a usage problem (exit 2).
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitError, err: fmt.Errorf(format, args...)}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+// Main runs the outreach command line with args (without the program name)
+// and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := newRoot(g)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "outreach: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Cobra's own errors (unknown command, bad flag, wrong arg count) are
+	// usage errors.
+	fmt.Fprintf(stderr, "outreach: %v\nRun 'outreach --help' for usage.\n", err)
+	return ExitError
+}
+
+func newRoot(g *globals) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "outreach",
+		Short: "Schedule connection-request campaigns within platform limits",
+		Long: `outreach renders a personalized note for each prospect of a campaign and
+delivers connection requests at a natural pace, never past any account's
+weekly cap, daily cap, working hours or pending-invitation ceiling.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.configPath, "config", "config.yaml", "daemon configuration `FILE`")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageError("%v\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(newValidateCmd(g), newPreviewCmd(g))
+	return root
+}

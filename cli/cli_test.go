@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of the CLI tests")
+
+// runCLI runs the command line in process and returns exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestGolden runs commands against testdata/ws and compares exit code,
+// stdout and stderr with testdata/golden/NAME.txt (go test -update rewrites).
+func TestGolden(t *testing.T) {
+	const cfg = "testdata/ws/config.yaml"
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"validate_all", []string{"--config", cfg, "validate"}},
+		{"validate_good", []string{"--config", cfg, "validate", "testdata/ws/campaigns/good.yaml"}},
+		{"validate_json", []string{"--config", cfg, "validate", "--json"}},
+		{"validate_bad_yaml", []string{"--config", cfg, "validate", "testdata/bad-campaign.yaml"}},
+		{"validate_missing_campaign", []string{"--config", cfg, "validate", "testdata/nope.yaml"}},
+		{"preview_good", []string{"--config", cfg, "preview", "testdata/ws/campaigns/good.yaml"}},
+		{"preview_good_json", []string{"--config", cfg, "preview", "--json", "testdata/ws/campaigns/good.yaml"}},
+		{"preview_limit", []string{"--config", cfg, "preview", "--limit", "1", "testdata/ws/campaigns/good.yaml"}},
+		{"preview_bad", []string{"--config", cfg, "preview", "--json", "testdata/ws/campaigns/bad.yaml"}},
+		{"missing_config", []string{"--config", "testdata/absent.yaml", "validate"}},
+		{"bad_config", []string{"--config", "testdata/bad-config.yaml", "validate"}},
+		{"unknown_flag", []string{"validate", "--frobnicate"}},
+		{"unknown_command", []string{"frobnicate"}},
+		{"preview_no_args", []string{"--config", cfg, "preview"}},
+		{"preview_negative_limit", []string{"--config", cfg, "preview", "--limit", "-1", "testdata/ws/campaigns/good.yaml"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.args...)
+			got := fmt.Sprintf("$ outreach %s\nexit: %d\n--- stdout\n%s--- stderr\n%s", strings.Join(tc.args, " "), code, stdout, stderr)
+			path := filepath.Join("testdata", "golden", tc.name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cli -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+// TestExitCodes pins the CLI contract independently of the golden text.
+func TestExitCodes(t *testing.T) {
+	const cfg = "testdata/ws/config.yaml"
+	cases := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--config", cfg, "validate", "testdata/ws/campaigns/good.yaml"}, ExitOK},
+		{[]string{"--config", cfg, "validate"}, ExitInvalid},
+		{[]string{"--config", "testdata/absent.yaml", "validate"}, ExitError},
+		{[]string{"validate", "--frobnicate"}, ExitError},
+		{[]string{"--config", cfg, "preview"}, ExitError},
+	}
+	for _, tc := range cases {
+		if code, _, stderr := runCLI(t, tc.args...); code != tc.want {
+			t.Errorf("outreach %s: exit %d, want %d (stderr: %s)", strings.Join(tc.args, " "), code, tc.want, stderr)
+		}
+	}
+}
+
+// TestShippedExamples keeps the README's quick start true: the shipped
+// config and example campaigns validate, and every example previews.
+func TestShippedExamples(t *testing.T) {
+	root := filepath.Join("..")
+	code, stdout, stderr := runCLI(t, "--config", filepath.Join(root, "config.yaml"), "validate")
+	if code != ExitOK {
+		t.Fatalf("validate of the shipped config: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "0 errors, 0 warnings") {
+		t.Errorf("summary line missing or not clean:\n%s", stdout)
+	}
+	files, _ := filepath.Glob(filepath.Join(root, "examples", "campaigns", "*.yaml"))
+	if len(files) < 4 {
+		t.Fatalf("expected at least 4 example campaigns, found %d", len(files))
+	}
+	for _, f := range files {
+		code, stdout, stderr := runCLI(t, "--config", filepath.Join(root, "config.yaml"), "preview", "--json", f)
+		if code != ExitOK || strings.Count(stdout, "\n") == 0 {
+			t.Errorf("preview %s: exit %d, %d lines\n%s", f, code, strings.Count(stdout, "\n"), stderr)
+		}
+	}
+	code, _, stderr = runCLI(t, "--config", filepath.Join(root, "examples", "production.yaml"), "validate")
+	if code != ExitOK {
+		t.Errorf("validate examples/production.yaml: exit %d\n%s", code, stderr)
+	}
+}

@@ -1,0 +1,96 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+type previewOptions struct {
+	json  bool
+	limit int
+}
+
+func newPreviewCmd(g *globals) *cobra.Command {
+	var opt previewOptions
+	cmd := &cobra.Command{
+		Use:   "preview CAMPAIGN.yaml",
+		Short: "Show the rendered first invitation of each prospect",
+		Long: `preview renders the first invitation of each prospect of a campaign: the
+variant chosen, the note, its length against the limit, and why a fallback
+was used. The limit is the pinned account's, else the strictest among the
+campaign's senders (the account shown). Findings go to stderr; it exits 1
+when the campaign is invalid.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPreview(g, opt, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&opt.json, "json", false, "one JSON object per prospect")
+	cmd.Flags().IntVar(&opt.limit, "limit", 0, "show at most `N` prospects (0 = all)")
+	return cmd
+}
+
+type previewLine struct {
+	Campaign       string `json:"campaign"`
+	Prospect       string `json:"prospect"`
+	Account        string `json:"account"`
+	Variant        string `json:"variant"`
+	Note           string `json:"note"`
+	Chars          int    `json:"chars"`
+	Limit          int    `json:"limit"`
+	FallbackReason string `json:"fallback_reason"`
+}
+
+func runPreview(g *globals, opt previewOptions, file string) error {
+	if opt.limit < 0 {
+		return usageError("--limit must be 0 or more, got %d", opt.limit)
+	}
+	l, err := loadAll(g.configPath, []string{file})
+	if err != nil {
+		return err
+	}
+	if len(l.campaigns) == 0 || l.broken[l.campaigns[0]] {
+		printFindings(g.stderr, l.findings)
+		return errInvalid
+	}
+	c := l.campaigns[0]
+	enc := json.NewEncoder(g.stdout)
+	enc.SetEscapeHTML(false)
+	_, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{Limit: opt.limit}, func(r *campaigns.CheckResult) error {
+		if r.Err != nil {
+			return nil // reported as a finding
+		}
+		if opt.json {
+			return enc.Encode(previewLine{
+				Campaign: c.Name, Prospect: r.Prospect.RawKey, Account: r.Account,
+				Variant: r.Note.Variant, Note: r.Note.Text, Chars: r.Note.Chars, Limit: r.Limit,
+				FallbackReason: string(r.Note.Reason),
+			})
+		}
+		fallback := ""
+		if r.Note.Reason != templates.ReasonNone {
+			fallback = fmt.Sprintf("  fallback: %s", r.Note.Reason)
+		}
+		fmt.Fprintf(g.stdout, "%s  via %s  %s  %d/%d%s\n", r.Prospect.RawKey, r.Account, r.Note.Variant, r.Note.Chars, r.Limit, fallback)
+		if r.Note.Text != "" {
+			fmt.Fprintf(g.stdout, "    %s\n", r.Note.Text)
+		} else {
+			fmt.Fprintln(g.stdout, "    (no note)")
+		}
+		return nil
+	})
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	all := append(l.findings, fs...)
+	printFindings(g.stderr, all)
+	if all.HasErrors() {
+		return errInvalid
+	}
+	return nil
+}
