@@ -5,16 +5,18 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/outreach-scheduler/outreach/pacing"
 )
 
-// Weekdays is a set of days of the week: bit d is set for time.Weekday d.
-// In YAML it is a list of three-letter lower-case names, mon to sun.
-type Weekdays uint8
+// Weekdays is a set of days of the week (pacing.Weekdays). In YAML it is a
+// list of three-letter lower-case names, mon to sun.
+type Weekdays = pacing.Weekdays
 
 // Common sets of days.
 const (
-	WorkWeek Weekdays = 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday | 1<<time.Friday
-	AllWeek  Weekdays = WorkWeek | 1<<time.Saturday | 1<<time.Sunday
+	WorkWeek = pacing.WorkWeek
+	AllWeek  = pacing.AllWeek
 )
 
 // dayNames are the YAML names of the days, in display order (Monday first).
@@ -24,23 +26,6 @@ var dayNames = []struct {
 }{
 	{"mon", time.Monday}, {"tue", time.Tuesday}, {"wed", time.Wednesday}, {"thu", time.Thursday},
 	{"fri", time.Friday}, {"sat", time.Saturday}, {"sun", time.Sunday},
-}
-
-// Has reports whether d is in the set.
-func (w Weekdays) Has(d time.Weekday) bool { return d >= 0 && d < 7 && w&(1<<d) != 0 }
-
-// With returns the set with d added.
-func (w Weekdays) With(d time.Weekday) Weekdays { return w | 1<<d }
-
-// String lists the days as in YAML, Monday first: "mon,tue,wed".
-func (w Weekdays) String() string {
-	var names []string
-	for _, n := range dayNames {
-		if w.Has(n.day) {
-			names = append(names, n.name)
-		}
-	}
-	return strings.Join(names, ",")
 }
 
 // ParseWeekday parses a day name: mon, tue, wed, thu, fri, sat or sun.

@@ -10,20 +10,26 @@ import (
 // is in the set.
 type Weekdays uint8
 
-// AllWeek holds every day of the week.
-const AllWeek Weekdays = 1<<7 - 1
+// Common sets of days.
+const (
+	WorkWeek Weekdays = 1<<time.Monday | 1<<time.Tuesday | 1<<time.Wednesday | 1<<time.Thursday | 1<<time.Friday
+	AllWeek  Weekdays = WorkWeek | 1<<time.Saturday | 1<<time.Sunday
+)
 
 // WeekdaysOf returns the set holding days.
 func WeekdaysOf(days ...time.Weekday) Weekdays {
 	var w Weekdays
 	for _, d := range days {
-		w |= 1 << uint(d)
+		w = w.With(d)
 	}
 	return w
 }
 
 // Has reports whether d is in the set.
-func (w Weekdays) Has(d time.Weekday) bool { return w&(1<<uint(d)) != 0 }
+func (w Weekdays) Has(d time.Weekday) bool { return d >= 0 && d < 7 && w&(1<<d) != 0 }
+
+// With returns the set with d added.
+func (w Weekdays) With(d time.Weekday) Weekdays { return w | 1<<d }
 
 // String lists the days as "mon,tue".
 func (w Weekdays) String() string {
