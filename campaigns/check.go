@@ -13,13 +13,6 @@ import (
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
-// Reasons a prospect is skipped before anything is sent.
-const (
-	SkipExcluded  = "excluded"  // on the campaign's exclusion list
-	SkipDuplicate = "duplicate" // the same key appears earlier in the CSV
-	SkipInvalid   = "invalid"   // a bad row, a bad pinned account, or no note fits
-)
-
 // CheckResult is what Check learned about one prospect.
 type CheckResult struct {
 	Prospect *prospects.Prospect // reused between calls: copy what you keep

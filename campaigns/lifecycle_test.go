@@ -1,0 +1,65 @@
+package campaigns
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestLifecycleHappyPaths(t *testing.T) {
+	paths := [][]Event{
+		{EvFollowed, EvInvited, EvAccepted, EvMessaged, EvDone},
+		{EvInvited, EvDeclined},
+		{EvInvited, EvWithdrawn},
+		{EvInvited, EvExpired},
+		{EvSkipped},
+		{EvFollowed, EvSkipped},
+		{EvInvited, EvAccepted, EvDone},
+	}
+	want := []State{StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped, StateSkipped, StateMessaged}
+	for i, p := range paths {
+		s := StateQueued
+		for _, ev := range p {
+			next, err := Next(s, ev)
+			if err != nil {
+				t.Fatalf("path %d: %v", i, err)
+			}
+			s = next
+		}
+		if s != want[i] || !s.Terminal() {
+			t.Errorf("path %d ends in %s, want terminal %s", i, s, want[i])
+		}
+	}
+}
+
+func TestLifecycleRefusesImpossibleEvents(t *testing.T) {
+	cases := []struct {
+		from State
+		ev   Event
+	}{
+		{StateWithdrawn, EvAccepted}, // a late acceptance never resurrects a withdrawn invitation
+		{StateDeclined, EvInvited},   // never re-invite a decliner
+		{StateQueued, EvAccepted},
+		{StateInvited, EvInvited}, // no second invitation while pending
+		{StateMessaged, EvMessaged},
+		{StateSkipped, EvInvited},
+	}
+	for _, c := range cases {
+		got, err := Next(c.from, c.ev)
+		var te *ErrTransition
+		if !errors.As(err, &te) || got != c.from {
+			t.Errorf("Next(%s, %s) = %s, %v; want an ErrTransition and no move", c.from, c.ev, got, err)
+		}
+	}
+}
+
+func TestStateNames(t *testing.T) {
+	for s := StateQueued; s <= StateFailed; s++ {
+		back, ok := ParseState(s.String())
+		if !ok || back != s {
+			t.Errorf("ParseState(%q) = %v, %v", s.String(), back, ok)
+		}
+	}
+	if _, ok := ParseState("nope"); ok {
+		t.Error("ParseState accepted an unknown name")
+	}
+}
