@@ -1,0 +1,185 @@
+package scheduler
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// prospect is the planner's record of one prospect of one campaign.
+type prospect struct {
+	state   campaigns.State
+	out     bool  // a task for it is out (planned, not yet reported)
+	attempt uint8 // invitation attempts refused by the limiter or platform
+	msgStep uint8 // message steps sent
+	acct    int16 // the sender it is assigned to; -1 none yet
+	pin     int16 // the pinned sender; -1 none
+	at      int64 // unix ns: when followed, or invited
+}
+
+// fifo is a queue of prospect indexes.
+type fifo struct {
+	items []int32
+	head  int
+}
+
+func (q *fifo) push(i int32) { q.items = append(q.items, i) }
+func (q *fifo) len() int     { return len(q.items) - q.head }
+func (q *fifo) peek() int32  { return q.items[q.head] }
+func (q *fifo) pop() int32 {
+	v := q.items[q.head]
+	q.head++
+	if q.head > 1024 && q.head*2 > len(q.items) {
+		q.items = append(q.items[:0], q.items[q.head:]...)
+		q.head = 0
+	}
+	return v
+}
+
+// pushFront puts a prospect back at the head (a slot it lost).
+func (q *fifo) pushFront(i int32) {
+	if q.head > 0 {
+		q.head--
+		q.items[q.head] = i
+		return
+	}
+	q.items = append([]int32{i}, q.items...)
+}
+
+// campaign is the planner's view of one campaign.
+type campaign struct {
+	c        *campaigns.Campaign
+	idx      int32
+	src      Source
+	ps       []prospect
+	senders  []*account
+	cals     []pacing.Calendar // working time of each sender for this campaign
+	shared   fifo              // queued prospects not pinned
+	pinned   []fifo            // by sender position: queued prospects pinned to it
+	followed []fifo            // by sender position: followed, waiting to be invited
+	backlog  []int             // by sender position: follows out or followed, not yet invited
+	follow   *campaigns.Step   // the follow step, if any
+	notes    *templates.Set
+	messages []*campaigns.Message
+	withdraw time.Duration
+	expire   time.Duration
+	cooldown time.Duration
+	left     int // prospects not yet invited nor finished
+	done     time.Time
+}
+
+func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*campaign, error) {
+	d := e.opt.Config.Defaults
+	cp := &campaign{
+		c: c, idx: idx, src: src,
+		ps:       make([]prospect, src.Len()),
+		withdraw: d.WithdrawAfter,
+		expire:   d.ExpireAfter,
+		cooldown: d.ReinviteCooldown,
+	}
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		switch {
+		case st.Kind == campaigns.StepFollow && cp.follow == nil:
+			cp.follow = st
+		case st.Connect != nil:
+			cp.notes = st.Connect.Notes
+			if st.Connect.WithdrawAfter > 0 {
+				cp.withdraw = st.Connect.WithdrawAfter
+			}
+		case st.Message != nil:
+			cp.messages = append(cp.messages, st.Message)
+		}
+	}
+	if cp.notes == nil {
+		return nil, fmt.Errorf("campaign %s: no connect step", c.Name)
+	}
+	pos := map[string]int{}
+	for _, id := range c.Accounts {
+		a := e.byID[id]
+		if a == nil {
+			return nil, fmt.Errorf("campaign %s: unknown account %q", c.Name, id)
+		}
+		pos[id] = len(cp.senders)
+		cp.senders = append(cp.senders, a)
+		cp.cals = append(cp.cals, calendarFor(a, c.Schedule))
+		a.camps = append(a.camps, cp)
+	}
+	cp.pinned = make([]fifo, len(cp.senders))
+	cp.followed = make([]fifo, len(cp.senders))
+	cp.backlog = make([]int, len(cp.senders))
+	for i := range cp.ps {
+		p := &cp.ps[i]
+		p.acct, p.pin = -1, -1
+		p.state = campaigns.StateQueued
+		if why := src.Skip(i); why != "" {
+			p.state = campaigns.StateSkipped
+			e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, why)
+			continue
+		}
+		cp.left++
+		if pin := src.Account(i); pin != "" {
+			k, ok := pos[pin]
+			if !ok {
+				p.state = campaigns.StateSkipped
+				cp.left--
+				e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, campaigns.SkipInvalid)
+				continue
+			}
+			p.pin = int16(k)
+			cp.pinned[k].push(int32(i))
+			continue
+		}
+		cp.shared.push(int32(i))
+	}
+	return cp, nil
+}
+
+// calendarFor is the working time of an account for a campaign: the
+// campaign's schedule where it sets days, hours or a time zone, else the
+// account's own.
+func calendarFor(a *account, s *campaigns.Schedule) pacing.Calendar {
+	cal := a.cal
+	if s == nil {
+		return cal
+	}
+	if s.Days != 0 {
+		cal.Days = s.Days
+	}
+	if s.Hours.End > 0 {
+		cal.Start, cal.End = s.Hours.Start, s.Hours.End
+	}
+	if s.Location != nil {
+		cal.Location = s.Location
+	}
+	return cal
+}
+
+// senderPos is the position of account a among the campaign's senders.
+func (c *campaign) senderPos(a *account) int {
+	for i, s := range c.senders {
+		if s == a {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasWork reports whether the campaign may have an invitation for sender k.
+func (c *campaign) hasWork(k int) bool {
+	if c.follow != nil {
+		return c.followed[k].len() > 0
+	}
+	return c.pinned[k].len() > 0 || c.shared.len() > 0
+}
+
+// finish counts a prospect out of the campaign's remaining work.
+func (c *campaign) finish(t time.Time) {
+	c.left--
+	if c.left == 0 {
+		c.done = t
+	}
+}

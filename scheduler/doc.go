@@ -1,0 +1,16 @@
+// Package scheduler is the planner: for every sender account it decides
+// which prospect to act on next, with which note, and when, so that the
+// account uses the capacity its caps, working hours and gaps allow at a
+// natural pace and never more.
+//
+// The Engine is pure and clock-driven: it does no I/O and never reads a
+// clock. Its caller (the scheduler daemon, or the simulator) calls Plan with
+// the current time to get the tasks due within the planning horizon, hands
+// them to workers, and feeds back what happened through Done (a task's
+// outcome) and Observe (an event reported by the platform). The same code
+// runs in production and in `outreach simulate`.
+//
+// Cost per tick does not grow with the number of queued prospects: accounts
+// wait in a heap ordered by their next slot, prospects in FIFO queues, and
+// pending invitations in per-account FIFOs ordered by age.
+package scheduler

@@ -1,0 +1,224 @@
+package scheduler
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// Options configure an Engine.
+type Options struct {
+	Config    *config.Config        // accounts and defaults; required, valid
+	Campaigns []*campaigns.Campaign // loaded and valid
+	// Sources are the prospects of each campaign, by campaign name.
+	// Default: LoadSource of the campaign's CSV.
+	Sources map[string]Source
+	// Rand draws gaps and jitter. Default: a PCG seeded with Seed.
+	Rand *rand.Rand
+	Seed uint64
+	// Horizon is how far ahead Plan plans. Default 2m (a one-minute tick
+	// plus a margin), so a gap shorter than the tick is not throttled by it.
+	Horizon time.Duration
+	// Recheck is how long an account that has nothing to send waits before
+	// it is looked at again. Default 10m.
+	Recheck time.Duration
+	// RestrictionPause is how long an account pauses after the platform
+	// refused for a limit or a restriction. Default 7d.
+	RestrictionPause time.Duration
+	// OnEvent, if set, receives every lifecycle event.
+	OnEvent func(Event)
+}
+
+// Event is a lifecycle event of one prospect.
+type Event struct {
+	T        time.Time
+	Type     campaigns.Event
+	Campaign string
+	Account  string
+	Person   string
+	Variant  string
+	Chars    int
+	Reason   string
+}
+
+// DefaultHorizon is the default planning horizon.
+const DefaultHorizon = 2 * time.Minute
+
+func (o *Options) setDefaults() {
+	if o.Horizon <= 0 {
+		o.Horizon = DefaultHorizon
+	}
+	if o.Recheck <= 0 {
+		o.Recheck = 10 * time.Minute
+	}
+	if o.RestrictionPause <= 0 {
+		o.RestrictionPause = 7 * 24 * time.Hour
+	}
+	if o.Rand == nil {
+		o.Rand = rand.New(rand.NewPCG(o.Seed, 0x6f7574726561636b))
+	}
+}
+
+// Engine plans the work of every account. It is not safe for concurrent use:
+// one goroutine owns it.
+type Engine struct {
+	opt      Options
+	accounts []*account
+	byID     map[string]*account
+	camps    []*campaign
+	people   people
+	ready    accountHeap // accounts by next slot
+	timers   timerHeap   // messages and other dated work
+	seq      uint64      // orders timers due at the same time
+	events   func(Event)
+}
+
+// New builds an engine over the config and campaigns, with every prospect
+// queued (or skipped when excluded or repeated).
+func New(opt Options) (*Engine, error) {
+	if opt.Config == nil {
+		return nil, errors.New("scheduler: Options.Config is required")
+	}
+	opt.setDefaults()
+	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
+	if e.events == nil {
+		e.events = func(Event) {}
+	}
+	for i := range opt.Config.Accounts {
+		a := newAccount(&opt.Config.Accounts[i], len(e.accounts), opt.Config.Defaults)
+		e.accounts = append(e.accounts, a)
+		e.byID[a.cfg.ID] = a
+	}
+	for i, c := range opt.Campaigns {
+		src := opt.Sources[c.Name]
+		if src == nil {
+			ms, err := LoadSource(c)
+			if err != nil {
+				return nil, err
+			}
+			src = ms
+		}
+		cp, err := e.addCampaign(int32(i), c, src)
+		if err != nil {
+			return nil, err
+		}
+		e.camps = append(e.camps, cp)
+	}
+	for _, a := range e.accounts {
+		if len(a.camps) > 0 {
+			e.wake(a, time.Time{})
+			e.armFollow(a, time.Time{})
+		}
+	}
+	return e, nil
+}
+
+// Plan returns every task due before now+Horizon that was not returned
+// before, in no particular order. Call it on every tick.
+func (e *Engine) Plan(now time.Time) []Task {
+	end := now.Add(e.opt.Horizon)
+	var tasks []Task
+	for e.timers.Len() > 0 && e.timers[0].at.Before(end) {
+		tm := heap.Pop(&e.timers).(timer)
+		tasks = e.fire(tm, now, tasks)
+	}
+	for e.ready.Len() > 0 && e.ready[0].next.Before(end) {
+		a := e.ready[0]
+		t, ok := e.planAccount(a, now, end, &tasks)
+		if !ok {
+			heap.Remove(&e.ready, a.heapIdx)
+			a.heapIdx = -1
+			continue
+		}
+		a.next = t
+		heap.Fix(&e.ready, a.heapIdx)
+	}
+	return tasks
+}
+
+// NextWake is the earliest time at which Plan may have something to do, for
+// a virtual clock to jump to (the daemon simply ticks).
+func (e *Engine) NextWake() (time.Time, bool) {
+	var t time.Time
+	if e.ready.Len() > 0 {
+		t = e.ready[0].next
+	}
+	if e.timers.Len() > 0 && (t.IsZero() || e.timers[0].at.Before(t)) {
+		t = e.timers[0].at
+	}
+	return t, !t.IsZero()
+}
+
+// wake puts an account back among those that plan, no earlier than at.
+func (e *Engine) wake(a *account, at time.Time) {
+	if a.heapIdx >= 0 {
+		if at.After(a.next) {
+			return
+		}
+		a.next = at
+		heap.Fix(&e.ready, a.heapIdx)
+		return
+	}
+	if at.Before(a.earliest) {
+		at = a.earliest
+	}
+	a.next = at
+	heap.Push(&e.ready, a)
+}
+
+// personHash is a short, stable, non-reversible token for a person, used in
+// idempotency keys so they carry no personal data.
+func personHash(key string) string {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return strconv.FormatUint(h.Sum64(), 36)
+}
+
+func (e *Engine) key(c *campaign, person string, step string, attempt uint8) string {
+	k := c.c.Name + "/" + personHash(person) + "/" + step
+	if attempt > 0 {
+		k += "." + strconv.Itoa(int(attempt))
+	}
+	return k
+}
+
+func (e *Engine) emit(t time.Time, typ campaigns.Event, c *campaign, a *account, person string, note *templates.Note, reason string) {
+	ev := Event{T: t, Type: typ, Campaign: c.c.Name, Person: person, Reason: reason}
+	if a != nil {
+		ev.Account = a.cfg.ID
+	}
+	if note != nil {
+		ev.Variant, ev.Chars = note.Variant, note.Chars
+	}
+	e.events(ev)
+}
+
+// Account returns the planning view of an account, for status and tests.
+func (e *Engine) Account(id string) (AccountStatus, error) {
+	a := e.byID[id]
+	if a == nil {
+		return AccountStatus{}, fmt.Errorf("scheduler: unknown account %q", id)
+	}
+	return a.status(), nil
+}
+
+// AccountStatus is what the planner knows of an account.
+type AccountStatus struct {
+	Pending     int
+	Connections int
+	PausedUntil time.Time
+	NotesMonth  int
+}
+
+func (e *Engine) rulesAt(a *account, t time.Time) pacing.Rules {
+	return pacing.RulesFor(a.cfg.Limits, a.cfg.WarmupStart, a.cfg.Location, t)
+}

@@ -1,0 +1,122 @@
+package scheduler
+
+import (
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/pacing"
+)
+
+// Follows are unlimited on the platform, but a person who follows hundreds
+// of people in a minute does not look natural, and following far ahead of
+// what can be invited only makes the follow stale. So an account follows
+// within the campaign's working time, one follow per minimum gap (plus
+// jitter), at most its daily invitation cap a day, and keeps at most what it
+// can invite while the follow step's wait runs, plus a week, followed and
+// not yet invited.
+
+// armFollow schedules the account's follow planning at t, once.
+func (e *Engine) armFollow(a *account, t time.Time) {
+	if a.followArmed {
+		return
+	}
+	for _, c := range a.camps {
+		if c.follow != nil {
+			a.followArmed = true
+			e.pushTimer(timer{at: t, kind: tmFollow, acct: int16(a.idx)})
+			return
+		}
+	}
+}
+
+// backlogCap is how many followed-not-invited prospects an account keeps
+// for a campaign.
+func backlogCap(a *account, c *campaign) int {
+	weeks := int(c.follow.Wait/pacing.Week) + 2
+	return a.cfg.Limits.Weekly * weeks
+}
+
+// planFollows plans the account's follows within the planning horizon and
+// re-arms itself for the next one.
+func (e *Engine) planFollows(a *account, now time.Time, tasks []Task) []Task {
+	end := now.Add(e.opt.Horizon)
+	t := maxTime(now, a.followNext)
+	for i := 0; i < 10000; i++ {
+		var best time.Time
+		var bestC *campaign
+		bestK := -1
+		for _, c := range a.camps {
+			k := c.senderPos(a)
+			if c.follow == nil || c.backlog[k] >= backlogCap(a, c) || (c.pinned[k].len() == 0 && c.shared.len() == 0) {
+				continue
+			}
+			at, _, ok := c.cals[k].NextOpen(t)
+			if ok && (bestC == nil || at.Before(best)) {
+				best, bestC, bestK = at, c, k
+			}
+		}
+		if bestC == nil {
+			return tasks // re-armed when the backlog shrinks
+		}
+		if !best.Before(end) {
+			a.followArmed = true
+			e.pushTimer(timer{at: best, kind: tmFollow, acct: int16(a.idx)})
+			return tasks
+		}
+		r := e.rulesAt(a, best)
+		if !r.DayStart.Equal(a.followDay) {
+			a.followDay, a.followsDay = r.DayStart, 0
+		}
+		if r.Daily != pacing.Unlimited && a.followsDay >= r.Daily {
+			t = r.DayEnd
+			continue
+		}
+		task, ok := e.pickFollow(a, bestC, bestK, best)
+		if !ok {
+			t = best.Add(e.opt.Recheck)
+			continue
+		}
+		tasks = append(tasks, task)
+		a.followsDay++
+		bestC.backlog[bestK]++
+		gap := r.MinGap + time.Duration(e.opt.Rand.Float64()*a.jitter*float64(r.MinGap))
+		a.followNext = best.Add(gap)
+		t = a.followNext
+	}
+	return tasks
+}
+
+// pickFollow takes the next queued prospect of c for sender k to follow.
+func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, bool) {
+	tn := t.UnixNano()
+	for pops := 0; pops < maxPops; pops++ {
+		var idx int32 = -1
+		for _, q := range []*fifo{&c.pinned[k], &c.shared} {
+			for q.len() > 0 && idx < 0 {
+				i := q.pop()
+				if p := &c.ps[i]; p.state == campaigns.StateQueued && !p.out {
+					idx = i
+				}
+			}
+			if idx >= 0 {
+				break
+			}
+		}
+		if idx < 0 {
+			return Task{}, false
+		}
+		key := c.src.Key(int(idx))
+		v := e.people.get(key).eligible(int16(a.idx), c.c.Dedupe, tn)
+		if v.skip != "" {
+			e.skip(c, idx, a, key, t, v.skip)
+			continue
+		}
+		p := &c.ps[idx]
+		p.out, p.acct = true, int16(a.idx)
+		return Task{
+			Kind: KindFollow, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
+			Ref: Ref{c.idx, idx}, Key: e.key(c, key, "follow", 0),
+		}, true
+	}
+	return Task{}, false
+}

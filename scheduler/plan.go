@@ -1,0 +1,232 @@
+package scheduler
+
+import (
+	"errors"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// maxPops bounds how many queued prospects one pick may look at (skipping
+// or deferring them), so a tick stays cheap whatever the queues hold.
+const maxPops = 256
+
+// planAccount plans the account's invitations in [now, end). It returns
+// the next time to plan it, or false when it has nothing to send for now
+// (it is woken when that changes, or rechecked).
+func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (time.Time, bool) {
+	t := a.next
+	if t.Before(now) {
+		t = now
+	}
+	if t.Before(a.earliest) {
+		t = a.earliest
+	}
+	for i := 0; i < 10000; i++ {
+		if a.connections >= int(maxConnections) {
+			return time.Time{}, false
+		}
+		if a.pending >= a.cfg.Limits.MaxPending {
+			// Oldest first: withdraw the oldest pending invitation to make room.
+			*tasks = e.withdrawOldest(a, now, *tasks)
+			return now.Add(e.opt.Recheck), true
+		}
+		slot, c, k, ok := e.slot(a, t)
+		if !ok {
+			return now.Add(e.opt.Recheck), true
+		}
+		if !slot.Before(end) {
+			return slot, true
+		}
+		task, found := e.pick(a, c, k, slot)
+		if !found {
+			// Nothing to invite in the campaigns open at slot; look again later.
+			return maxTime(slot, now).Add(e.opt.Recheck), true
+		}
+		*tasks = append(*tasks, task)
+		a.record(slot)
+		a.earliest = slot.Add(a.gapAfter(e, slot))
+		t = a.earliest
+	}
+	return t, true
+}
+
+const maxConnections = 30000
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// slot finds the earliest time at or after t when the account may invite
+// for one of its campaigns that has work: within that campaign's working
+// time and within every cap. It returns the campaign and the account's
+// position among its senders, rotating among campaigns open at the same
+// time so that an account is shared fairly.
+func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool) {
+	for tries := 0; tries < 64; tries++ {
+		var best time.Time
+		var bestC *campaign
+		bestK := -1
+		n := len(a.camps)
+		for j := 0; j < n; j++ {
+			c := a.camps[(a.rr+j)%n]
+			k := c.senderPos(a)
+			if !c.hasWork(k) {
+				continue
+			}
+			at, end, ok := c.cals[k].NextOpen(t)
+			if !ok {
+				continue
+			}
+			if at.After(t) {
+				// A new working period: start somewhere in its first share.
+				at = at.Add(a.startOffset(e, at, end))
+			}
+			if bestC == nil || at.Before(best) {
+				best, bestC, bestK = at, c, k
+			}
+		}
+		if bestC == nil {
+			return time.Time{}, nil, 0, false
+		}
+		ok, retry := a.capsAt(e.rulesAt(a, best), best)
+		if ok {
+			for j := 0; j < n; j++ {
+				if a.camps[(a.rr+j)%n] == bestC {
+					a.rr = (a.rr + j + 1) % n
+					break
+				}
+			}
+			return best, bestC, bestK, true
+		}
+		t = retry
+	}
+	return time.Time{}, nil, 0, false
+}
+
+// pick takes the next prospect of campaign c that account a (its sender k)
+// may invite at t, and renders its note. Prospects that must never be
+// invited are skipped on the way; those cooling down are put aside until
+// their cooldown ends.
+func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) {
+	tn := t.UnixNano()
+	for pops := 0; pops < maxPops; pops++ {
+		idx, ok := e.nextQueued(c, k, tn)
+		if !ok {
+			return Task{}, false
+		}
+		if c.follow != nil {
+			c.backlog[k]--
+			e.armFollow(a, t)
+		}
+		p := &c.ps[idx]
+		key := c.src.Key(int(idx))
+		ps := e.people.get(key)
+		v := ps.eligible(int16(a.idx), c.c.Dedupe, tn)
+		if v.skip != "" {
+			e.skip(c, idx, a, key, t, v.skip)
+			continue
+		}
+		if v.until > 0 {
+			e.pushTimer(timer{at: time.Unix(0, v.until), kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
+			continue
+		}
+		note, err := e.choose(a, c, int(idx), t)
+		if err != nil {
+			if waitsForNotes(err) {
+				// Only the spent note allowance stands in the way and the
+				// campaign does not allow blank: wait for next month.
+				_, next := a.cal.Month(t)
+				e.pushTimer(timer{at: next, kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
+				continue
+			}
+			e.skip(c, idx, a, key, t, campaigns.SkipInvalid)
+			continue
+		}
+		p.acct = int16(a.idx)
+		p.out = true
+		st := e.people.ensure(key).with(int16(a.idx))
+		st.status, st.active = psPlanned, Ref{c.idx, idx}
+		if note.Variant != templates.Blank {
+			a.notesMonth++
+		}
+		return Task{
+			Kind: KindInvite, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
+			Ref: Ref{c.idx, idx}, Key: e.key(c, key, "connect", p.attempt),
+			Variant: note.Variant, Note: note.Text, Chars: note.Chars, Fallback: note.Reason,
+		}, true
+	}
+	return Task{}, false
+}
+
+// nextQueued pops the next prospect waiting for sender k of c: in a
+// follow-first campaign, one followed long enough ago; otherwise one
+// pinned to the sender, else any unassigned one. Stale entries are dropped.
+func (e *Engine) nextQueued(c *campaign, k int, tn int64) (int32, bool) {
+	if c.follow != nil {
+		q := &c.followed[k]
+		for q.len() > 0 {
+			idx := q.peek()
+			p := &c.ps[idx]
+			if p.state != campaigns.StateFollowed || p.out {
+				q.pop()
+				continue
+			}
+			if p.at+c.follow.Wait.Nanoseconds() > tn {
+				return 0, false
+			}
+			return q.pop(), true
+		}
+		return 0, false
+	}
+	for _, q := range []*fifo{&c.pinned[k], &c.shared} {
+		for q.len() > 0 {
+			idx := q.pop()
+			if p := &c.ps[idx]; p.state == campaigns.StateQueued && !p.out {
+				return idx, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// choose renders the note for a prospect and account at t: the preferred
+// variant (the first), else the fallbacks; when the account's monthly
+// allowance of personalized notes is spent, only blank fits (reason
+// note_allowance), decided here, before anything is sent.
+func (e *Engine) choose(a *account, c *campaign, idx int, t time.Time) (templates.Note, error) {
+	ms, _ := a.cal.Month(t)
+	if !ms.Equal(a.monthStart) {
+		a.monthStart, a.notesMonth, a.notesOut = ms, 0, false
+	}
+	limit := a.cfg.Limits.NotesPerMonth
+	noNotes := a.notesOut || (limit >= 0 && a.notesMonth >= limit)
+	return c.notes.Choose(c.src.Fields(idx), templates.ChooseOptions{Limit: a.cfg.Limits.NoteChars, NoNotes: noNotes})
+}
+
+// waitsForNotes reports whether no note fits only because the monthly
+// allowance of personalized notes is spent.
+func waitsForNotes(err error) bool {
+	var nf *templates.NoFitError
+	if !errors.As(err, &nf) {
+		return false
+	}
+	for _, at := range nf.Attempts {
+		if at.Reason == templates.ReasonNoteAllowance {
+			return true
+		}
+	}
+	return false
+}
+
+// skip ends a prospect's campaign as skipped.
+func (e *Engine) skip(c *campaign, idx int32, a *account, key string, t time.Time, reason string) {
+	p := &c.ps[idx]
+	p.state = campaigns.StateSkipped
+	c.finish(t)
+	e.emit(t, campaigns.EvSkipped, c, a, key, nil, reason)
+}

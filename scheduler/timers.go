@@ -1,0 +1,154 @@
+package scheduler
+
+import (
+	"container/heap"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+)
+
+// Kinds of dated work.
+const (
+	tmRequeue  uint8 = iota + 1 // a prospect's cooldown ended: queue it again
+	tmMessage                   // a message step is due
+	tmWithdraw                  // an invitation reaches withdraw_after
+	tmExpire                    // an invitation reaches expire_after
+	tmFollow                    // the account may follow again
+)
+
+type timer struct {
+	at   time.Time
+	kind uint8
+	acct int16
+	ref  Ref
+	seq  uint64
+}
+
+type timerHeap []timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+func (e *Engine) pushTimer(t timer) {
+	e.seq++
+	t.seq = e.seq
+	heap.Push(&e.timers, t)
+}
+
+// fire turns a due timer into tasks or state changes.
+func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
+	a := e.accounts[tm.acct]
+	switch tm.kind {
+	case tmRequeue:
+		c := e.camps[tm.ref.Campaign]
+		p := &c.ps[tm.ref.Index]
+		if p.state == campaigns.StateFollowed && !p.out {
+			k := c.senderPos(a)
+			c.followed[k].pushFront(tm.ref.Index)
+			c.backlog[k]++
+			e.wake(a, now)
+		} else if p.state == campaigns.StateQueued && !p.out {
+			if p.pin >= 0 {
+				c.pinned[p.pin].pushFront(tm.ref.Index)
+			} else {
+				c.shared.pushFront(tm.ref.Index)
+			}
+			e.wake(a, now)
+		}
+	case tmMessage:
+		tasks = e.messageTask(a, tm, tasks)
+	case tmWithdraw:
+		c := e.camps[tm.ref.Campaign]
+		p := &c.ps[tm.ref.Index]
+		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
+			tasks = append(tasks, e.withdrawTask(a, c, tm.ref, maxTime(tm.at, now)))
+		}
+	case tmExpire:
+		c := e.camps[tm.ref.Campaign]
+		p := &c.ps[tm.ref.Index]
+		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
+			// The platform did not report it: expire on our own clock.
+			e.resolve(a, c, tm.ref, campaigns.EvExpired, tm.at, "")
+		}
+	case tmFollow:
+		a.followArmed = false
+		tasks = e.planFollows(a, now, tasks)
+	}
+	return tasks
+}
+
+// messageTask renders the due message step of an accepted prospect.
+func (e *Engine) messageTask(a *account, tm timer, tasks []Task) []Task {
+	c := e.camps[tm.ref.Campaign]
+	p := &c.ps[tm.ref.Index]
+	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) {
+		return tasks
+	}
+	step := int(p.msgStep)
+	key := c.src.Key(int(tm.ref.Index))
+	text, err := c.messages[step].Template.Render(c.src.Fields(int(tm.ref.Index)))
+	if err != nil {
+		// validate reports it; the message is not sent with a hole in it.
+		p.msgStep = uint8(len(c.messages))
+		e.transition(c, tm.ref, campaigns.EvDone)
+		e.emit(tm.at, campaigns.EvFailed, c, a, key, nil, "message_"+campaigns.SkipInvalid)
+		return tasks
+	}
+	p.out = true
+	return append(tasks, Task{
+		Kind: KindMessage, At: tm.at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
+		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step,
+	})
+}
+
+func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) Task {
+	p := &c.ps[ref.Index]
+	p.out = true
+	key := c.src.Key(int(ref.Index))
+	if open, _, ok := a.cal.NextOpen(at); ok {
+		at = open
+	}
+	return Task{
+		Kind: KindWithdraw, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: ref,
+		Key: e.key(c, key, "withdraw", p.attempt),
+	}
+}
+
+// withdrawOldest withdraws the account's oldest pending invitation (the
+// pending ceiling is reached).
+func (e *Engine) withdrawOldest(a *account, now time.Time, tasks []Task) []Task {
+	for len(a.pendQ) > 0 {
+		ref := a.pendQ[0]
+		c := e.camps[ref.Campaign]
+		p := &c.ps[ref.Index]
+		if p.state != campaigns.StateInvited || p.acct != int16(a.idx) {
+			a.pendQ = a.pendQ[1:]
+			continue
+		}
+		if p.out {
+			return tasks // its withdrawal is already on its way
+		}
+		return append(tasks, e.withdrawTask(a, c, ref, now))
+	}
+	return tasks
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}

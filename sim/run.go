@@ -1,0 +1,264 @@
+package sim
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/worker"
+)
+
+// Tick is how often the simulated scheduler plans, as the daemon's cron
+// job does; the simulator skips ticks at which nothing can happen.
+const Tick = time.Minute
+
+// Run simulates the campaigns on a virtual clock with the real planner,
+// pacing, limiter and lifecycle code, delivering through the worker's
+// Deliverer to the sandbox platform model. It is deterministic for given
+// options.
+func Run(ctx context.Context, opt Options) (*Result, error) {
+	if opt.Config == nil {
+		return nil, errors.New("sim: Options.Config is required")
+	}
+	if opt.Days <= 0 {
+		return nil, fmt.Errorf("sim: Days must be > 0, got %d", opt.Days)
+	}
+	cfg := opt.Config
+	model, err := newModel(cfg, opt.Seed, opt.lightRecord)
+	if err != nil {
+		return nil, err
+	}
+	r := &run{opt: opt, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days), Sandbox: model}}
+	r.init(cfg)
+	eng, err := scheduler.New(scheduler.Options{
+		Config:    cfg,
+		Campaigns: opt.Campaigns,
+		Sources:   opt.sources,
+		Seed:      uint64(opt.Seed),
+		OnEvent:   r.onEvent,
+	})
+	if err != nil {
+		return nil, err
+	}
+	lim := pacing.NewMemLimiter()
+	d := &worker.Deliverer{
+		Limiter:  lim,
+		Platform: model,
+		Rules: func(account string, at time.Time) (pacing.Rules, error) {
+			a := cfg.Account(account)
+			if a == nil {
+				return pacing.Rules{}, fmt.Errorf("unknown account %q", account)
+			}
+			return pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, at), nil
+		},
+	}
+
+	var q taskQueue
+	now := opt.Start
+	end := r.res.End
+	nextPlan := now
+	for steps := 0; ; steps++ {
+		if steps&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		// The next thing to happen: a planning tick, a task, a platform answer.
+		t := nextPlan
+		if q.Len() > 0 && q[0].At.Before(t) {
+			t = q[0].At
+		}
+		if at, ok := model.NextEventAt(); ok && at.Before(t) {
+			t = at
+		}
+		if !t.Before(end) {
+			break
+		}
+		now = t
+		if evs := model.Advance(now); len(evs) > 0 {
+			for _, ev := range evs {
+				r.res.Events = append(r.res.Events, ev)
+				if err := eng.Observe(ev); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if q.Len() > 0 && !q[0].At.After(now) {
+			task := heap.Pop(&q).(scheduler.Task)
+			out, err := d.Do(ctx, task, task.At)
+			if err != nil {
+				return nil, fmt.Errorf("sim: %s %s: %w", task.Kind, task.Key, err)
+			}
+			if err := eng.Done(task, out); err != nil {
+				return nil, err
+			}
+			nextPlan = now // outcomes change what can be planned
+			continue
+		}
+		for _, task := range eng.Plan(now) {
+			heap.Push(&q, task)
+		}
+		// Skip the ticks at which nothing is due.
+		nextPlan = now.Add(Tick)
+		if w, ok := eng.NextWake(); ok {
+			if w = w.Add(-scheduler.DefaultHorizon / 2); w.After(nextPlan) {
+				nextPlan = w
+			}
+		} else {
+			nextPlan = end
+		}
+	}
+	r.finish(eng)
+	return r.res, nil
+}
+
+func newModel(cfg *config.Config, seed int64, light bool) (*sandbox.Model, error) {
+	sb := cfg.Platform.Sandbox
+	opt := sandbox.Options{
+		Seed:               seed,
+		AcceptRate:         orNone(sb.AcceptRate),
+		DeclineRate:        orNone(sb.DeclineRate),
+		VariantAcceptRates: sb.VariantAcceptRates,
+		ExpireAfter:        cfg.Defaults.ExpireAfter,
+		ReinviteCooldown:   cfg.Defaults.ReinviteCooldown,
+		Accounts:           map[string]sandbox.Account{},
+		ViolationsOnly:     light,
+	}
+	if seed == 0 {
+		opt.Seed = sb.Seed
+	}
+	for _, a := range cfg.Accounts {
+		tier, err := pacing.TierDefaults(a.Tier)
+		if err != nil {
+			return nil, err
+		}
+		opt.Accounts[a.ID] = sandbox.Account{
+			Weekly:        max(tier.Weekly, a.Limits.Weekly), // the platform's own limit
+			NoteChars:     a.Limits.NoteChars,
+			NotesPerMonth: a.Limits.NotesPerMonth,
+			Connections:   a.Connections,
+			Location:      a.Location,
+		}
+	}
+	if err := opt.Validate(); err != nil {
+		return nil, fmt.Errorf("sim: sandbox: %w", err)
+	}
+	return sandbox.New(opt), nil
+}
+
+// orNone maps a configured share of 0 to the sandbox's "none" (negative),
+// since the sandbox reads 0 as "default".
+func orNone(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
+
+// taskQueue orders tasks by time, then key (deterministic).
+type taskQueue []scheduler.Task
+
+func (q taskQueue) Len() int { return len(q) }
+func (q taskQueue) Less(i, j int) bool {
+	if !q[i].At.Equal(q[j].At) {
+		return q[i].At.Before(q[j].At)
+	}
+	return q[i].Key < q[j].Key
+}
+func (q taskQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *taskQueue) Push(x any)   { *q = append(*q, x.(scheduler.Task)) }
+func (q *taskQueue) Pop() any {
+	old := *q
+	t := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return t
+}
+
+// run aggregates lifecycle events into the forecast.
+type run struct {
+	opt      Options
+	res      *Result
+	accounts map[string]*AccountResult
+	camps    map[string]*CampaignResult
+}
+
+func (r *run) init(cfg *config.Config) {
+	r.accounts = map[string]*AccountResult{}
+	r.camps = map[string]*CampaignResult{}
+	r.res.Accounts = make([]AccountResult, len(cfg.Accounts))
+	for i, a := range cfg.Accounts {
+		r.res.Accounts[i].ID = a.ID
+	}
+	for i := range r.res.Accounts {
+		r.accounts[r.res.Accounts[i].ID] = &r.res.Accounts[i]
+	}
+	r.res.Campaigns = make([]CampaignResult, len(r.opt.Campaigns))
+	for i, c := range r.opt.Campaigns {
+		r.res.Campaigns[i].Name = c.Name
+	}
+	for i := range r.res.Campaigns {
+		r.camps[r.res.Campaigns[i].Name] = &r.res.Campaigns[i]
+	}
+}
+
+func (r *run) onEvent(ev scheduler.Event) {
+	t := ev.T.UTC()
+	if ev.T.IsZero() {
+		t = r.opt.Start.UTC()
+	}
+	name := ev.Type.String()
+	c := r.camps[ev.Campaign]
+	a := r.accounts[ev.Account]
+	if c != nil {
+		count(&c.Counts, ev.Type)
+	}
+	if a != nil {
+		count(&a.Counts, ev.Type)
+	}
+	if r.opt.OnEvent != nil {
+		r.opt.OnEvent(Event{T: t, Event: name, Campaign: ev.Campaign, Account: ev.Account, Prospect: ev.Person,
+			Variant: ev.Variant, Chars: ev.Chars, Reason: ev.Reason})
+	}
+}
+
+func count(c *Counts, ev campaigns.Event) {
+	switch ev {
+	case campaigns.EvFollowed:
+		c.Followed++
+	case campaigns.EvInvited:
+		c.Invited++
+		c.Pending++
+	case campaigns.EvAccepted:
+		c.Accepted++
+		c.Pending--
+	case campaigns.EvDeclined:
+		c.Declined++
+		c.Pending--
+	case campaigns.EvWithdrawn:
+		c.Withdrawn++
+		c.Pending--
+	case campaigns.EvExpired:
+		c.Expired++
+		c.Pending--
+	case campaigns.EvMessaged:
+		c.Messaged++
+	case campaigns.EvSkipped:
+		c.Skipped++
+	}
+}
+
+func (r *run) finish(eng *scheduler.Engine) {
+	for i := range r.res.Campaigns {
+		c := &r.res.Campaigns[i]
+		c.Prospects = eng.Prospects(c.Name)
+		c.Completed = eng.Completed(c.Name)
+	}
+}

@@ -1,0 +1,100 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/templates"
+)
+
+// RulesFunc returns the limiter rules of an account at a time.
+type RulesFunc func(account string, at time.Time) (pacing.Rules, error)
+
+// Deliverer performs tasks. It is safe for concurrent use when its
+// Limiter and Platform are.
+type Deliverer struct {
+	Limiter  pacing.Limiter
+	Platform platform.Platform
+	Rules    RulesFunc
+	// RestrictionPause is how long an account pauses after the platform
+	// refused for a limit or restriction. Default 7d.
+	RestrictionPause time.Duration
+}
+
+// Do performs t at now. The outcome says what happened; a non-nil error
+// means the outcome is unknown (Outcome.Kind Unknown) and the task must be
+// retried with the same key: its reservation stays counted meanwhile.
+func (d *Deliverer) Do(ctx context.Context, t scheduler.Task, now time.Time) (scheduler.Outcome, error) {
+	act := platform.Action{Key: t.Key, Account: t.Account, Person: t.Person, Campaign: t.Campaign, At: now}
+	switch t.Kind {
+	case scheduler.KindInvite:
+		return d.invite(ctx, t, act)
+	case scheduler.KindFollow:
+		return settle(now, d.Platform.Follow(ctx, act))
+	case scheduler.KindWithdraw:
+		return settle(now, d.Platform.Withdraw(ctx, act))
+	case scheduler.KindMessage:
+		return settle(now, d.Platform.Message(ctx, platform.Message{Action: act, Text: t.Text}))
+	}
+	return scheduler.Outcome{}, fmt.Errorf("worker: unknown task kind %v", t.Kind)
+}
+
+func (d *Deliverer) invite(ctx context.Context, t scheduler.Task, act platform.Action) (scheduler.Outcome, error) {
+	now := act.At
+	rules, err := d.Rules(t.Account, now)
+	if err != nil {
+		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, err
+	}
+	dec, err := d.Limiter.Reserve(ctx, pacing.Request{
+		Account: t.Account, ID: t.Key, At: now, Note: t.Variant != templates.Blank && t.Note != "", Rules: rules,
+	})
+	if err != nil {
+		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("reserving slot for account %s: %w", t.Account, err)
+	}
+	if !dec.Granted {
+		return scheduler.Outcome{Kind: scheduler.Denied, At: now, Denial: dec.Denial, RetryAt: dec.RetryAt}, nil
+	}
+	err = d.Platform.Invite(ctx, platform.Invite{Action: act, Variant: t.Variant, Note: t.Note})
+	if err == nil {
+		// The invitation went out. Should Confirm fail, the send stays
+		// counted as reserved, which is all the limiter needs.
+		_ = d.Limiter.Confirm(ctx, t.Account, t.Key)
+		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
+	}
+	if platform.IsRetryable(err) {
+		// Unknown outcome: keep the reservation counted; retry with the key.
+		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("inviting for account %s: %w", t.Account, err)
+	}
+	// A definite refusal: nothing was sent, free the slot.
+	if rerr := d.Limiter.Release(ctx, t.Account, t.Key); rerr != nil && !errors.Is(rerr, pacing.ErrConfirmed) {
+		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("releasing slot for account %s: %w", t.Account, rerr)
+	}
+	var pe *platform.Error
+	errors.As(err, &pe)
+	if pe.Pause() {
+		pause := d.RestrictionPause
+		if pause <= 0 {
+			pause = 7 * 24 * time.Hour
+		}
+		if perr := d.Limiter.Pause(ctx, t.Account, now.Add(pause)); perr != nil {
+			return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("pausing account %s: %w", t.Account, perr)
+		}
+	}
+	return scheduler.Outcome{Kind: scheduler.Refused, At: now, Code: pe.Code}, nil
+}
+
+// settle turns a platform answer into an outcome.
+func settle(now time.Time, err error) (scheduler.Outcome, error) {
+	if err == nil {
+		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
+	}
+	if platform.IsRetryable(err) {
+		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, err
+	}
+	return scheduler.Outcome{Kind: scheduler.Refused, At: now, Code: platform.CodeOf(err)}, nil
+}
