@@ -40,6 +40,7 @@ func TestGolden(t *testing.T) {
 		{"preview_bad", []string{"--config", cfg, "preview", "--json", "testdata/ws/campaigns/bad.yaml"}},
 		{"missing_config", []string{"--config", "testdata/absent.yaml", "validate"}},
 		{"bad_config", []string{"--config", "testdata/bad-config.yaml", "validate"}},
+		{"idle_accounts", []string{"--config", "testdata/idle-config.yaml", "validate"}},
 		{"unknown_flag", []string{"validate", "--frobnicate"}},
 		{"unknown_command", []string{"frobnicate"}},
 		{"preview_no_args", []string{"--config", cfg, "preview"}},

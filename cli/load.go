@@ -28,8 +28,9 @@ func loadAll(configPath string, files []string) (*loaded, error) {
 		return nil, &exitError{code: ExitError, err: err}
 	}
 	l := &loaded{cfg: cfg, findings: fs, broken: map[*campaigns.Campaign]bool{}}
+	all := len(files) == 0
 	configBroken := fs.HasErrors()
-	if len(files) == 0 {
+	if all {
 		var gfs diag.List
 		files, gfs = cfg.CampaignFiles()
 		l.findings.Add(gfs...)
@@ -57,7 +58,28 @@ func loadAll(configPath string, files []string) (*loaded, error) {
 			l.broken[c] = true
 		}
 	}
+	if all && !configBroken {
+		l.findings.Add(idleAccounts(cfg, l.campaigns)...)
+	}
 	return l, nil
+}
+
+// idleAccounts reports the accounts that no campaign sends from: they would
+// sit idle, which is rarely what the user meant.
+func idleAccounts(cfg *config.Config, camps []*campaigns.Campaign) diag.List {
+	used := map[string]bool{}
+	for _, c := range camps {
+		for _, id := range c.Accounts {
+			used[id] = true
+		}
+	}
+	var fs diag.List
+	for i, a := range cfg.Accounts {
+		if !used[a.ID] {
+			fs.Add(diag.Warnf(cfg.Path, a.Line, "accounts[%d]: account %q is in no campaign: it will send nothing", i, a.ID))
+		}
+	}
+	return fs
 }
 
 // printFindings writes findings, sorted, one per line.

@@ -22,6 +22,8 @@ type account struct {
 	// log, so that planning ahead never oversteps what Reserve will grant.
 	log []int64
 
+	rules pacing.Rules // cache of rulesAt
+
 	next     time.Time // heap key: when to plan next
 	earliest time.Time // no invitation before this (the drawn gap)
 	heapIdx  int

@@ -18,6 +18,7 @@ type prospect struct {
 	acct    int16 // the sender it is assigned to; -1 none yet
 	pin     int16 // the pinned sender; -1 none
 	at      int64 // unix ns: when followed, or invited
+	person  int32 // index in the people registry; -1 until first needed
 }
 
 // fifo is a queue of prospect indexes.
@@ -113,7 +114,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	cp.backlog = make([]int, len(cp.senders))
 	for i := range cp.ps {
 		p := &cp.ps[i]
-		p.acct, p.pin = -1, -1
+		p.acct, p.pin, p.person = -1, -1, -1
 		p.state = campaigns.StateQueued
 		if why := src.Skip(i); why != "" {
 			p.state = campaigns.StateSkipped

@@ -63,7 +63,7 @@ func (e *Engine) Done(t Task, o Outcome) error {
 
 func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	p := &c.ps[t.Ref.Index]
-	st := e.people.ensure(t.Person).with(int16(a.idx))
+	st := e.personOf(c, t.Ref.Index).with(int16(a.idx))
 	if o.Kind == Delivered {
 		p.at = o.At.UnixNano()
 		e.transition(c, t.Ref, campaigns.EvInvited)
@@ -74,7 +74,9 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 		note := templates.Note{Variant: t.Variant, Chars: t.Chars}
 		e.emit(o.At, campaigns.EvInvited, c, a, t.Person, &note, string(t.Fallback))
 		e.pushTimer(timer{at: o.At.Add(c.withdraw), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
-		e.pushTimer(timer{at: o.At.Add(c.expire), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
+		if c.expire <= c.withdraw { // otherwise the withdrawal always comes first
+			e.pushTimer(timer{at: o.At.Add(c.expire), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
+		}
 		return
 	}
 	// The invitation did not happen: free the slot in the planner's log.
@@ -167,7 +169,7 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 		return
 	}
 	key := c.src.Key(int(ref.Index))
-	st := e.people.ensure(key).with(int16(a.idx))
+	st := e.personOf(c, ref.Index).with(int16(a.idx))
 	e.transition(c, ref, ev)
 	a.pending--
 	switch ev {

@@ -219,6 +219,13 @@ type AccountStatus struct {
 	NotesMonth  int
 }
 
+// rulesAt returns the account's limiter rules at t. They only change at day
+// boundaries and, warming up, at week boundaries, so the last day's are kept.
 func (e *Engine) rulesAt(a *account, t time.Time) pacing.Rules {
-	return pacing.RulesFor(a.cfg.Limits, a.cfg.WarmupStart, a.cfg.Location, t)
+	r := &a.rules
+	if r.DayEnd.IsZero() || t.Before(r.DayStart) || !t.Before(r.DayEnd) ||
+		(!a.cfg.WarmupStart.IsZero() && pacing.Warmup(a.cfg.WarmupStart, a.cfg.Limits.Weekly, t) != r.Weekly) {
+		*r = pacing.RulesFor(a.cfg.Limits, a.cfg.WarmupStart, a.cfg.Location, t)
+	}
+	return *r
 }

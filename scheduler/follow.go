@@ -106,7 +106,7 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, 
 			return Task{}, false
 		}
 		key := c.src.Key(int(idx))
-		v := e.people.get(key).eligible(int16(a.idx), c.c.Dedupe, tn)
+		v := e.personOf(c, idx).eligible(int16(a.idx), c.c.Dedupe, tn)
 		if v.skip != "" {
 			e.skip(c, idx, a, key, t, v.skip)
 			continue

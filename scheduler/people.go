@@ -42,6 +42,22 @@ func (p *people) get(key string) *person {
 	return nil
 }
 
+// of returns the registry entry of a campaign's prospect, adding it.
+func (e *Engine) personOf(c *campaign, idx int32) *person {
+	p := &c.ps[idx]
+	if p.person < 0 {
+		key := c.src.Key(int(idx))
+		if i, ok := e.people.index[key]; ok {
+			p.person = i
+		} else {
+			p.person = int32(len(e.people.all))
+			e.people.index[key] = p.person
+			e.people.all = append(e.people.all, person{first: standing{acct: -1}})
+		}
+	}
+	return &e.people.all[p.person]
+}
+
 // ensure returns the person with key, adding it.
 func (p *people) ensure(key string) *person {
 	if i, ok := p.index[key]; ok {

@@ -125,7 +125,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		}
 		p := &c.ps[idx]
 		key := c.src.Key(int(idx))
-		ps := e.people.get(key)
+		ps := e.personOf(c, idx)
 		v := ps.eligible(int16(a.idx), c.c.Dedupe, tn)
 		if v.skip != "" {
 			e.skip(c, idx, a, key, t, v.skip)
@@ -149,7 +149,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		}
 		p.acct = int16(a.idx)
 		p.out = true
-		st := e.people.ensure(key).with(int16(a.idx))
+		st := ps.with(int16(a.idx))
 		st.status, st.active = psPlanned, Ref{c.idx, idx}
 		if note.Variant != templates.Blank {
 			a.notesMonth++

@@ -22,8 +22,8 @@ type Options struct {
 	// OnEvent, if set, receives every lifecycle event in time order.
 	OnEvent func(Event)
 
-	sources     map[string]scheduler.Source // synthetic prospects (benchmarks)
-	lightRecord bool                        // keep only refused requests in the sandbox record
+	sources     map[string]schedulerSource // synthetic prospects (tests, benchmarks)
+	lightRecord bool                       // keep only refused requests in the sandbox record
 }
 
 // Event is one lifecycle event of one prospect (the --json stream).
@@ -87,3 +87,5 @@ type Result struct {
 	// the order they were delivered.
 	Events []platform.Event
 }
+
+type schedulerSource = scheduler.Source
