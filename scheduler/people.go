@@ -18,6 +18,9 @@ type standing struct {
 	status uint8
 	until  int64 // psCooling: unix ns when the cooldown ends
 	active Ref   // the prospect whose invitation is planned or pending
+	// claimed: an invitation under dedupe workspace made this account the
+	// person's only one in the workspace, whatever the later campaigns say.
+	claimed bool
 }
 
 // person is everything the workspace knows of one person.
@@ -104,7 +107,8 @@ type verdict struct {
 
 // eligible decides whether account a may invite the person at t (unix ns)
 // under the campaign's dedupe mode. In workspace mode a person is invited
-// by at most one account of the workspace, ever; in account and campaign
+// by at most one account of the workspace, ever, and an invitation made in
+// workspace mode claims the person against every later campaign too; in account and campaign
 // modes each account may invite once (the platform itself refuses a second
 // pending invitation from the same account, so the campaign mode cannot be
 // looser than the account mode). A decline is final for the account, and in
@@ -118,7 +122,7 @@ func (ps *person) eligible(a int16, mode campaigns.Dedupe, t int64) verdict {
 			return verdict{}
 		}
 		if s.acct != a {
-			if mode == campaigns.DedupeWorkspace || mode == "" {
+			if mode == campaigns.DedupeWorkspace || mode == "" || s.claimed {
 				if s.status == psDeclined {
 					return verdict{skip: campaigns.SkipDeclinedBefore}
 				}

@@ -151,6 +151,9 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		p.out = true
 		st := ps.with(int16(a.idx))
 		st.status, st.active = psPlanned, Ref{c.idx, idx}
+		if c.c.Dedupe == campaigns.DedupeWorkspace || c.c.Dedupe == "" {
+			st.claimed = true
+		}
 		if note.Variant != templates.Blank {
 			a.notesMonth++
 		}
