@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -40,17 +41,27 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: ExitError, err: fmt.Errorf(format, args...)}
 }
 
-// globals are the flags every command shares.
+// globals are the flags every command shares, the output streams and the
+// clock.
 type globals struct {
 	configPath string
 	stdout     io.Writer
 	stderr     io.Writer
+	// now is the wall clock: time.Now, set in Main, the one place the CLI
+	// reads the real time (tests set their own).
+	now func() time.Time
 }
 
 // Main runs the outreach command line with args (without the program name)
 // and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globals{stdout: stdout, stderr: stderr}
+	return execute(ctx, &globals{stdout: stdout, stderr: stderr, now: time.Now}, args)
+}
+
+// execute runs the command line with the given globals and returns the
+// exit code.
+func execute(ctx context.Context, g *globals, args []string) int {
+	stdout, stderr := g.stdout, g.stderr
 	root := newRoot(g)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -86,6 +97,6 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newValidateCmd(g), newPreviewCmd(g))
+	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g))
 	return root
 }

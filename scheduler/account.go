@@ -128,7 +128,8 @@ func (a *account) capsAt(r pacing.Rules, t time.Time) (ok bool, retry time.Time)
 	i := sort.Search(len(a.log), func(i int) bool { return a.log[i] > v-week })
 	if n := len(a.log) - i; n >= r.Weekly {
 		// Enough entries must leave the window: the (n-Weekly+1)-th oldest.
-		return false, time.Unix(0, a.log[i+n-r.Weekly]+week+int64(time.Millisecond))
+		// (a send exactly 7d before t is out of the window (t-7d, t]).
+		return false, time.Unix(0, a.log[i+n-r.Weekly]+week)
 	}
 	if len(a.log) > 0 {
 		if last := a.log[len(a.log)-1]; v-last < r.MinGap.Nanoseconds() {
@@ -158,7 +159,13 @@ func (a *account) gapAfter(e *Engine, s time.Time) time.Duration {
 			gap = max(gap, spread)
 		}
 	}
-	return gap
+	return ceilSecond(gap)
+}
+
+// ceilSecond rounds d up to a whole second: planned times stay on whole
+// seconds (and never move earlier than what the caps allow).
+func ceilSecond(d time.Duration) time.Duration {
+	return (d + time.Second - 1).Truncate(time.Second)
 }
 
 // startOffset draws where in a working period the first invitation goes:
@@ -172,7 +179,7 @@ func (a *account) startOffset(e *Engine, from, end time.Time) time.Duration {
 	if left <= 0 {
 		return 0
 	}
-	return time.Duration(float64(end.Sub(from)) / float64(left+1) * e.opt.Rand.Float64())
+	return ceilSecond(time.Duration(float64(end.Sub(from)) / float64(left+1) * e.opt.Rand.Float64()))
 }
 
 // accountHeap orders accounts by their next planning time.

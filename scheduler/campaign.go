@@ -106,7 +106,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 		}
 		pos[id] = len(cp.senders)
 		cp.senders = append(cp.senders, a)
-		cp.cals = append(cp.cals, calendarFor(a, c.Schedule))
+		cp.cals = append(cp.cals, campaigns.Calendar(a.cfg, c.Schedule))
 		a.camps = append(a.camps, cp)
 	}
 	cp.pinned = make([]fifo, len(cp.senders))
@@ -137,26 +137,6 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 		cp.shared.push(int32(i))
 	}
 	return cp, nil
-}
-
-// calendarFor is the working time of an account for a campaign: the
-// campaign's schedule where it sets days, hours or a time zone, else the
-// account's own.
-func calendarFor(a *account, s *campaigns.Schedule) pacing.Calendar {
-	cal := a.cal
-	if s == nil {
-		return cal
-	}
-	if s.Days != 0 {
-		cal.Days = s.Days
-	}
-	if s.Hours.End > 0 {
-		cal.Start, cal.End = s.Hours.Start, s.Hours.End
-	}
-	if s.Location != nil {
-		cal.Location = s.Location
-	}
-	return cal
 }
 
 // senderPos is the position of account a among the campaign's senders.

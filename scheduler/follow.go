@@ -80,7 +80,7 @@ func (e *Engine) planFollows(a *account, now time.Time, tasks []Task) []Task {
 		a.followsDay++
 		bestC.backlog[bestK]++
 		gap := r.MinGap + time.Duration(e.opt.Rand.Float64()*a.jitter*float64(r.MinGap))
-		a.followNext = best.Add(gap)
+		a.followNext = best.Add(ceilSecond(gap))
 		t = a.followNext
 	}
 	return tasks

@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/sim"
+)
+
+const simCfg = "testdata/ws/config.yaml"
+
+// simGood runs good.yaml of testdata/ws over two weeks from a fixed start.
+var simGood = []string{"--config", simCfg, "simulate", "testdata/ws/campaigns/good.yaml", "--start", "2026-11-23T09:00:00Z", "--days", "14", "--seed", "7"}
+
+// runAt runs the command line with the clock stopped at now.
+func runAt(now time.Time, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	code := execute(context.Background(), &globals{stdout: &out, stderr: &errb, now: func() time.Time { return now }}, args)
+	return code, out.String(), errb.String()
+}
+
+// fakeSim replaces the simulator for the test: it records the options,
+// sends events and returns res.
+func fakeSim(t *testing.T, events []sim.Event, res *sim.Result, err error) *sim.Options {
+	t.Helper()
+	var got sim.Options
+	saved := runSim
+	t.Cleanup(func() { runSim = saved })
+	runSim = func(ctx context.Context, o sim.Options) (*sim.Result, error) {
+		got = o
+		for _, ev := range events {
+			if o.OnEvent != nil {
+				o.OnEvent(ev)
+			}
+		}
+		return res, err
+	}
+	return &got
+}
+
+// TestSimulateUsage: bad flags are usage errors (exit 2), found before
+// anything is loaded or run.
+func TestSimulateUsage(t *testing.T) {
+	fakeSim(t, nil, nil, errors.New("the simulator must not run"))
+	good := "testdata/ws/campaigns/good.yaml"
+	cases := []struct {
+		args []string
+		want string // in stderr
+	}{
+		{[]string{"--config", simCfg, "simulate", good}, "--days N is required"},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "0"}, "--days must be 1 to 3660, got 0"},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "-3"}, "--days must be 1 to 3660, got -3"},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3661"}, "--days must be 1 to 3660"},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "two"}, `invalid argument "two" for "--days"`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--seed", "x"}, `invalid argument "x" for "--seed"`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "2026-11-23"}, `--start "2026-11-23": want an RFC 3339 time`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--frobnicate"}, "unknown flag: --frobnicate"},
+		{[]string{"--config", "testdata/absent.yaml", "simulate", good, "--days", "3"}, "absent.yaml"},
+		{[]string{"--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/missing.yaml"}, "missing.yaml"},
+	}
+	for _, tc := range cases {
+		code, stdout, stderr := runAt(time.Now(), tc.args...)
+		want := ExitError
+		if strings.HasSuffix(tc.args[len(tc.args)-1], "missing.yaml") {
+			want = ExitInvalid // an unreadable campaign file is bad input, as for validate
+		}
+		if code != want || !strings.Contains(stderr, tc.want) || stdout != "" {
+			t.Errorf("outreach %s: exit %d (want %d), stdout %q, stderr %q (want %q in it)",
+				strings.Join(tc.args, " "), code, want, stdout, stderr, tc.want)
+		}
+	}
+}
+
+// TestSimulateInvalid: simulate refuses what validate rejects (exit 1),
+// with the findings on stderr, and never runs.
+func TestSimulateInvalid(t *testing.T) {
+	fakeSim(t, nil, nil, errors.New("the simulator must not run"))
+	for _, args := range [][]string{
+		{"--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/bad.yaml"},
+		{"--config", simCfg, "simulate", "--days", "3"}, // the config's globs hold bad.yaml
+		{"--config", simCfg, "simulate", "--days", "3", "testdata/bad-campaign.yaml"},
+		{"--config", "testdata/bad-config.yaml", "simulate", "--days", "3"},
+	} {
+		code, stdout, stderr := runAt(time.Now(), args...)
+		if code != ExitInvalid || stdout != "" || !strings.Contains(stderr, "errors: fix them before simulating") {
+			t.Errorf("outreach %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, ExitInvalid, stdout, stderr)
+		}
+	}
+	code, _, stderr := runAt(time.Now(), "--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/bad.yaml")
+	if code == ExitInvalid && !strings.Contains(stderr, "bad.csv:4: row has 3 fields, header has 5") {
+		t.Errorf("the findings are missing from stderr:\n%s", stderr)
+	}
+}
+
+var fakeResult = &sim.Result{
+	Start: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+	End:   time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+	Accounts: []sim.AccountResult{
+		{ID: "alice", Counts: sim.Counts{Invited: 3, Accepted: 1, Declined: 1, Pending: 1}},
+		{ID: "bob"},
+	},
+	Campaigns: []sim.CampaignResult{
+		{Name: "good", Prospects: 3, Counts: sim.Counts{Invited: 3, Accepted: 1, Declined: 1, Pending: 1},
+			Completed: time.Date(2026, 11, 23, 9, 6, 0, 0, time.UTC)},
+		{Name: "slow", Prospects: 9, Counts: sim.Counts{Skipped: 2}},
+	},
+}
+
+// TestSimulateForecast checks the options given to the simulator (the
+// defaults of --start and --seed) and the text forecast.
+func TestSimulateForecast(t *testing.T) {
+	got := fakeSim(t, nil, fakeResult, nil)
+	now := time.Date(2026, 11, 23, 9, 0, 42, 123, time.UTC)
+	code, stdout, stderr := runAt(now, "--config", simCfg, "simulate", "testdata/ws/campaigns/good.yaml", "--days", "3")
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !got.Start.Equal(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) || got.Days != 3 || got.Seed != 1 || got.OnEvent != nil ||
+		got.Config == nil || len(got.Campaigns) != 1 || got.Campaigns[0].Name != "good" {
+		t.Errorf("options: start %v, days %d, seed %d, %d campaigns, OnEvent set %v", got.Start, got.Days, got.Seed, len(got.Campaigns), got.OnEvent != nil)
+	}
+	want := `Forecast Mon 2026-11-23 09:00 UTC to Thu 2026-11-26 09:00 UTC (3 days), seed 1
+
+ACCOUNT  INVITED  ACCEPTED  ACCEPT%  DECLINED  PENDING  WITHDRAWN
+alice    3        1         33.3%    1         1        0
+bob      0        0         -        0         0        0
+total    3        1         33.3%    1         1        0
+
+CAMPAIGN  PROSPECTS  INVITED  ACCEPTED  ACCEPT%  PENDING  WITHDRAWN  SKIPPED  COMPLETED
+good      3          3        1         33.3%    1        0          0        2026-11-23
+slow      9          0        0         -        0        0          2        after 2026-11-26
+`
+	if stdout != want || stderr != "" {
+		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr:\n%s", stdout, want, stderr)
+	}
+}
+
+// TestSimulateJSON checks the event stream and the summary line.
+func TestSimulateJSON(t *testing.T) {
+	events := []sim.Event{
+		{T: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Event: "invited", Campaign: "good", Account: "alice",
+			Prospect: "https://example.com/in/ann", Variant: "event", Chars: 41},
+		{T: time.Date(2026, 11, 23, 9, 3, 0, 0, time.UTC), Event: "skipped", Campaign: "good", Account: "alice",
+			Prospect: "https://example.com/in/bo?x=1&y=<2>", Reason: "duplicate"},
+	}
+	got := fakeSim(t, events, fakeResult, nil)
+	code, stdout, stderr := runAt(time.Now(), "--config", simCfg, "simulate", "--json", "--seed", "7", "--days", "3",
+		"--start", "2026-11-23T09:00:00Z", "testdata/ws/campaigns/good.yaml")
+	if code != ExitOK || got.Seed != 7 || got.OnEvent == nil {
+		t.Fatalf("exit %d, seed %d\n%s", code, got.Seed, stderr)
+	}
+	want := `{"t":"2026-11-23T09:00:00Z","event":"invited","campaign":"good","account":"alice","prospect":"https://example.com/in/ann","variant":"event","chars":41}
+{"t":"2026-11-23T09:03:00Z","event":"skipped","campaign":"good","account":"alice","prospect":"https://example.com/in/bo?x=1&y=<2>","reason":"duplicate"}
+{"event":"summary","start":"2026-11-23T09:00:00Z","end":"2026-11-26T09:00:00Z","seed":7,` +
+		`"accounts":[{"account":"alice","followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0},` +
+		`{"account":"bob","followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0}],` +
+		`"campaigns":[{"campaign":"good","prospects":3,"followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"completed":"2026-11-23T09:06:00Z"},` +
+		`{"campaign":"slow","prospects":9,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2}]}
+`
+	if stdout != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
+	}
+}
+
+// TestSimulateRunError: a failing simulation is a runtime error (exit 2).
+func TestSimulateRunError(t *testing.T) {
+	fakeSim(t, nil, nil, errors.New("boom"))
+	code, _, stderr := runAt(time.Now(), "--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/good.yaml")
+	if code != ExitError || !strings.Contains(stderr, "simulate: boom") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// TestSimulateGolden runs the real simulator over testdata/ws and compares
+// the output with testdata/golden/NAME.txt (go test -update rewrites); the
+// same arguments must give the same output every time.
+func TestSimulateGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"simulate_text", simGood},
+		{"simulate_json", append(slices.Clone(simGood), "--json")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, tc.args...)
+			got := fmt.Sprintf("$ outreach %s\nexit: %d\n--- stdout\n%s--- stderr\n%s", strings.Join(tc.args, " "), code, stdout, stderr)
+			if code2, stdout2, _ := runCLI(t, tc.args...); code2 != code || stdout2 != stdout {
+				t.Errorf("two runs with the same seed differ:\n%s\n---\n%s", stdout, stdout2)
+			}
+			path := filepath.Join("testdata", "golden", tc.name+".txt")
+			if *update {
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./cli -run TestSimulateGolden -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s\n--- got\n%s\n--- want\n%s", path, got, want)
+			}
+		})
+	}
+}
