@@ -24,6 +24,21 @@ func Warmup(start time.Time, cap int, at time.Time) int {
 	return min(cap, WarmupStep*(weeks+1))
 }
 
+// NextRaise returns the first instant after at where warm-up raises the
+// weekly cap of an account warming up since start towards cap (warm-up
+// weeks are 7x24h from start); ok is false when the cap can no longer
+// change.
+func NextRaise(start time.Time, cap int, at time.Time) (time.Time, bool) {
+	if start.IsZero() || Warmup(start, cap, at) >= cap {
+		return time.Time{}, false
+	}
+	weeks := 0
+	if at.After(start) {
+		weeks = int(at.Sub(start) / Week)
+	}
+	return start.Add(time.Duration(weeks+1) * Week), true
+}
+
 // EffectiveDaily is the daily cap of an account whose weekly cap is
 // weeklyCap but, warming up, may send only weekly this week: while warming
 // up the day gets a fifth of the week (at least 1), so a ramp week of 20 is

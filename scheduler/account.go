@@ -110,8 +110,19 @@ func (a *account) blocked() bool {
 }
 
 // capsAt checks the caps for an invitation at t. When they refuse, it
-// returns the earliest time worth trying again.
+// returns the earliest time worth trying again: when enough sends leave
+// the window, the day ends, or warm-up raises the caps, whichever is first.
 func (a *account) capsAt(r pacing.Rules, t time.Time) (ok bool, retry time.Time) {
+	ok, retry = a.capsAtNoRaise(r, t)
+	if !ok {
+		if raise, raises := pacing.NextRaise(a.cfg.WarmupStart, a.cfg.Limits.Weekly, t); raises && raise.Before(retry) && !t.Before(a.pausedUntil) {
+			retry = raise
+		}
+	}
+	return ok, retry
+}
+
+func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry time.Time) {
 	if t.Before(a.pausedUntil) {
 		return false, a.pausedUntil
 	}
@@ -147,13 +158,18 @@ func (a *account) capsAt(r pacing.Rules, t time.Time) (ok bool, retry time.Time)
 // invitation out of the period: with r sends left and time T, each gap is
 // at most 1.5 T/(r+1) < T.
 func (a *account) gapAfter(e *Engine, s time.Time) time.Duration {
+	// The day's quota sets the pace. When the rolling week has less room
+	// than that, the week sets it instead: its room comes back as last
+	// week's sends (already spread) leave the window, and capsAt holds each
+	// send until then, so no spreading is added on top.
 	r := e.rulesAt(a, s)
-	left := r.Weekly - a.countSince(s.UnixNano()-pacing.Week.Nanoseconds())
+	left := r.Weekly
 	if r.Daily != pacing.Unlimited {
-		left = min(left, r.Daily-a.countIn(r.DayStart.UnixNano(), r.DayEnd.UnixNano()))
+		left = r.Daily - a.countIn(r.DayStart.UnixNano(), r.DayEnd.UnixNano())
 	}
+	weekRoom := r.Weekly - a.countSince(s.UnixNano()-pacing.Week.Nanoseconds())
 	gap := r.MinGap + time.Duration(e.opt.Rand.Float64()*a.jitter*float64(r.MinGap))
-	if left > 0 {
+	if left > 0 && weekRoom >= left {
 		if _, end, ok := a.cal.NextOpen(s); ok && end.After(s) {
 			spread := time.Duration(float64(end.Sub(s)) / float64(left+1) * (0.5 + e.opt.Rand.Float64()))
 			gap = max(gap, spread)

@@ -23,21 +23,6 @@ func DailyCap(a *config.Account, at time.Time) int {
 	return pacing.EffectiveDaily(a.Limits.Daily, pacing.Warmup(a.WarmupStart, a.Limits.Weekly, at), a.Limits.Weekly)
 }
 
-// nextWarmupRaise returns the first instant after at where account a's
-// warm-up raises its weekly cap (warm-up weeks are 7x24h from WarmupStart),
-// or never when the cap can no longer change. ok is false for never.
-func nextWarmupRaise(a *config.Account, at time.Time) (time.Time, bool) {
-	start := a.WarmupStart
-	if start.IsZero() || pacing.Warmup(start, a.Limits.Weekly, at) >= a.Limits.Weekly {
-		return time.Time{}, false
-	}
-	weeks := 0
-	if at.After(start) {
-		weeks = int(at.Sub(start) / pacing.Week)
-	}
-	return start.Add(time.Duration(weeks+1) * pacing.Week), true
-}
-
 // CapacityBound returns the largest number of invitations account a can
 // send in [start, end) for a campaign with schedule s (nil: the account's
 // own working time), under its rolling-week cap (with warm-up), its daily
@@ -101,7 +86,7 @@ func greedySends(a *config.Account, s *campaigns.Schedule, start, end time.Time,
 		}
 		// Where to look next when a cap is reached: when it frees a send,
 		// or when warm-up raises the caps, whichever comes first.
-		raise, raises := nextWarmupRaise(a, t)
+		raise, raises := pacing.NextRaise(a.WarmupStart, a.Limits.Weekly, t)
 		wait := func(free time.Time) time.Time {
 			if raises && raise.Before(free) {
 				return raise
