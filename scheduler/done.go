@@ -63,7 +63,7 @@ func (e *Engine) Done(t Task, o Outcome) error {
 
 func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	p := &c.ps[t.Ref.Index]
-	st := e.personOf(c, t.Ref.Index).with(int16(a.idx))
+	st := e.with(e.personOf(c, t.Ref.Index), int16(a.idx))
 	if o.Kind == Delivered {
 		p.at = o.At.UnixNano()
 		e.transition(c, t.Ref, campaigns.EvInvited)
@@ -73,9 +73,9 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 		c.finish(o.At)
 		note := templates.Note{Variant: t.Variant, Chars: t.Chars}
 		e.emit(o.At, campaigns.EvInvited, c, a, t.Person, &note, string(t.Fallback))
-		e.pushTimer(timer{at: o.At.Add(c.withdraw), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
+		e.pushTimer(timer{at: o.At.Add(c.withdraw).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
 		if c.expire <= c.withdraw { // otherwise the withdrawal always comes first
-			e.pushTimer(timer{at: o.At.Add(c.expire), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
+			e.pushTimer(timer{at: o.At.Add(c.expire).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
 		}
 		return
 	}
@@ -146,7 +146,7 @@ func (e *Engine) Observe(ev platform.Event) error {
 	if ps == nil {
 		return nil // not ours
 	}
-	st := ps.find(int16(a.idx))
+	st := e.find(ps, int16(a.idx))
 	if st == nil || st.status != psPending {
 		return nil // resolved already (withdrawn, expired on our clock)
 	}
@@ -169,7 +169,7 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 		return
 	}
 	key := c.src.Key(int(ref.Index))
-	st := e.personOf(c, ref.Index).with(int16(a.idx))
+	st := e.with(e.personOf(c, ref.Index), int16(a.idx))
 	e.transition(c, ref, ev)
 	a.pending--
 	switch ev {
@@ -196,7 +196,7 @@ func (e *Engine) scheduleMessage(a *account, c *campaign, ref Ref, after time.Ti
 	if open, _, ok := c.cals[c.senderPos(a)].NextOpen(at); ok {
 		at = open
 	}
-	e.pushTimer(timer{at: at, kind: tmMessage, acct: int16(a.idx), ref: ref})
+	e.pushTimer(timer{at: at.UnixNano(), kind: tmMessage, acct: int16(a.idx), ref: ref})
 }
 
 // transition moves a prospect along the lifecycle. An impossible move is a

@@ -4,13 +4,13 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -76,9 +76,10 @@ type Engine struct {
 	byID     map[string]*account
 	camps    []*campaign
 	people   people
-	ready    accountHeap // accounts by next slot
-	timers   timerHeap   // messages and other dated work
-	seq      uint64      // orders timers due at the same time
+	ready    accountHeap         // accounts by next slot
+	timers   minheap.Heap[timer] // messages and other dated work
+	seq      uint64              // orders timers due at the same time
+	buf      []Task              // Plan's result, reused
 	events   func(Event)
 }
 
@@ -90,6 +91,7 @@ func New(opt Options) (*Engine, error) {
 	}
 	opt.setDefaults()
 	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
+	e.timers.Less = timerLess
 	if e.events == nil {
 		e.events = func(Event) {}
 	}
@@ -123,13 +125,14 @@ func New(opt Options) (*Engine, error) {
 }
 
 // Plan returns every task due before now+Horizon that was not returned
-// before, in no particular order. Call it on every tick.
+// before, in no particular order. Call it on every tick. The slice is
+// reused by the next call: consume it first.
 func (e *Engine) Plan(now time.Time) []Task {
 	end := now.Add(e.opt.Horizon)
-	var tasks []Task
-	for e.timers.Len() > 0 && e.timers[0].at.Before(end) {
-		tm := heap.Pop(&e.timers).(timer)
-		tasks = e.fire(tm, now, tasks)
+	tasks := e.buf[:0]
+	defer func() { e.buf = tasks[:0] }()
+	for e.timers.Len() > 0 && e.timers.Peek().at < end.UnixNano() {
+		tasks = e.fire(e.timers.Pop(), now, tasks)
 	}
 	for e.ready.Len() > 0 && e.ready[0].next.Before(end) {
 		a := e.ready[0]
@@ -152,8 +155,10 @@ func (e *Engine) NextWake() (time.Time, bool) {
 	if e.ready.Len() > 0 {
 		t = e.ready[0].next
 	}
-	if e.timers.Len() > 0 && (t.IsZero() || e.timers[0].at.Before(t)) {
-		t = e.timers[0].at
+	if e.timers.Len() > 0 {
+		if at := time.Unix(0, e.timers.Peek().at); t.IsZero() || at.Before(t) {
+			t = at
+		}
 	}
 	return t, !t.IsZero()
 }
@@ -175,20 +180,26 @@ func (e *Engine) wake(a *account, at time.Time) {
 	heap.Push(&e.ready, a)
 }
 
-// personHash is a short, stable, non-reversible token for a person, used in
-// idempotency keys so they carry no personal data.
-func personHash(key string) string {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return strconv.FormatUint(h.Sum64(), 36)
-}
-
+// key is a task's idempotency key: campaign/person-token/step[.attempt].
+// The person token is a stable FNV-1a hash of the person's key, so that
+// keys carry no personal data.
 func (e *Engine) key(c *campaign, person string, step string, attempt uint8) string {
-	k := c.c.Name + "/" + personHash(person) + "/" + step
-	if attempt > 0 {
-		k += "." + strconv.Itoa(int(attempt))
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(person); i++ {
+		h ^= uint64(person[i])
+		h *= 1099511628211
 	}
-	return k
+	b := make([]byte, 0, len(c.c.Name)+len(step)+20)
+	b = append(b, c.c.Name...)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, h, 36)
+	b = append(b, '/')
+	b = append(b, step...)
+	if attempt > 0 {
+		b = append(b, '.')
+		b = strconv.AppendUint(b, uint64(attempt), 10)
+	}
+	return string(b)
 }
 
 func (e *Engine) emit(t time.Time, typ campaigns.Event, c *campaign, a *account, person string, note *templates.Note, reason string) {

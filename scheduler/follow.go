@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"math"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
@@ -23,7 +24,11 @@ func (e *Engine) armFollow(a *account, t time.Time) {
 	for _, c := range a.camps {
 		if c.follow != nil {
 			a.followArmed = true
-			e.pushTimer(timer{at: t, kind: tmFollow, acct: int16(a.idx)})
+			at := int64(math.MinInt64) // the zero time: at the first Plan
+			if !t.IsZero() {
+				at = t.UnixNano()
+			}
+			e.pushTimer(timer{at: at, kind: tmFollow, acct: int16(a.idx)})
 			return
 		}
 	}
@@ -60,7 +65,7 @@ func (e *Engine) planFollows(a *account, now time.Time, tasks []Task) []Task {
 		}
 		if !best.Before(end) {
 			a.followArmed = true
-			e.pushTimer(timer{at: best, kind: tmFollow, acct: int16(a.idx)})
+			e.pushTimer(timer{at: best.UnixNano(), kind: tmFollow, acct: int16(a.idx)})
 			return tasks
 		}
 		r := e.rulesAt(a, best)
@@ -106,7 +111,7 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, 
 			return Task{}, false
 		}
 		key := c.src.Key(int(idx))
-		v := e.personOf(c, idx).eligible(int16(a.idx), c.c.Dedupe, tn)
+		v := e.eligible(e.personOf(c, idx), int16(a.idx), c.c.Dedupe, tn)
 		if v.skip != "" {
 			e.skip(c, idx, a, key, t, v.skip)
 			continue

@@ -1,6 +1,10 @@
 package scheduler
 
-import "github.com/outreach-scheduler/outreach/campaigns"
+import (
+	"hash/maphash"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+)
 
 // The standing of a person with one account.
 const (
@@ -23,77 +27,81 @@ type standing struct {
 	claimed bool
 }
 
-// person is everything the workspace knows of one person.
+// person is everything the workspace knows of one person. It holds no
+// pointers, so that millions of them cost the garbage collector nothing.
 type person struct {
-	first standing   // most people deal with one account
-	more  []standing // the others (dedupe account or campaign)
+	first standing // most people deal with one account
+	more  int32    // 1 + index in people.more of the next standing; 0 none
 }
 
-// people is the workspace's registry of persons, by normalized key.
+// node is a standing beyond a person's first, in a linked list.
+type node struct {
+	standing
+	next int32 // 1 + index of the next node; 0 none
+}
+
+// people is the workspace's registry of persons. It is keyed by a 64-bit
+// hash of the normalized key, not the key itself: no strings to keep or
+// scan. Two people whose keys collide (odds about n^2/2^65: 3e-6 for ten
+// million people) would be taken for one, which can only skip someone,
+// never invite anyone twice.
 type people struct {
-	index map[string]int32
+	seed  maphash.Seed
+	index map[uint64]int32
 	all   []person
+	more  []node
 }
 
-func newPeople() people { return people{index: map[string]int32{}} }
+func newPeople() people { return people{seed: maphash.MakeSeed(), index: map[uint64]int32{}} }
+
+func (p *people) hash(key string) uint64 { return maphash.String(p.seed, key) }
 
 // get returns the person with key, or nil.
 func (p *people) get(key string) *person {
-	if i, ok := p.index[key]; ok {
+	if i, ok := p.index[p.hash(key)]; ok {
 		return &p.all[i]
 	}
 	return nil
 }
 
-// of returns the registry entry of a campaign's prospect, adding it.
+// personOf returns the registry entry of a campaign's prospect, adding it.
 func (e *Engine) personOf(c *campaign, idx int32) *person {
 	p := &c.ps[idx]
 	if p.person < 0 {
-		key := c.src.Key(int(idx))
-		if i, ok := e.people.index[key]; ok {
+		h := e.people.hash(c.src.Key(int(idx)))
+		if i, ok := e.people.index[h]; ok {
 			p.person = i
 		} else {
 			p.person = int32(len(e.people.all))
-			e.people.index[key] = p.person
+			e.people.index[h] = p.person
 			e.people.all = append(e.people.all, person{first: standing{acct: -1}})
 		}
 	}
 	return &e.people.all[p.person]
 }
 
-// ensure returns the person with key, adding it.
-func (p *people) ensure(key string) *person {
-	if i, ok := p.index[key]; ok {
-		return &p.all[i]
-	}
-	p.index[key] = int32(len(p.all))
-	p.all = append(p.all, person{first: standing{acct: -1}})
-	return &p.all[len(p.all)-1]
-}
-
 // with returns the standing of the person with account a, adding one.
-func (ps *person) with(a int16) *standing {
+func (e *Engine) with(ps *person, a int16) *standing {
 	if ps.first.acct == a || ps.first.acct < 0 {
 		ps.first.acct = a
 		return &ps.first
 	}
-	for i := range ps.more {
-		if ps.more[i].acct == a {
-			return &ps.more[i]
-		}
+	if s := e.find(ps, a); s != nil {
+		return s
 	}
-	ps.more = append(ps.more, standing{acct: a})
-	return &ps.more[len(ps.more)-1]
+	e.people.more = append(e.people.more, node{standing: standing{acct: a}, next: ps.more})
+	ps.more = int32(len(e.people.more))
+	return &e.people.more[ps.more-1].standing
 }
 
-// find returns the standing with account a, or nil.
-func (ps *person) find(a int16) *standing {
+// find returns the standing of the person with account a, or nil.
+func (e *Engine) find(ps *person, a int16) *standing {
 	if ps.first.acct == a {
 		return &ps.first
 	}
-	for i := range ps.more {
-		if ps.more[i].acct == a {
-			return &ps.more[i]
+	for i := ps.more; i != 0; i = e.people.more[i-1].next {
+		if e.people.more[i-1].acct == a {
+			return &e.people.more[i-1].standing
 		}
 	}
 	return nil
@@ -113,7 +121,7 @@ type verdict struct {
 // pending invitation from the same account, so the campaign mode cannot be
 // looser than the account mode). A decline is final for the account, and in
 // workspace mode for everyone.
-func (ps *person) eligible(a int16, mode campaigns.Dedupe, t int64) verdict {
+func (e *Engine) eligible(ps *person, a int16, mode campaigns.Dedupe, t int64) verdict {
 	if ps == nil {
 		return verdict{}
 	}
@@ -145,8 +153,8 @@ func (ps *person) eligible(a int16, mode campaigns.Dedupe, t int64) verdict {
 	if v := check(&ps.first); v.skip != "" || v.until > 0 {
 		return v
 	}
-	for i := range ps.more {
-		if v := check(&ps.more[i]); v.skip != "" || v.until > 0 {
+	for i := ps.more; i != 0; i = e.people.more[i-1].next {
+		if v := check(&e.people.more[i-1].standing); v.skip != "" || v.until > 0 {
 			return v
 		}
 	}

@@ -126,13 +126,13 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		p := &c.ps[idx]
 		key := c.src.Key(int(idx))
 		ps := e.personOf(c, idx)
-		v := ps.eligible(int16(a.idx), c.c.Dedupe, tn)
+		v := e.eligible(ps, int16(a.idx), c.c.Dedupe, tn)
 		if v.skip != "" {
 			e.skip(c, idx, a, key, t, v.skip)
 			continue
 		}
 		if v.until > 0 {
-			e.pushTimer(timer{at: time.Unix(0, v.until), kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
+			e.pushTimer(timer{at: v.until, kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
 			continue
 		}
 		note, err := e.choose(a, c, int(idx), t)
@@ -141,7 +141,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 				// Only the spent note allowance stands in the way and the
 				// campaign does not allow blank: wait for next month.
 				_, next := a.cal.Month(t)
-				e.pushTimer(timer{at: next, kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
+				e.pushTimer(timer{at: next.UnixNano(), kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
 				continue
 			}
 			e.skip(c, idx, a, key, t, campaigns.SkipInvalid)
@@ -149,7 +149,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		}
 		p.acct = int16(a.idx)
 		p.out = true
-		st := ps.with(int16(a.idx))
+		st := e.with(ps, int16(a.idx))
 		st.status, st.active = psPlanned, Ref{c.idx, idx}
 		if c.c.Dedupe == campaigns.DedupeWorkspace || c.c.Dedupe == "" {
 			st.claimed = true

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"container/heap"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
@@ -17,35 +16,25 @@ const (
 )
 
 type timer struct {
-	at   time.Time
+	at   int64 // unix ns
 	kind uint8
 	acct int16
 	ref  Ref
 	seq  uint64
 }
 
-type timerHeap []timer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
+// timerLess orders timers by time, then by the order they were set.
+func timerLess(a, b timer) bool {
+	if a.at != b.at {
+		return a.at < b.at
 	}
-	return h[i].seq < h[j].seq
-}
-func (h timerHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)   { *h = append(*h, x.(timer)) }
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return t
+	return a.seq < b.seq
 }
 
 func (e *Engine) pushTimer(t timer) {
 	e.seq++
 	t.seq = e.seq
-	heap.Push(&e.timers, t)
+	e.timers.Push(t)
 }
 
 // fire turns a due timer into tasks or state changes.
@@ -74,14 +63,14 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
 		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
-			tasks = append(tasks, e.withdrawTask(a, c, tm.ref, maxTime(tm.at, now)))
+			tasks = append(tasks, e.withdrawTask(a, c, tm.ref, maxTime(time.Unix(0, tm.at), now)))
 		}
 	case tmExpire:
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
 		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
 			// The platform did not report it: expire on our own clock.
-			e.resolve(a, c, tm.ref, campaigns.EvExpired, tm.at, "")
+			e.resolve(a, c, tm.ref, campaigns.EvExpired, time.Unix(0, tm.at), "")
 		}
 	case tmFollow:
 		a.followArmed = false
@@ -104,12 +93,12 @@ func (e *Engine) messageTask(a *account, tm timer, tasks []Task) []Task {
 		// validate reports it; the message is not sent with a hole in it.
 		p.msgStep = uint8(len(c.messages))
 		e.transition(c, tm.ref, campaigns.EvDone)
-		e.emit(tm.at, campaigns.EvFailed, c, a, key, nil, "message_"+campaigns.SkipInvalid)
+		e.emit(time.Unix(0, tm.at), campaigns.EvFailed, c, a, key, nil, "message_"+campaigns.SkipInvalid)
 		return tasks
 	}
 	p.out = true
 	return append(tasks, Task{
-		Kind: KindMessage, At: tm.at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
+		Kind: KindMessage, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
 		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step,
 	})
 }

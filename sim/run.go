@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -60,7 +60,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		},
 	}
 
-	var q taskQueue
+	q := minheap.Heap[scheduler.Task]{Less: taskLess}
 	now := opt.Start
 	end := r.res.End
 	nextPlan := now
@@ -72,8 +72,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 		// The next thing to happen: a planning tick, a task, a platform answer.
 		t := nextPlan
-		if q.Len() > 0 && q[0].At.Before(t) {
-			t = q[0].At
+		if q.Len() > 0 && q.Peek().At.Before(t) {
+			t = q.Peek().At
 		}
 		if at, ok := model.NextEventAt(); ok && at.Before(t) {
 			t = at
@@ -91,8 +91,8 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			}
 			continue
 		}
-		if q.Len() > 0 && !q[0].At.After(now) {
-			task := heap.Pop(&q).(scheduler.Task)
+		if q.Len() > 0 && !q.Peek().At.After(now) {
+			task := q.Pop()
 			out, err := d.Do(ctx, task, task.At)
 			if err != nil {
 				return nil, fmt.Errorf("sim: %s %s: %w", task.Kind, task.Key, err)
@@ -104,7 +104,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			continue
 		}
 		for _, task := range eng.Plan(now) {
-			heap.Push(&q, task)
+			q.Push(task)
 		}
 		// Skip the ticks at which nothing is due.
 		nextPlan = now.Add(Tick)
@@ -163,23 +163,12 @@ func orNone(v float64) float64 {
 	return v
 }
 
-// taskQueue orders tasks by time, then key (deterministic).
-type taskQueue []scheduler.Task
-
-func (q taskQueue) Len() int { return len(q) }
-func (q taskQueue) Less(i, j int) bool {
-	if !q[i].At.Equal(q[j].At) {
-		return q[i].At.Before(q[j].At)
+// taskLess orders tasks by time, then key (deterministic).
+func taskLess(a, b scheduler.Task) bool {
+	if !a.At.Equal(b.At) {
+		return a.At.Before(b.At)
 	}
-	return q[i].Key < q[j].Key
-}
-func (q taskQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *taskQueue) Push(x any)   { *q = append(*q, x.(scheduler.Task)) }
-func (q *taskQueue) Pop() any {
-	old := *q
-	t := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return t
+	return a.Key < b.Key
 }
 
 // run aggregates lifecycle events into the forecast.
