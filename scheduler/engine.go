@@ -100,6 +100,13 @@ func New(opt Options) (*Engine, error) {
 		e.accounts = append(e.accounts, a)
 		e.byID[a.cfg.ID] = a
 	}
+	total := 0
+	for _, c := range opt.Campaigns {
+		if src := opt.Sources[c.Name]; src != nil {
+			total += src.Len()
+		}
+	}
+	e.people.index = make(map[uint64]int32, total) // no rehashing as people come
 	for i, c := range opt.Campaigns {
 		src := opt.Sources[c.Name]
 		if src == nil {

@@ -51,13 +51,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	d := &worker.Deliverer{
 		Limiter:  lim,
 		Platform: model,
-		Rules: func(account string, at time.Time) (pacing.Rules, error) {
-			a := cfg.Account(account)
-			if a == nil {
-				return pacing.Rules{}, fmt.Errorf("unknown account %q", account)
-			}
-			return pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, at), nil
-		},
+		Rules:    worker.ConfigRules(cfg),
 	}
 
 	q := minheap.Heap[scheduler.Task]{Less: taskLess}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -97,4 +98,20 @@ func settle(now time.Time, err error) (scheduler.Outcome, error) {
 		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, err
 	}
 	return scheduler.Outcome{Kind: scheduler.Refused, At: now, Code: platform.CodeOf(err)}, nil
+}
+
+// ConfigRules returns the RulesFunc of the accounts of cfg: their effective
+// limits, warm-up and time zone (pacing.RulesFor).
+func ConfigRules(cfg *config.Config) RulesFunc {
+	byID := make(map[string]*config.Account, len(cfg.Accounts))
+	for i := range cfg.Accounts {
+		byID[cfg.Accounts[i].ID] = &cfg.Accounts[i]
+	}
+	return func(account string, at time.Time) (pacing.Rules, error) {
+		a := byID[account]
+		if a == nil {
+			return pacing.Rules{}, fmt.Errorf("unknown account %q", account)
+		}
+		return pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, at), nil
+	}
 }
