@@ -1,8 +1,6 @@
 package campaigns
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,9 +9,9 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
-)
 
-var update = flag.Bool("update", false, "rewrite the .golden files of testdata/*.bad.yaml")
+	"github.com/outreach-scheduler/outreach/internal/golden"
+)
 
 func loadConfig(t testing.TB) *config.Config {
 	t.Helper()
@@ -73,22 +71,9 @@ func TestBad(t *testing.T) {
 	}
 }
 
-func compareGolden(t *testing.T, golden string, findings diag.List) {
+func compareGolden(t *testing.T, path string, findings diag.List) {
 	t.Helper()
-	got := strings.Join(findings.Strings(), "\n") + "\n"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("findings differ from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
-	}
+	golden.Check(t, path, strings.Join(findings.Strings(), "\n")+"\n")
 }
 
 // checkUsable asserts what code using a Campaign without error findings

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,8 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/sim"
+
+	"github.com/outreach-scheduler/outreach/internal/golden"
 )
 
 const simCfg = "testdata/ws/config.yaml"
@@ -197,20 +198,7 @@ func TestSimulateGolden(t *testing.T) {
 			if code2, stdout2, _ := runCLI(t, tc.args...); code2 != code || stdout2 != stdout {
 				t.Errorf("two runs with the same seed differ:\n%s\n---\n%s", stdout, stdout2)
 			}
-			path := filepath.Join("testdata", "golden", tc.name+".txt")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./cli -run TestSimulateGolden -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("output differs from %s\n--- got\n%s\n--- want\n%s", path, got, want)
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".txt"), got)
 		})
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/pacing"
-)
 
-var update = flag.Bool("update", false, "rewrite the .golden files of testdata/*.bad.yaml")
+	"github.com/outreach-scheduler/outreach/internal/golden"
+)
 
 // TestGood loads every testdata/*.good.yaml: no findings at all.
 func TestGood(t *testing.T) {
@@ -63,22 +62,9 @@ func TestBad(t *testing.T) {
 	}
 }
 
-func compareGolden(t *testing.T, golden string, findings diag.List) {
+func compareGolden(t *testing.T, path string, findings diag.List) {
 	t.Helper()
-	got := strings.Join(findings.Strings(), "\n") + "\n"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("findings differ from %s (go test -update rewrites it)\ngot:\n%s\nwant:\n%s", golden, got, want)
-	}
+	golden.Check(t, path, strings.Join(findings.Strings(), "\n")+"\n")
 }
 
 // checkUsable asserts what code using a Config without error findings

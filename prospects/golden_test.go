@@ -2,17 +2,15 @@ package prospects
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the .golden files of testdata")
+	"github.com/outreach-scheduler/outreach/internal/golden"
+)
 
 // goldenOptions are the options of a golden file other than the defaults.
 func goldenOptions(t *testing.T, name string) Options {
@@ -129,18 +127,5 @@ func readGolden(t *testing.T, path string, opt Options) string {
 
 func compareGolden(t *testing.T, path, got string) {
 	t.Helper()
-	golden := strings.TrimSuffix(path, ".csv") + ".golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s (go test -update rewrites it)\n--- got\n%s--- want\n%s", path, golden, got, want)
-	}
+	golden.Check(t, strings.TrimSuffix(path, ".csv")+".golden", got)
 }
