@@ -115,46 +115,12 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 }
 
 func newModel(cfg *config.Config, seed int64, light bool) (*sandbox.Model, error) {
-	sb := cfg.Platform.Sandbox
-	opt := sandbox.Options{
-		Seed:               seed,
-		AcceptRate:         orNone(sb.AcceptRate),
-		DeclineRate:        orNone(sb.DeclineRate),
-		VariantAcceptRates: sb.VariantAcceptRates,
-		ExpireAfter:        cfg.Defaults.ExpireAfter,
-		ReinviteCooldown:   cfg.Defaults.ReinviteCooldown,
-		Accounts:           map[string]sandbox.Account{},
-		ViolationsOnly:     light,
+	opt, err := sandbox.OptionsFromConfig(cfg, seed)
+	if err != nil {
+		return nil, fmt.Errorf("sim: %w", err)
 	}
-	if seed == 0 {
-		opt.Seed = sb.Seed
-	}
-	for _, a := range cfg.Accounts {
-		tier, err := pacing.TierDefaults(a.Tier)
-		if err != nil {
-			return nil, err
-		}
-		opt.Accounts[a.ID] = sandbox.Account{
-			Weekly:        max(tier.Weekly, a.Limits.Weekly), // the platform's own limit
-			NoteChars:     a.Limits.NoteChars,
-			NotesPerMonth: a.Limits.NotesPerMonth,
-			Connections:   a.Connections,
-			Location:      a.Location,
-		}
-	}
-	if err := opt.Validate(); err != nil {
-		return nil, fmt.Errorf("sim: sandbox: %w", err)
-	}
+	opt.ViolationsOnly = light
 	return sandbox.New(opt), nil
-}
-
-// orNone maps a configured share of 0 to the sandbox's "none" (negative),
-// since the sandbox reads 0 as "default".
-func orNone(v float64) float64 {
-	if v == 0 {
-		return -1
-	}
-	return v
 }
 
 // taskLess orders tasks by time, then key (deterministic).

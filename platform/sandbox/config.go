@@ -1,0 +1,54 @@
+package sandbox
+
+import (
+	"fmt"
+
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/pacing"
+)
+
+// OptionsFromConfig returns the model of the platform that the config's
+// `platform.sandbox` section and accounts describe: each account's weekly
+// limit is its tier's (the platform's own; the account's `limits.weekly`
+// is the user's self-limit, unless set above the tier), its note length and
+// allowance and its connections are the account's. A configured rate of 0
+// means none (the model reads 0 as "default"). seed 0 takes the config's.
+func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
+	sb := cfg.Platform.Sandbox
+	opt := Options{
+		Seed:               seed,
+		AcceptRate:         orNone(sb.AcceptRate),
+		DeclineRate:        orNone(sb.DeclineRate),
+		VariantAcceptRates: sb.VariantAcceptRates,
+		ExpireAfter:        cfg.Defaults.ExpireAfter,
+		ReinviteCooldown:   cfg.Defaults.ReinviteCooldown,
+		Accounts:           map[string]Account{},
+	}
+	if seed == 0 {
+		opt.Seed = sb.Seed
+	}
+	for _, a := range cfg.Accounts {
+		tier, err := pacing.TierDefaults(a.Tier)
+		if err != nil {
+			return Options{}, err
+		}
+		opt.Accounts[a.ID] = Account{
+			Weekly:        max(tier.Weekly, a.Limits.Weekly),
+			NoteChars:     a.Limits.NoteChars,
+			NotesPerMonth: a.Limits.NotesPerMonth,
+			Connections:   a.Connections,
+			Location:      a.Location,
+		}
+	}
+	if err := opt.Validate(); err != nil {
+		return Options{}, fmt.Errorf("sandbox: %w", err)
+	}
+	return opt, nil
+}
+
+func orNone(v float64) float64 {
+	if v == 0 {
+		return -1
+	}
+	return v
+}
