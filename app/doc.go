@@ -1,0 +1,6 @@
+// Package app runs outreach as a service: the planner on a cron tick, the
+// asynq worker that delivers, the platform driver and the progress report,
+// wired over one Redis (an embedded in-process one when none is
+// configured). cmd/outreach turns flags and signals into Options and a
+// context; everything else lives here.
+package app

@@ -1,0 +1,81 @@
+// Package webhook is the webhook platform driver: it sends each action as
+// a signed JSON POST to the user's own integration, and receives the
+// platform's answers (accepted, declined, expired) on a signed inbound
+// endpoint. This file is the protocol an integration implements; `outreach
+// sandbox` serves it too (package platform/sandbox/server), as a reference
+// and a test double.
+//
+// # Signing
+//
+// Every request, both ways, carries two headers:
+//
+//	X-Outreach-Timestamp: <unix seconds>
+//	X-Outreach-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>
+//
+// where body is the exact bytes of the request body. A receiver recomputes
+// the HMAC over the timestamp header and the raw body and compares it in
+// constant time (Verify), refuses a timestamp more than 5 minutes
+// (DefaultTolerance) from its own clock, and remembers the signatures it
+// accepted for as long as their timestamps are within tolerance, refusing
+// a signature seen before (ReplayCache). Every body carries a "nonce"
+// unique to each HTTP attempt, so a retry sent within the same second
+// differs from the first attempt; receivers may ignore it otherwise. The
+// secret is shared out of band: outreach reads it from the environment
+// variable named by platform.webhook.secret_env (default
+// OUTREACH_WEBHOOK_SECRET), never from the config file.
+//
+// # Actions (outreach to the integration)
+//
+//	POST {url}/v1/actions/{follow|invite|withdraw|message}
+//	Content-Type: application/json
+//	Idempotency-Key: <key>
+//
+//	{"key":"spring/https://example.com/in/ann/0","account":"alice",
+//	 "person":"https://example.com/in/ann","campaign":"spring",
+//	 "at":"2026-03-02T09:00:00.123456789Z","variant":"short",
+//	 "note":"Hi Ann, ...","nonce":"9f2c4e0d1a7b3c55"}
+//
+// Empty fields are omitted; "variant" and "note" are sent with invite only,
+// "text" with message only. "at" is the time of the request on outreach's
+// clock (RFC 3339 with nanoseconds). The key identifies the action: a
+// request whose key the integration has seen before must be answered as the
+// first one was, without acting again (outreach retries after timeouts, so
+// it may deliver an action twice).
+//
+// The integration answers:
+//   - 2xx (body ignored): done.
+//   - 409 or 422 with {"code":"<code>","message":"..."}: refused, for good;
+//     code is a platform.Code such as weekly_limit, restricted,
+//     note_allowance, note_too_long, duplicate, already_connected,
+//     cooldown, declined, connection_cap, not_connected, not_pending
+//     (request-level problems such as invalid, unknown_account and
+//     key_conflict conventionally use 422). weekly_limit and restricted
+//     make outreach pause the account. The driver returns a non-retryable
+//     *platform.Error with that code (code "unavailable" stays retryable).
+//   - 429 or 5xx: try again later. The driver retries, as it does on
+//     network errors and timeouts.
+//   - anything else (401, 404, a 409 without a code, ...): refused with
+//     code invalid; it points at a misconfiguration.
+//
+// The driver makes up to 1+Retries attempts (default 4), each bounded by
+// Timeout (default 10s), waiting Backoff (default 200ms), doubled each
+// time, with jitter, in between; then it returns a retryable
+// *platform.Error with code unavailable: the outcome is unknown, and the
+// caller retries later with the same key.
+//
+// # Events (the integration to outreach)
+//
+//	POST {events_listen}/v1/events
+//	Content-Type: application/json
+//
+//	{"type":"accepted","account":"alice","person":"https://example.com/in/ann",
+//	 "key":"spring/https://example.com/in/ann/0","at":"2026-03-03T14:00:00Z",
+//	 "nonce":"<unique per delivery>"}
+//
+// type is accepted, declined or expired; key is the invitation's
+// idempotency key; all fields but nonce are required. EventsHandler answers
+// 204 when the event was taken, 401 on a missing or bad signature, a stale
+// timestamp or a replay, 400 on a body that is not an event, 503 when it
+// could not store the event (retry the same request), 405 and 413 on a bad
+// method or a body over 1 MiB.
+package webhook
