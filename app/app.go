@@ -42,6 +42,9 @@ type Options struct {
 	PlanSpec string
 	// Seed seeds the planner's jitter. Default: from the clock.
 	Seed uint64
+	// Model is the sandbox platform to deliver to. Default: one built from
+	// the config's platform.sandbox section.
+	Model *sandbox.Model
 }
 
 func (o *Options) setDefaults() {
@@ -87,11 +90,14 @@ func Run(ctx context.Context, opt Options) error {
 		where = "embedded Redis at " + c.embedded.Addr() + " (in memory: nothing is kept after exit)"
 	}
 
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 0)
-	if err != nil {
-		return err
+	model := opt.Model
+	if model == nil {
+		sbOpt, err := sandbox.OptionsFromConfig(cfg, 0)
+		if err != nil {
+			return err
+		}
+		model = sandbox.New(sbOpt)
 	}
-	model := sandbox.New(sbOpt)
 	lim, err := pacing.NewRedisLimiter(c.rdb)
 	if err != nil {
 		return err
