@@ -68,7 +68,8 @@ type campaign struct {
 	withdraw time.Duration
 	expire   time.Duration
 	cooldown time.Duration
-	left     int // prospects not yet invited nor finished
+	byKey    map[string]int32 // person key -> index, built on the first Replay
+	left     int              // prospects not yet invited nor finished
 	done     time.Time
 }
 

@@ -81,7 +81,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	}
 	// The invitation did not happen: free the slot in the planner's log.
 	a.unrecord(t.At)
-	if t.Variant != templates.Blank {
+	if t.Variant != templates.Blank && a.notesMonth > 0 {
 		a.notesMonth--
 	}
 	st.status = psNone

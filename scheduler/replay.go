@@ -1,0 +1,63 @@
+package scheduler
+
+import "github.com/outreach-scheduler/outreach/templates"
+
+// Replay applies a recorded outcome to a freshly built engine, to rebuild
+// its state after a restart: the task's prospect is found again by campaign
+// name and person key (prospect indexes may differ if a file was edited),
+// a delivered invitation is put back into the account's send log, and the
+// outcome is applied as Done would. Outcomes of campaigns or prospects that
+// are gone are ignored.
+func (e *Engine) Replay(t Task, o Outcome) error {
+	ref, ok := e.lookup(t.Campaign, t.Person)
+	if !ok {
+		return nil
+	}
+	a := e.byID[t.Account]
+	if a == nil {
+		return nil
+	}
+	t.Ref = ref
+	c := e.camps[ref.Campaign]
+	p := &c.ps[ref.Index]
+	p.acct = int16(a.idx)
+	if o.Kind == Delivered {
+		switch t.Kind {
+		case KindInvite:
+			a.record(t.At)
+			if t.Variant != templates.Blank {
+				ms, _ := a.cal.Month(t.At)
+				if !ms.Equal(a.monthStart) {
+					a.monthStart, a.notesMonth = ms, 0
+				}
+				a.notesMonth++
+			}
+			if k := c.senderPos(a); c.follow != nil && k >= 0 && c.backlog[k] > 0 {
+				c.backlog[k]--
+			}
+		case KindFollow:
+			if k := c.senderPos(a); k >= 0 {
+				c.backlog[k]++
+			}
+		}
+	}
+	return e.Done(t, o)
+}
+
+// lookup finds a prospect by campaign name and person key.
+func (e *Engine) lookup(campaign, person string) (Ref, bool) {
+	for _, c := range e.camps {
+		if c.c.Name != campaign {
+			continue
+		}
+		if c.byKey == nil {
+			c.byKey = make(map[string]int32, len(c.ps))
+			for i := range c.ps {
+				c.byKey[c.src.Key(i)] = int32(i)
+			}
+		}
+		i, ok := c.byKey[person]
+		return Ref{Campaign: c.idx, Index: i}, ok
+	}
+	return Ref{}, false
+}
