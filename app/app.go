@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,18 +10,15 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/robfig/cron/v3"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/worker"
 )
-
-// TaskType is the asynq task type of every platform action.
-const TaskType = "outreach:action"
 
 // Options configure Run.
 type Options struct {
@@ -45,6 +40,8 @@ type Options struct {
 	// Model is the sandbox platform to deliver to. Default: one built from
 	// the config's platform.sandbox section.
 	Model *sandbox.Model
+	// Concurrency is the number of tasks the worker runs at once. Default 4.
+	Concurrency int
 }
 
 func (o *Options) setDefaults() {
@@ -66,16 +63,21 @@ func (o *Options) setDefaults() {
 	if o.Seed == 0 {
 		o.Seed = uint64(o.Now().UnixNano())
 	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 4
+	}
 }
 
-// Run runs the planner, the worker and (with the sandbox driver) the
-// platform model in one process until ctx is cancelled.
+// Run runs the planner, the worker and the sandbox platform model in one
+// process until ctx is cancelled: the same pieces as the scheduler and
+// worker daemons, talking through the same Redis (the embedded one by
+// default), with the ledger between them.
 func Run(ctx context.Context, opt Options) error {
 	opt.setDefaults()
 	cfg := opt.Config
 	log := opt.Logger.With("component", "run")
 	if cfg.Platform.Driver != config.DriverSandbox {
-		return fmt.Errorf("run: platform.driver %q: only the sandbox driver runs in-process for now; use the scheduler and worker daemons", cfg.Platform.Driver)
+		return fmt.Errorf("run: platform.driver %q: run delivers to the in-process sandbox; use the scheduler and worker daemons with the webhook driver", cfg.Platform.Driver)
 	}
 	c, err := connect(cfg.Redis)
 	if err != nil {
@@ -89,7 +91,6 @@ func Run(ctx context.Context, opt Options) error {
 	if c.embedded != nil {
 		where = "embedded Redis at " + c.embedded.Addr() + " (in memory: nothing is kept after exit)"
 	}
-
 	model := opt.Model
 	if model == nil {
 		sbOpt, err := sandbox.OptionsFromConfig(cfg, 0)
@@ -102,37 +103,56 @@ func Run(ctx context.Context, opt Options) error {
 	if err != nil {
 		return err
 	}
-	s := &service{opt: opt, log: log, model: model, out: opt.Out}
-	s.eng, err = scheduler.New(scheduler.Options{
-		Config: cfg, Campaigns: opt.Campaigns, Seed: opt.Seed, OnEvent: s.onEvent,
-	})
-	if err != nil {
-		return err
-	}
-	s.deliver = &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg)}
-	s.lim = lim
-	s.outcomes = make(chan outcome, 1024)
-	s.client = asynq.NewClient(c.asynq)
-	defer s.client.Close()
+	led := ledger.New(c.rdb, "")
+	client := asynq.NewClient(c.asynq)
+	defer client.Close()
 
-	srv := asynq.NewServer(c.asynq, asynq.Config{
-		Concurrency:              4,
-		DelayedTaskCheckInterval: time.Second,
-		Logger:                   asynqLogger{opt.Logger.With("component", "asynq")},
-		LogLevel:                 asynq.WarnLevel,
-		ShutdownTimeout:          10 * time.Second,
-	})
-	mux := asynq.NewServeMux()
-	mux.HandleFunc(TaskType, s.handle)
-	if err := srv.Start(mux); err != nil {
+	srv := newServer(c.asynq, opt.Concurrency, opt.Logger)
+	h := &handler{
+		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg)},
+		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"),
+	}
+	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
 	defer srv.Shutdown()
 
+	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
+	p := &planner{
+		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client,
+		planSpec: opt.PlanSpec, seed: opt.Seed, onEvent: rep.onEvent,
+		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
+	}
+	if err := p.start(ctx); err != nil {
+		return err
+	}
+	rep.live.Store(true)
+
+	// The platform's answers: the sandbox model produces them as time
+	// passes; they go through the ledger like a webhook's would.
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				for _, ev := range model.Advance(opt.Now()) {
+					if err := led.AppendEvent(ctx, ev); err != nil {
+						log.Error("recording a platform event", "err", err)
+					}
+				}
+			}
+		}
+	}()
+
 	fmt.Fprintf(opt.Out, "outreach run: %s; platform: sandbox (in process); %d accounts, %d campaigns\n",
 		where, len(cfg.Accounts), len(opt.Campaigns))
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
-	return s.loop(ctx)
+	err = p.loop(ctx, nil)
+	fmt.Fprintln(opt.Out, "outreach run: stopping")
+	return err
 }
 
 func describe(r config.Redis) string {
@@ -145,111 +165,32 @@ func describe(r config.Redis) string {
 	return r.Addr
 }
 
-// service is the state of one Run.
-type service struct {
-	opt      Options
-	log      *slog.Logger
-	eng      *scheduler.Engine // owned by loop's goroutine
-	model    *sandbox.Model
-	deliver  *worker.Deliverer
-	lim      pacing.Limiter
-	client   *asynq.Client
-	outcomes chan outcome
-	out      io.Writer
+// reporter prints what happens, without personal data, and the progress
+// line.
+type reporter struct {
+	out  io.Writer
+	now  func() time.Time
+	cfg  *config.Config
+	lim  pacing.Limiter
+	log  *slog.Logger
+	live atomicBool // false while the state is rebuilt from the ledger
 
 	mu       sync.Mutex
 	accepted map[string]int
 }
 
-type outcome struct {
-	task scheduler.Task
-	out  scheduler.Outcome
-}
-
-// loop owns the engine: it plans on the cron schedule, applies outcomes
-// reported by the worker and answers from the platform, and reports
-// progress.
-func (s *service) loop(ctx context.Context) error {
-	planTick := make(chan struct{}, 1)
-	cr := cron.New(cron.WithLocation(time.UTC))
-	if _, err := cr.AddFunc(s.opt.PlanSpec, func() {
-		select {
-		case planTick <- struct{}{}:
-		default:
+func (r *reporter) onEvent(ev scheduler.Event) {
+	r.mu.Lock()
+	if ev.Type == campaigns.EvAccepted {
+		if r.accepted == nil {
+			r.accepted = map[string]int{}
 		}
-	}); err != nil {
-		return fmt.Errorf("plan schedule %q: %w", s.opt.PlanSpec, err)
+		r.accepted[ev.Account]++
 	}
-	cr.Start()
-	defer cr.Stop()
-	events := time.NewTicker(time.Second)
-	defer events.Stop()
-	progress := time.NewTicker(s.opt.Progress)
-	defer progress.Stop()
-
-	s.plan(ctx) // at once: activity within the first minute
-	for {
-		select {
-		case <-ctx.Done():
-			fmt.Fprintln(s.out, "outreach run: stopping")
-			return nil
-		case <-planTick:
-			s.plan(ctx)
-		case o := <-s.outcomes:
-			if err := s.eng.Done(o.task, o.out); err != nil {
-				s.log.Error("applying an outcome", "key", o.task.Key, "err", err)
-			}
-		case <-events.C:
-			for _, ev := range s.model.Advance(s.opt.Now()) {
-				if err := s.eng.Observe(ev); err != nil {
-					s.log.Error("applying a platform event", "err", err)
-				}
-			}
-		case <-progress.C:
-			s.report(ctx)
-		}
+	r.mu.Unlock()
+	if !r.live.Load() {
+		return
 	}
-}
-
-// plan enqueues every task due within the planning horizon, each at its
-// time, under its idempotency key: re-planning never duplicates a task.
-func (s *service) plan(ctx context.Context) {
-	for _, t := range s.eng.Plan(s.opt.Now()) {
-		payload, err := json.Marshal(t)
-		if err != nil {
-			s.log.Error("encoding a task", "err", err)
-			continue
-		}
-		_, err = s.client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload),
-			asynq.ProcessAt(t.At), asynq.TaskID(t.Key), asynq.MaxRetry(10), asynq.Retention(24*time.Hour))
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			s.log.Error("enqueueing a task", "key", t.Key, "err", err)
-		}
-	}
-}
-
-// handle is the worker: it performs one task and reports the outcome to
-// the planner. An unknown outcome returns the error so that asynq retries
-// with the same idempotency key.
-func (s *service) handle(ctx context.Context, at *asynq.Task) error {
-	var t scheduler.Task
-	if err := json.Unmarshal(at.Payload(), &t); err != nil {
-		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
-	}
-	out, err := s.deliver.Do(ctx, t, s.opt.Now())
-	if err != nil {
-		return err
-	}
-	select {
-	case s.outcomes <- outcome{t, out}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return nil
-}
-
-// onEvent prints what happens, without personal data.
-func (s *service) onEvent(ev scheduler.Event) {
 	switch ev.Type {
 	case campaigns.EvInvited:
 		note := "no note"
@@ -259,38 +200,31 @@ func (s *service) onEvent(ev scheduler.Event) {
 		if ev.Reason != "" {
 			note += ", fallback: " + ev.Reason
 		}
-		fmt.Fprintf(s.out, "%s  invited   %-8s %s (%s)\n", s.opt.Now().Format("15:04:05"), ev.Account, ev.Campaign, note)
+		fmt.Fprintf(r.out, "%s  invited   %-8s %s (%s)\n", r.now().Format("15:04:05"), ev.Account, ev.Campaign, note)
 	case campaigns.EvAccepted, campaigns.EvDeclined, campaigns.EvWithdrawn, campaigns.EvFollowed, campaigns.EvMessaged:
-		s.mu.Lock()
-		if s.accepted == nil {
-			s.accepted = map[string]int{}
-		}
-		if ev.Type == campaigns.EvAccepted {
-			s.accepted[ev.Account]++
-		}
-		s.mu.Unlock()
-		fmt.Fprintf(s.out, "%s  %-9s %-8s %s\n", s.opt.Now().Format("15:04:05"), ev.Type, ev.Account, ev.Campaign)
+		fmt.Fprintf(r.out, "%s  %-9s %-8s %s\n", r.now().Format("15:04:05"), ev.Type, ev.Account, ev.Campaign)
 	}
 }
 
 // report prints one progress line: per account, sends today and this week
-// against the caps, pending and accepted invitations.
-func (s *service) report(ctx context.Context) {
-	now := s.opt.Now()
+// against the caps, pending and accepted invitations. It runs on the
+// planner's goroutine, which owns the engine.
+func (r *reporter) report(ctx context.Context, e *scheduler.Engine) {
+	now := r.now()
 	var parts []string
-	for _, a := range s.opt.Config.Accounts {
-		r := pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, now)
-		u, err := s.lim.Usage(ctx, a.ID, now, r)
+	for _, a := range r.cfg.Accounts {
+		rules := pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, now)
+		u, err := r.lim.Usage(ctx, a.ID, now, rules)
 		if err != nil {
-			s.log.Error("reading usage", "account", a.ID, "err", err)
+			r.log.Error("reading usage", "account", a.ID, "err", err)
 			continue
 		}
-		st, _ := s.eng.Account(a.ID)
-		s.mu.Lock()
-		acc := s.accepted[a.ID]
-		s.mu.Unlock()
+		st, _ := e.Account(a.ID)
+		r.mu.Lock()
+		acc := r.accepted[a.ID]
+		r.mu.Unlock()
 		parts = append(parts, fmt.Sprintf("%s %d/%d today %d/%d week, %d pending, %d accepted",
-			a.ID, u.Day, r.Daily, u.Week, r.Weekly, st.Pending, acc))
+			a.ID, u.Day, rules.Daily, u.Week, rules.Weekly, st.Pending, acc))
 	}
-	fmt.Fprintf(s.out, "%s  progress: %s\n", now.Format("15:04:05"), strings.Join(parts, " | "))
+	fmt.Fprintf(r.out, "%s  progress: %s\n", now.Format("15:04:05"), strings.Join(parts, " | "))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync/atomic"
 )
 
 // asynqLogger adapts slog to asynq's logger interface.
@@ -19,3 +20,6 @@ func (a asynqLogger) Fatal(args ...any) {
 	a.l.Error(fmt.Sprint(args...))
 	os.Exit(2)
 }
+
+// atomicBool is a flag read by the reporter from asynq's goroutines.
+type atomicBool = atomic.Bool

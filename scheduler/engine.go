@@ -143,11 +143,15 @@ func (e *Engine) Plan(now time.Time) []Task {
 	}
 	for e.ready.Len() > 0 && e.ready[0].next.Before(end) {
 		a := e.ready[0]
+		prev := a.next
 		t, ok := e.planAccount(a, now, end, &tasks)
 		if !ok {
 			heap.Remove(&e.ready, a.heapIdx)
 			a.heapIdx = -1
 			continue
+		}
+		if !t.After(prev) && t.Before(end) {
+			t = end // no progress: look again on the next tick
 		}
 		a.next = t
 		heap.Fix(&e.ready, a.heapIdx)

@@ -106,3 +106,40 @@ func BenchmarkPlanInvite(b *testing.B) {
 		})
 	}
 }
+
+// TestSendersShareACampaign: two senders with the same capacity draw from
+// one campaign's queue in time order, so each gets about half, even when a
+// whole planning horizon holds more slots than the queue has prospects.
+func TestSendersShareACampaign(t *testing.T) {
+	cfg, cs := testWorld(t, `
+defaults:
+  min_gap: 1s
+  jitter: 0
+  days: [mon, tue, wed, thu, fri, sat, sun]
+  hours: "00:00-24:00"
+accounts:
+  - id: alice
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+  - id: bob
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+`, `
+name: c
+accounts: [alice, bob]
+prospects: {csv: none.csv}
+steps:
+  - connect: {}
+`)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": &Synthetic{Prefix: "p", N: 40}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := map[string]int{}
+	for _, tk := range e.Plan(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)) {
+		per[tk.Account]++
+	}
+	if per["alice"]+per["bob"] != 40 || per["alice"] < 18 || per["bob"] < 18 {
+		t.Fatalf("40 prospects split %v between two equal senders", per)
+	}
+}

@@ -12,9 +12,9 @@ import (
 // or deferring them), so a tick stays cheap whatever the queues hold.
 const maxPops = 256
 
-// planAccount plans the account's invitations in [now, end). It returns
-// the next time to plan it, or false when it has nothing to send for now
-// (it is woken when that changes, or rechecked).
+// planAccount plans the account's next invitation if it falls in
+// [now, end). It returns the next time to plan it, or false when it has
+// nothing to send for now (it is woken when that changes, or rechecked).
 func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (time.Time, bool) {
 	t := a.next
 	if t.Before(now) {
@@ -28,7 +28,15 @@ func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (tim
 			return time.Time{}, false
 		}
 		if a.pending >= a.cfg.Limits.MaxPending {
-			// Oldest first: withdraw the oldest pending invitation to make room.
+			// Oldest first: withdraw the oldest pending invitation to make
+			// room, now, while the ceiling is reached (not hours later, when
+			// answers may have made room already).
+			if !a.cal.Open(now) {
+				if open, _, ok := a.cal.NextOpen(now); ok {
+					return maxTime(open, end), true
+				}
+				return now.Add(e.opt.Recheck), true
+			}
 			*tasks = e.withdrawOldest(a, now, *tasks)
 			return now.Add(e.opt.Recheck), true
 		}
@@ -47,7 +55,10 @@ func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (tim
 		*tasks = append(*tasks, task)
 		a.record(slot)
 		a.earliest = slot.Add(a.gapAfter(e, slot))
-		t = a.earliest
+		// One slot at a time: Plan takes the accounts in the order of their
+		// next slots, so senders sharing a campaign draw from its queue in
+		// time order, each as fast as its capacity allows.
+		return a.earliest, true
 	}
 	return t, true
 }

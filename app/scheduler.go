@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/robfig/cron/v3"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/scheduler"
+)
+
+// planner owns the engine: it rebuilds it from the ledger, plans on the
+// cron schedule, enqueues each task at its time under its idempotency key,
+// and applies the ledger as it grows.
+type planner struct {
+	cfg        *config.Config
+	campaigns  []*campaigns.Campaign
+	now        func() time.Time
+	log        *slog.Logger
+	ledger     *ledger.Ledger
+	client     *asynq.Client
+	planSpec   string
+	seed       uint64
+	onEvent    func(scheduler.Event)
+	progress   time.Duration           // how often to call onProgress; 0 never
+	onProgress func(*scheduler.Engine) // called from the loop, which owns the engine
+
+	eng  *scheduler.Engine
+	last string // the last ledger ID applied
+}
+
+// start builds a fresh engine and replays the whole ledger into it.
+func (p *planner) start(ctx context.Context) error {
+	eng, err := scheduler.New(scheduler.Options{
+		Config: p.cfg, Campaigns: p.campaigns, Seed: p.seed, OnEvent: p.onEvent,
+	})
+	if err != nil {
+		return err
+	}
+	p.eng, p.last = eng, "0"
+	n := 0
+	for {
+		entries, err := p.ledger.Read(ctx, p.last, 10000, 0)
+		if err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			break
+		}
+		for _, e := range entries {
+			p.apply(e, true)
+			p.last = e.ID
+			n++
+		}
+	}
+	if n > 0 {
+		p.log.Info("state rebuilt from the ledger", "entries", n)
+	}
+	return nil
+}
+
+// apply feeds one ledger entry to the engine.
+func (p *planner) apply(e ledger.Entry, replay bool) {
+	var err error
+	switch {
+	case e.Event != nil:
+		err = p.eng.Observe(*e.Event)
+	case e.Task != nil && e.Outcome != nil:
+		if replay {
+			err = p.eng.Replay(*e.Task, *e.Outcome)
+		} else {
+			err = p.eng.Done(*e.Task, *e.Outcome)
+		}
+	}
+	if err != nil {
+		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
+	}
+}
+
+// loop plans and applies until ctx ends or lost reports that this
+// process no longer leads.
+func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
+	tick := make(chan struct{}, 1)
+	cr := cron.New(cron.WithLocation(time.UTC))
+	if _, err := cr.AddFunc(p.planSpec, func() {
+		select {
+		case tick <- struct{}{}:
+		default:
+		}
+	}); err != nil {
+		return fmt.Errorf("plan schedule %q: %w", p.planSpec, err)
+	}
+	cr.Start()
+	defer cr.Stop()
+
+	entries := make(chan []ledger.Entry)
+	tailCtx, stopTail := context.WithCancel(ctx)
+	defer stopTail()
+	go p.tail(tailCtx, p.last, entries)
+
+	var progress <-chan time.Time
+	if p.progress > 0 && p.onProgress != nil {
+		t := time.NewTicker(p.progress)
+		defer t.Stop()
+		progress = t.C
+	}
+
+	p.plan(ctx) // at once
+	for {
+		select {
+		case <-progress:
+			p.onProgress(p.eng)
+		case <-ctx.Done():
+			return nil
+		case <-lost:
+			return errLostLead
+		case <-tick:
+			p.plan(ctx)
+		case es := <-entries:
+			for _, e := range es {
+				p.apply(e, false)
+				p.last = e.ID
+			}
+		}
+	}
+}
+
+var errLostLead = errors.New("lost the scheduler lead")
+
+// tail reads the ledger after `after` and hands batches to the loop.
+func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.Entry) {
+	for ctx.Err() == nil {
+		es, err := p.ledger.Read(ctx, after, 1000, time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("reading the ledger", "err", err)
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		if len(es) == 0 {
+			continue
+		}
+		select {
+		case out <- es:
+			after = es[len(es)-1].ID
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// plan enqueues every task due within the planning horizon, each at its
+// time, under its idempotency key: re-planning never duplicates a task
+// (asynq refuses a second task with the same ID while the first is kept).
+func (p *planner) plan(ctx context.Context) {
+	for _, t := range p.eng.Plan(p.now()) {
+		payload, err := json.Marshal(t)
+		if err != nil {
+			p.log.Error("encoding a task", "err", err)
+			continue
+		}
+		_, err = p.client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload),
+			asynq.ProcessAt(t.At), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
+		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+			p.log.Error("enqueueing a task", "key", t.Key, "err", err)
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/worker"
+)
+
+// TaskType is the asynq task type of every platform action.
+const TaskType = "outreach:action"
+
+// handler is the worker: it performs one task and appends the outcome to
+// the ledger. An unknown outcome returns the error, so that asynq retries
+// with the same idempotency key while the reservation stays counted.
+type handler struct {
+	deliver *worker.Deliverer
+	ledger  *ledger.Ledger
+	now     func() time.Time
+	log     *slog.Logger
+}
+
+func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
+	var t scheduler.Task
+	if err := json.Unmarshal(at.Payload(), &t); err != nil {
+		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
+	}
+	out, err := h.deliver.Do(ctx, t, h.now())
+	if err != nil {
+		h.log.Warn("task outcome unknown; will retry", "kind", t.Kind.String(), "account", t.Account, "err", err)
+		return err
+	}
+	if err := h.ledger.AppendOutcome(ctx, t, out); err != nil {
+		// The action happened but is not recorded: retrying repeats it under
+		// the same idempotency key, which the platform answers as the first
+		// time, and then records it.
+		return err
+	}
+	return nil
+}
+
+// newServer returns the asynq server of a worker.
+func newServer(opt asynq.RedisConnOpt, concurrency int, log *slog.Logger) *asynq.Server {
+	return asynq.NewServer(opt, asynq.Config{
+		Concurrency:              concurrency,
+		DelayedTaskCheckInterval: time.Second,
+		Logger:                   asynqLogger{log.With("component", "asynq")},
+		LogLevel:                 asynq.WarnLevel,
+		ShutdownTimeout:          20 * time.Second,
+	})
+}
