@@ -45,22 +45,12 @@ func (p *planner) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.eng, p.last = eng, "0"
-	n := 0
-	for {
-		entries, err := p.ledger.Read(ctx, p.last, 10000, 0)
-		if err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			break
-		}
-		for _, e := range entries {
-			p.apply(e, true)
-			p.last = e.ID
-			n++
-		}
+	p.eng = eng
+	n, last, err := Rebuild(ctx, eng, p.ledger)
+	if err != nil {
+		return err
 	}
+	p.last = last
 	if n > 0 {
 		p.log.Info("state rebuilt from the ledger", "entries", n)
 	}

@@ -21,6 +21,9 @@ func (e *Engine) Done(t Task, o Outcome) error {
 	if o.Kind == Unknown {
 		return nil // still out: the queue retries it with the same key
 	}
+	if applied(p, t, o) {
+		return nil // a repeat (at-least-once delivery, or a replayed ledger)
+	}
 	p.out = false
 	switch t.Kind {
 	case KindInvite:
@@ -229,4 +232,23 @@ func (e *Engine) Prospects(campaign string) int {
 		}
 	}
 	return 0
+}
+
+// applied reports whether a delivered outcome was applied already: the
+// prospect has moved past the step. Outcomes arrive at least once (a
+// worker may record one twice when it is retried after recording), so
+// applying one must be idempotent.
+func applied(p *prospect, t Task, o Outcome) bool {
+	if o.Kind != Delivered {
+		return false
+	}
+	switch t.Kind {
+	case KindInvite:
+		return p.state != campaigns.StateQueued && p.state != campaigns.StateFollowed
+	case KindFollow:
+		return p.state != campaigns.StateQueued
+	case KindMessage:
+		return t.Step < int(p.msgStep) || p.state != campaigns.StateAccepted
+	}
+	return false
 }

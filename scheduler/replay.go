@@ -20,6 +20,9 @@ func (e *Engine) Replay(t Task, o Outcome) error {
 	t.Ref = ref
 	c := e.camps[ref.Campaign]
 	p := &c.ps[ref.Index]
+	if applied(p, t, o) {
+		return nil
+	}
 	p.acct = int16(a.idx)
 	if o.Kind == Delivered {
 		switch t.Kind {

@@ -90,3 +90,30 @@ func TestReplayRebuildsState(t *testing.T) {
 		last = tk.At
 	}
 }
+
+// TestDoneIsIdempotent: an outcome recorded twice changes nothing the
+// second time (and never panics on an impossible transition).
+func TestDoneIsIdempotent(t *testing.T) {
+	cfg, cs := testWorld(t, oneAccount, blankCampaign)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": &Synthetic{Prefix: "p", N: 10}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := e.Plan(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	if len(tasks) == 0 {
+		t.Fatal("nothing planned")
+	}
+	tk := tasks[0]
+	o := Outcome{Kind: Delivered, At: tk.At}
+	for i := 0; i < 3; i++ {
+		if err := e.Done(tk, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Replay(tk, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, _ := e.Account("alice"); st.Pending != 1 {
+		t.Fatalf("pending %d after one invitation recorded six times", st.Pending)
+	}
+}

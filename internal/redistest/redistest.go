@@ -29,8 +29,9 @@ import (
 type Option func(*config)
 
 type config struct {
-	aof  bool
-	args []string
+	aof     bool
+	cluster bool // cluster mode: see StartCluster
+	args    []string
 }
 
 // WithAOF turns on the append-only file in the server's directory, with
@@ -151,6 +152,9 @@ func (s *Server) args() []string {
 		args = append(args, "--appendonly", "yes", "--appendfsync", "always")
 	} else {
 		args = append(args, "--appendonly", "no")
+	}
+	if s.cfg.cluster {
+		args = append(args, clusterArgs(s.dir, s.port)...)
 	}
 	return append(args, s.cfg.args...)
 }

@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/worker"
+)
+
+// DaemonOptions configure the scheduler and worker daemons.
+type DaemonOptions struct {
+	Config    *config.Config        // valid
+	Campaigns []*campaigns.Campaign // loaded and valid (the scheduler's)
+	// Secret is the webhook HMAC secret, read by the caller from the
+	// environment variable the config names.
+	Secret []byte
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger logs the daemon's operation. Default: discard.
+	Logger *slog.Logger
+	// PlanSpec is the cron spec of the planning job. Default "@every 1m".
+	PlanSpec string
+	// Listen is the scheduler's inbound events endpoint, host:port
+	// (platform.webhook.events_listen by default); "" serves none.
+	Listen string
+	// ID names this process in the scheduler's lease. Default host:pid.
+	ID string
+	// Concurrency is the number of tasks a worker runs at once. Default 8.
+	Concurrency int
+	// LeaseTTL is how long a scheduler's lease lasts without renewal.
+	// Default 15s (renewed every third of it).
+	LeaseTTL time.Duration
+}
+
+func (o *DaemonOptions) setDefaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PlanSpec == "" {
+		o.PlanSpec = "@every 1m"
+	}
+	if o.Listen == "" && o.Config.Platform.Webhook != nil {
+		o.Listen = o.Config.Platform.Webhook.EventsListen
+	}
+	if o.ID == "" {
+		host, _ := os.Hostname()
+		o.ID = host + ":" + strconv.Itoa(os.Getpid())
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 8
+	}
+	if o.LeaseTTL <= 0 {
+		o.LeaseTTL = 15 * time.Second
+	}
+}
+
+// RunScheduler runs the scheduler daemon until ctx is cancelled. Several
+// may run at once: one holds the lease in Redis and plans; the others
+// wait to take over. Every one of them serves the inbound events endpoint
+// and records what it receives in the ledger.
+func RunScheduler(ctx context.Context, opt DaemonOptions) error {
+	opt.setDefaults()
+	log := opt.Logger.With("component", "scheduler")
+	c, err := connect(opt.Config.Redis)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if c.embedded != nil {
+		return errors.New("the scheduler daemon needs a shared Redis: set redis.addr (the embedded one lives only inside `outreach run`)")
+	}
+	led := ledger.New(c.rdb, "")
+	client := asynq.NewClient(c.asynq)
+	defer client.Close()
+
+	if opt.Listen != "" {
+		stop, err := serveEvents(ctx, opt, led, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	l := &lead{rdb: c.rdb, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
+	defer l.release(context.WithoutCancel(ctx))
+	for {
+		log.Info("waiting for the lease", "id", opt.ID)
+		if err := l.acquire(ctx); err != nil {
+			return nil // ctx cancelled
+		}
+		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
+		p := &planner{
+			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client,
+			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), onEvent: func(scheduler.Event) {},
+		}
+		leadCtx, cancel := context.WithCancel(ctx)
+		lost := make(chan struct{})
+		go l.hold(leadCtx, lost)
+		err := p.start(leadCtx)
+		if err == nil {
+			err = p.loop(leadCtx, lost)
+		}
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case errors.Is(err, errLostLead):
+			log.Warn("lost the lease; waiting to lead again")
+		case err != nil:
+			log.Error("leading failed; stepping down", "err", err)
+			l.release(context.WithoutCancel(ctx))
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// serveEvents serves the inbound events endpoint: signed events from the
+// platform integration are recorded in the ledger.
+func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", opt.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("events endpoint: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(webhook.EventsPath, webhook.EventsHandler(opt.Secret, opt.Now, func(ev platform.Event) error {
+		return led.AppendEvent(ctx, ev)
+	}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("events endpoint", "err", err)
+		}
+	}()
+	log.Info("events endpoint listening", "addr", ln.Addr().String())
+	return func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}, nil
+}
+
+// RunWorker runs a worker daemon until ctx is cancelled, then finishes the
+// tasks in flight (asynq's graceful shutdown) and returns.
+func RunWorker(ctx context.Context, opt DaemonOptions) error {
+	opt.setDefaults()
+	cfg := opt.Config
+	if cfg.Platform.Driver != config.DriverWebhook || cfg.Platform.Webhook == nil {
+		return errors.New("the worker daemon delivers through the webhook driver (platform.driver: webhook); for a sandbox across processes run `outreach sandbox` and point platform.webhook.url at it")
+	}
+	c, err := connect(cfg.Redis)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if c.embedded != nil {
+		return errors.New("the worker daemon needs a shared Redis: set redis.addr (the embedded one lives only inside `outreach run`)")
+	}
+	drv, err := webhook.New(webhook.Options{URL: cfg.Platform.Webhook.URL, Secret: opt.Secret, Timeout: cfg.Platform.Webhook.Timeout, Now: opt.Now})
+	if err != nil {
+		return err
+	}
+	lim, err := pacing.NewRedisLimiter(c.rdb)
+	if err != nil {
+		return err
+	}
+	h := &handler{
+		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg)},
+		ledger:  ledger.New(c.rdb, ""), now: opt.Now, log: opt.Logger.With("component", "worker"),
+	}
+	srv := newServer(c.asynq, opt.Concurrency, opt.Logger)
+	if err := srv.Start(h); err != nil {
+		return fmt.Errorf("starting the worker: %w", err)
+	}
+	opt.Logger.Info("worker started", "component", "worker", "concurrency", opt.Concurrency)
+	<-ctx.Done()
+	srv.Shutdown()
+	return nil
+}

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/outreach-scheduler/outreach/app"
+	"github.com/outreach-scheduler/outreach/config"
+)
+
+type daemonOptions struct {
+	listen      string
+	concurrency int
+	verbose     bool
+}
+
+func newSchedulerCmd(g *globals) *cobra.Command {
+	var opt daemonOptions
+	cmd := &cobra.Command{
+		Use:   "scheduler",
+		Short: "Run the scheduler daemon: plan every minute and enqueue each action at its time",
+		Long: `scheduler plans every account's next actions every minute and enqueues each
+at its time in Redis (asynq), under its idempotency key. Several schedulers
+may run: one leads (a lease in Redis), the others wait to take over. Every
+scheduler serves the inbound events endpoint (platform.webhook.events_listen
+or --listen), and records the signed events it receives in the ledger.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDaemon(cmd, g, opt, app.RunScheduler)
+		},
+	}
+	cmd.Flags().StringVar(&opt.listen, "listen", "", "inbound events endpoint `host:port` (default platform.webhook.events_listen)")
+	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
+	return cmd
+}
+
+func newWorkerCmd(g *globals) *cobra.Command {
+	var opt daemonOptions
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a worker daemon: deliver each action through the platform driver",
+		Long: `worker takes actions from Redis (asynq) when they are due, reserves the slot
+in the limiter, calls the platform through the webhook driver with the
+action's idempotency key, and records the outcome in the ledger. Run as many
+as you like, on as many machines; SIGTERM lets the actions in flight finish.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runDaemon(cmd, g, opt, app.RunWorker)
+		},
+	}
+	cmd.Flags().IntVar(&opt.concurrency, "concurrency", 8, "actions in flight at once")
+	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
+	return cmd
+}
+
+func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx context.Context, o app.DaemonOptions) error) error {
+	l, err := loadAll(g.configPath, nil)
+	if err != nil {
+		return err
+	}
+	if l.findings.HasErrors() {
+		printFindings(g.stderr, l.findings)
+		return &exitError{code: ExitError, err: errConfigInvalid}
+	}
+	level := slog.LevelWarn
+	if opt.verbose {
+		level = slog.LevelInfo
+	}
+	var secret []byte
+	if w := l.cfg.Platform.Webhook; w != nil {
+		name := w.SecretEnv
+		if name == "" {
+			name = config.DefaultWebhookSecretEnv
+		}
+		secret = []byte(os.Getenv(name))
+		if len(secret) == 0 {
+			return &exitError{code: ExitError, err: fmt.Errorf("the webhook secret is not set: export %s", name)}
+		}
+	}
+	err = run(cmd.Context(), app.DaemonOptions{
+		Config:      l.cfg,
+		Campaigns:   l.campaigns,
+		Secret:      secret,
+		Now:         g.now,
+		Logger:      slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+		Listen:      opt.listen,
+		Concurrency: opt.concurrency,
+	})
+	if err != nil {
+		return &exitError{code: ExitError, err: err}
+	}
+	return nil
+}

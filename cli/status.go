@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/outreach-scheduler/outreach/app"
+	"github.com/outreach-scheduler/outreach/pacing"
+)
+
+func newStatusCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status",
+		Short: "Show campaigns, accounts, quota used and remaining, and pending invitations",
+		Long: `status reads the shared Redis: it rebuilds the campaigns' progress from the
+ledger (as a scheduler does when it takes the lead) and each account's use
+of its caps from the limiter.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			l, err := loadAll(g.configPath, nil)
+			if err != nil {
+				return err
+			}
+			if l.findings.HasErrors() {
+				printFindings(g.stderr, l.findings)
+				return &exitError{code: ExitError, err: errConfigInvalid}
+			}
+			st, err := app.ReadStatus(cmd.Context(), l.cfg, l.campaigns, g.now())
+			if errors.Is(err, app.ErrEmbeddedRedis) {
+				return &exitError{code: ExitError, err: err}
+			}
+			if err != nil {
+				return &exitError{code: ExitError, err: err}
+			}
+			printStatus(g, st)
+			return nil
+		},
+	}
+}
+
+func printStatus(g *globals, st *app.Status) {
+	fmt.Fprintf(g.stdout, "Status at %s (%d ledger entries)\n\n", st.At.UTC().Format("2006-01-02 15:04 MST"), st.Ledger)
+	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ACCOUNT\tTODAY\tWEEK\tLEFT THIS WEEK\tNOTES\tPENDING\tACCEPTED\tPAUSED UNTIL")
+	for _, a := range st.Accounts {
+		notes := fmt.Sprintf("%d", a.NotesMonth)
+		if a.NotesCap != pacing.Unlimited {
+			notes = fmt.Sprintf("%d/%d", a.NotesMonth, a.NotesCap)
+		}
+		paused := "-"
+		if !a.PausedUntil.IsZero() {
+			paused = a.PausedUntil.UTC().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(w, "%s\t%d/%d\t%d/%d\t%d\t%s\t%d/%d\t%d\t%s\n", a.ID, a.Day, a.DayCap, a.Week, a.WeekCap,
+			max(0, a.WeekCap-a.Week), notes, a.Counts.Pending, a.MaxPending, a.Counts.Accepted, paused)
+	}
+	w.Flush()
+	fmt.Fprintln(g.stdout)
+	w = tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED")
+	for _, c := range st.Campaigns {
+		rate := "-"
+		if c.Counts.Invited > 0 {
+			rate = fmt.Sprintf("%.1f%%", 100*float64(c.Counts.Accepted)/float64(c.Counts.Invited))
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\n", c.Name, c.Prospects, c.Counts.Invited, c.Counts.Accepted, rate,
+			c.Counts.Pending, c.Counts.Withdrawn, c.Counts.Skipped)
+	}
+	w.Flush()
+}
