@@ -13,6 +13,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
@@ -79,17 +80,17 @@ func Run(ctx context.Context, opt Options) error {
 	if cfg.Platform.Driver != config.DriverSandbox {
 		return fmt.Errorf("run: platform.driver %q: run delivers to the in-process sandbox; use the scheduler and worker daemons with the webhook driver", cfg.Platform.Driver)
 	}
-	c, err := connect(cfg.Redis)
+	c, err := redisconn.Open(cfg.Redis)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if err := c.rdb.Ping(ctx).Err(); err != nil {
+	if err := c.Client.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("connecting to Redis: %w", err)
 	}
 	where := "Redis at " + describe(cfg.Redis)
-	if c.embedded != nil {
-		where = "embedded Redis at " + c.embedded.Addr() + " (in memory: nothing is kept after exit)"
+	if c.Embedded != nil {
+		where = "embedded Redis at " + c.Embedded.Addr() + " (in memory: nothing is kept after exit)"
 	}
 	model := opt.Model
 	if model == nil {
@@ -99,15 +100,15 @@ func Run(ctx context.Context, opt Options) error {
 		}
 		model = sandbox.New(sbOpt)
 	}
-	lim, err := pacing.NewRedisLimiter(c.rdb)
+	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return err
 	}
-	led := ledger.New(c.rdb, "")
-	client := asynq.NewClient(c.asynq)
+	led := ledger.New(c.Client, "")
+	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
 
-	srv := newServer(c.asynq, opt.Concurrency, opt.Logger)
+	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	h := &handler{
 		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg)},
 		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"),

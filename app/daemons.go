@@ -15,11 +15,13 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/worker"
 )
 
@@ -80,16 +82,13 @@ func (o *DaemonOptions) setDefaults() {
 func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 	opt.setDefaults()
 	log := opt.Logger.With("component", "scheduler")
-	c, err := connect(opt.Config.Redis)
+	c, err := redisconn.Shared(opt.Config.Redis)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if c.embedded != nil {
-		return errors.New("the scheduler daemon needs a shared Redis: set redis.addr (the embedded one lives only inside `outreach run`)")
-	}
-	led := ledger.New(c.rdb, "")
-	client := asynq.NewClient(c.asynq)
+	led := ledger.New(c.Client, "")
+	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
 
 	if opt.Listen != "" {
@@ -100,7 +99,11 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		defer stop()
 	}
 
-	l := &lead{rdb: c.rdb, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
+	st := store.New(c.Client, "")
+	if err := applyAll(ctx, st, opt.Campaigns, log); err != nil {
+		return err
+	}
+	l := &lead{rdb: c.Client, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
 	defer l.release(context.WithoutCancel(ctx))
 	for {
 		log.Info("waiting for the lease", "id", opt.ID)
@@ -111,6 +114,9 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		p := &planner{
 			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client,
 			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), onEvent: func(scheduler.Event) {},
+			sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
+				return openAll(ctx, st, opt.Campaigns)
+			},
 		}
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
@@ -170,27 +176,24 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 	if cfg.Platform.Driver != config.DriverWebhook || cfg.Platform.Webhook == nil {
 		return errors.New("the worker daemon delivers through the webhook driver (platform.driver: webhook); for a sandbox across processes run `outreach sandbox` and point platform.webhook.url at it")
 	}
-	c, err := connect(cfg.Redis)
+	c, err := redisconn.Shared(cfg.Redis)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	if c.embedded != nil {
-		return errors.New("the worker daemon needs a shared Redis: set redis.addr (the embedded one lives only inside `outreach run`)")
-	}
 	drv, err := webhook.New(webhook.Options{URL: cfg.Platform.Webhook.URL, Secret: opt.Secret, Timeout: cfg.Platform.Webhook.Timeout, Now: opt.Now})
 	if err != nil {
 		return err
 	}
-	lim, err := pacing.NewRedisLimiter(c.rdb)
+	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return err
 	}
 	h := &handler{
 		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg)},
-		ledger:  ledger.New(c.rdb, ""), now: opt.Now, log: opt.Logger.With("component", "worker"),
+		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"),
 	}
-	srv := newServer(c.asynq, opt.Concurrency, opt.Logger)
+	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
@@ -198,4 +201,39 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 	<-ctx.Done()
 	srv.Shutdown()
 	return nil
+}
+
+// applyAll applies the scheduler's campaign files to the store (idempotent
+// and atomic per campaign): what `outreach apply` does, at daemon start.
+// Another process applying the same campaign at the same moment is fine.
+func applyAll(ctx context.Context, st *store.Store, camps []*campaigns.Campaign, log *slog.Logger) error {
+	for _, c := range camps {
+		rows, hint, err := store.CSVRows(c)
+		if err != nil {
+			return err
+		}
+		res, err := st.Apply(ctx, c, rows, store.ApplyOptions{SizeHint: hint})
+		switch {
+		case errors.Is(err, store.ErrConcurrentApply):
+			log.Info("campaign applied by another process meanwhile", "campaign", c.Name)
+		case err != nil:
+			return fmt.Errorf("applying campaign %s: %w", c.Name, err)
+		default:
+			log.Info("campaign applied", "campaign", c.Name, "result", res.String())
+		}
+	}
+	return nil
+}
+
+// openAll reads every campaign's applied prospects from the store.
+func openAll(ctx context.Context, st *store.Store, camps []*campaigns.Campaign) (map[string]scheduler.Source, error) {
+	out := make(map[string]scheduler.Source, len(camps))
+	for _, c := range camps {
+		src, err := st.Open(ctx, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		out[c.Name] = src
+	}
+	return out, nil
 }

@@ -32,6 +32,9 @@ type planner struct {
 	onEvent    func(scheduler.Event)
 	progress   time.Duration           // how often to call onProgress; 0 never
 	onProgress func(*scheduler.Engine) // called from the loop, which owns the engine
+	// sources, if set, returns the prospects of the campaigns (the daemons
+	// read them from the store); nil reads the CSV files.
+	sources func(ctx context.Context) (map[string]scheduler.Source, error)
 
 	eng  *scheduler.Engine
 	last string // the last ledger ID applied
@@ -39,8 +42,15 @@ type planner struct {
 
 // start builds a fresh engine and replays the whole ledger into it.
 func (p *planner) start(ctx context.Context) error {
+	var srcs map[string]scheduler.Source
+	if p.sources != nil {
+		var err error
+		if srcs, err = p.sources(ctx); err != nil {
+			return err
+		}
+	}
 	eng, err := scheduler.New(scheduler.Options{
-		Config: p.cfg, Campaigns: p.campaigns, Seed: p.seed, OnEvent: p.onEvent,
+		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEvent,
 	})
 	if err != nil {
 		return err
@@ -51,6 +61,7 @@ func (p *planner) start(ctx context.Context) error {
 		return err
 	}
 	p.last = last
+	eng.CancelRemoved(p.now())
 	if n > 0 {
 		p.log.Info("state rebuilt from the ledger", "entries", n)
 	}

@@ -2,52 +2,20 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
-// Counts are lifecycle totals rebuilt from the ledger.
-type Counts struct {
-	Followed, Invited, Accepted, Declined, Withdrawn, Expired, Messaged, Skipped int
-	Pending                                                                      int
-}
-
-func (c *Counts) add(ev campaigns.Event) {
-	switch ev {
-	case campaigns.EvFollowed:
-		c.Followed++
-	case campaigns.EvInvited:
-		c.Invited++
-		c.Pending++
-	case campaigns.EvAccepted:
-		c.Accepted++
-		c.Pending--
-	case campaigns.EvDeclined:
-		c.Declined++
-		c.Pending--
-	case campaigns.EvWithdrawn:
-		c.Withdrawn++
-		c.Pending--
-	case campaigns.EvExpired:
-		c.Expired++
-		c.Pending--
-	case campaigns.EvMessaged:
-		c.Messaged++
-	case campaigns.EvSkipped:
-		c.Skipped++
-	}
-}
-
 // AccountStatus is one account's standing.
 type AccountStatus struct {
 	ID                      string
-	Counts                  Counts
+	Counts                  campaigns.Counts
 	Day, DayCap             int // invitations today, the day's cap
 	Week, WeekCap           int // in the rolling week, its cap
 	NotesMonth, NotesCap    int // personalized notes this month; pacing.Unlimited for no cap
@@ -59,7 +27,7 @@ type AccountStatus struct {
 type CampaignStatus struct {
 	Name      string
 	Prospects int
-	Counts    Counts
+	Counts    campaigns.Counts
 }
 
 // Status is what `outreach status` shows.
@@ -70,45 +38,38 @@ type Status struct {
 	Campaigns []CampaignStatus
 }
 
-// ErrEmbeddedRedis: status reads a shared Redis; the embedded one lives only
-// inside `outreach run`.
-var ErrEmbeddedRedis = errors.New("status reads a shared Redis: set redis.addr (the embedded one lives only inside `outreach run`, which prints its own progress)")
-
 // ReadStatus rebuilds the state from the ledger, as a scheduler does when
 // it takes the lead, and reads each account's usage from the limiter.
 func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Campaign, now time.Time) (*Status, error) {
-	c, err := connect(cfg.Redis)
+	c, err := redisconn.Shared(cfg.Redis)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	if c.embedded != nil {
-		return nil, ErrEmbeddedRedis
-	}
 	st := &Status{At: now}
-	byAcct := map[string]*Counts{}
-	byCamp := map[string]*Counts{}
+	byAcct := map[string]*campaigns.Counts{}
+	byCamp := map[string]*campaigns.Counts{}
 	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1, OnEvent: func(ev scheduler.Event) {
 		if ev.Account != "" {
 			if byAcct[ev.Account] == nil {
-				byAcct[ev.Account] = &Counts{}
+				byAcct[ev.Account] = &campaigns.Counts{}
 			}
-			byAcct[ev.Account].add(ev.Type)
+			byAcct[ev.Account].Add(ev.Type)
 		}
 		if byCamp[ev.Campaign] == nil {
-			byCamp[ev.Campaign] = &Counts{}
+			byCamp[ev.Campaign] = &campaigns.Counts{}
 		}
-		byCamp[ev.Campaign].add(ev.Type)
+		byCamp[ev.Campaign].Add(ev.Type)
 	}})
 	if err != nil {
 		return nil, err
 	}
-	n, _, err := Rebuild(ctx, eng, ledger.New(c.rdb, ""))
+	n, _, err := Rebuild(ctx, eng, ledger.New(c.Client, ""))
 	if err != nil {
 		return nil, err
 	}
 	st.Ledger = n
-	lim, err := pacing.NewRedisLimiter(c.rdb)
+	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return nil, err
 	}

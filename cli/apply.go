@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/store"
 )
 
@@ -60,11 +61,12 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 		return &exitError{code: ExitError, err: errors.New("apply: no campaign files (name them, or set campaigns in the config)")}
 	}
 
-	rdb, err := store.NewClient(l.cfg.Redis)
+	conn, err := redisconn.Shared(l.cfg.Redis)
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("apply: %w", err)}
 	}
-	defer rdb.Close()
+	defer conn.Close()
+	rdb := conn.Client
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("apply: connecting to Redis: %w", err)}
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"text/tabwriter"
 
@@ -29,9 +28,6 @@ of its caps from the limiter.`,
 				return &exitError{code: ExitError, err: errConfigInvalid}
 			}
 			st, err := app.ReadStatus(cmd.Context(), l.cfg, l.campaigns, g.now())
-			if errors.Is(err, app.ErrEmbeddedRedis) {
-				return &exitError{code: ExitError, err: err}
-			}
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}

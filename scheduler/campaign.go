@@ -69,6 +69,7 @@ type campaign struct {
 	expire   time.Duration
 	cooldown time.Duration
 	byKey    map[string]int32 // person key -> index, built on the first Replay
+	removed  []int32          // prospects removed from the file (see CancelRemoved)
 	left     int              // prospects not yet invited nor finished
 	done     time.Time
 }
@@ -117,7 +118,16 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 		p := &cp.ps[i]
 		p.acct, p.pin, p.person = -1, -1, -1
 		p.state = campaigns.StateQueued
-		if why := src.Skip(i); why != "" {
+		why := src.Skip(i)
+		if why == campaigns.SkipRemoved {
+			// Removed from the campaign's file since an earlier apply: its
+			// history comes back with the ledger; CancelRemoved then ends
+			// whatever had not started. Never queued.
+			cp.removed = append(cp.removed, int32(i))
+			cp.left++
+			continue
+		}
+		if why != "" {
 			p.state = campaigns.StateSkipped
 			e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, why)
 			continue

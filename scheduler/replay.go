@@ -1,6 +1,11 @@
 package scheduler
 
-import "github.com/outreach-scheduler/outreach/templates"
+import (
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/templates"
+)
 
 // Replay applies a recorded outcome to a freshly built engine, to rebuild
 // its state after a restart: the task's prospect is found again by campaign
@@ -63,4 +68,20 @@ func (e *Engine) lookup(campaign, person string) (Ref, bool) {
 		return Ref{Campaign: c.idx, Index: i}, ok
 	}
 	return Ref{}, false
+}
+
+// CancelRemoved ends, as skipped with reason removed, the prospects removed
+// from their campaign's file that had not been acted on; those already
+// followed or invited go on to the end of their invitation (an answer, a
+// withdrawal) but get nothing more. Call it once the ledger is replayed.
+func (e *Engine) CancelRemoved(now time.Time) {
+	for _, c := range e.camps {
+		for _, idx := range c.removed {
+			p := &c.ps[idx]
+			if (p.state == campaigns.StateQueued || p.state == campaigns.StateFollowed) && !p.out {
+				e.skip(c, idx, nil, c.src.Key(int(idx)), now, campaigns.SkipRemoved)
+			}
+		}
+		c.removed = nil
+	}
 }

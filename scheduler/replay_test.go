@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/platform"
 )
 
@@ -115,5 +116,51 @@ func TestDoneIsIdempotent(t *testing.T) {
 	}
 	if st, _ := e.Account("alice"); st.Pending != 1 {
 		t.Fatalf("pending %d after one invitation recorded six times", st.Pending)
+	}
+}
+
+// removedSource marks some of a Synthetic list as removed from the file.
+type removedSource struct {
+	*Synthetic
+	removed map[int]bool
+}
+
+func (r removedSource) Skip(i int) string {
+	if r.removed[i] {
+		return campaigns.SkipRemoved
+	}
+	return ""
+}
+
+// TestCancelRemoved: prospects removed from the file are never invited;
+// one already invited keeps its pending invitation.
+func TestCancelRemoved(t *testing.T) {
+	cfg, cs := testWorld(t, oneAccount, blankCampaign)
+	src := removedSource{&Synthetic{Prefix: "p", N: 10}, map[int]bool{0: true, 5: true}}
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": src}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	// p0 was invited before it was removed: the ledger says so.
+	if err := e.Replay(Task{Kind: KindInvite, At: now.Add(-time.Hour), Account: "alice", Campaign: "c", Person: "p0", Key: "c/x/connect", Variant: "blank"},
+		Outcome{Kind: Delivered, At: now.Add(-time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	e.CancelRemoved(now)
+	for i := 0; i < 30; i++ {
+		for _, tk := range e.Plan(now) {
+			if tk.Person == "p0" || tk.Person == "p5" {
+				t.Errorf("planned %s for %s, removed from the file", tk.Kind, tk.Person)
+			}
+			e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+		}
+		now = now.Add(time.Minute)
+	}
+	if st := e.camps[0].ps[0].state; st != campaigns.StateInvited {
+		t.Errorf("the removed but invited prospect is %s, want still invited", st)
+	}
+	if st := e.camps[0].ps[5].state; st != campaigns.StateSkipped {
+		t.Errorf("the removed prospect is %s, want skipped", st)
 	}
 }

@@ -39,25 +39,7 @@ type Event struct {
 }
 
 // Counts are lifecycle totals.
-type Counts struct {
-	Followed  int `json:"followed"`
-	Invited   int `json:"invited"`
-	Accepted  int `json:"accepted"`
-	Declined  int `json:"declined"`
-	Pending   int `json:"pending"` // at the end of the simulation
-	Withdrawn int `json:"withdrawn"`
-	Expired   int `json:"expired"`
-	Messaged  int `json:"messaged"`
-	Skipped   int `json:"skipped"`
-}
-
-// AcceptanceRate is accepted / invited (0 when nothing was invited).
-func (c Counts) AcceptanceRate() float64 {
-	if c.Invited == 0 {
-		return 0
-	}
-	return float64(c.Accepted) / float64(c.Invited)
-}
+type Counts = campaigns.Counts
 
 // AccountResult is the forecast of one account.
 type AccountResult struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
@@ -167,40 +166,14 @@ func (r *run) onEvent(ev scheduler.Event) {
 	c := r.camps[ev.Campaign]
 	a := r.accounts[ev.Account]
 	if c != nil {
-		count(&c.Counts, ev.Type)
+		c.Counts.Add(ev.Type)
 	}
 	if a != nil {
-		count(&a.Counts, ev.Type)
+		a.Counts.Add(ev.Type)
 	}
 	if r.opt.OnEvent != nil {
 		r.opt.OnEvent(Event{T: t, Event: name, Campaign: ev.Campaign, Account: ev.Account, Prospect: ev.Person,
 			Variant: ev.Variant, Chars: ev.Chars, Reason: ev.Reason})
-	}
-}
-
-func count(c *Counts, ev campaigns.Event) {
-	switch ev {
-	case campaigns.EvFollowed:
-		c.Followed++
-	case campaigns.EvInvited:
-		c.Invited++
-		c.Pending++
-	case campaigns.EvAccepted:
-		c.Accepted++
-		c.Pending--
-	case campaigns.EvDeclined:
-		c.Declined++
-		c.Pending--
-	case campaigns.EvWithdrawn:
-		c.Withdrawn++
-		c.Pending--
-	case campaigns.EvExpired:
-		c.Expired++
-		c.Pending--
-	case campaigns.EvMessaged:
-		c.Messaged++
-	case campaigns.EvSkipped:
-		c.Skipped++
 	}
 }
 
