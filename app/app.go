@@ -43,6 +43,10 @@ type Options struct {
 	Model *sandbox.Model
 	// Concurrency is the number of tasks the worker runs at once. Default 4.
 	Concurrency int
+	// horizon, if > 0, is the planner's horizon (scheduler.Options.Horizon,
+	// default 2m). BenchmarkEndToEnd shortens it, so that the first plan
+	// does not enqueue two minutes of a large offered load at once.
+	horizon time.Duration
 }
 
 func (o *Options) setDefaults() {
@@ -118,10 +122,12 @@ func Run(ctx context.Context, opt Options) error {
 	}
 	defer srv.Shutdown()
 
+	insp := asynq.NewInspector(c.Asynq)
+	defer insp.Close()
 	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
 	p := &planner{
-		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client,
-		planSpec: opt.PlanSpec, seed: opt.Seed, onEvent: rep.onEvent,
+		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
+		planSpec: opt.PlanSpec, horizon: opt.horizon, seed: opt.Seed, onEvent: rep.onEvent,
 		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
 	}
 	if err := p.start(ctx); err != nil {

@@ -103,6 +103,8 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 	if err := applyAll(ctx, st, opt.Campaigns, log); err != nil {
 		return err
 	}
+	insp := asynq.NewInspector(c.Asynq)
+	defer insp.Close()
 	l := &lead{rdb: c.Client, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
 	defer l.release(context.WithoutCancel(ctx))
 	for {
@@ -112,7 +114,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		}
 		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
 		p := &planner{
-			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client,
+			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
 			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), onEvent: func(scheduler.Event) {},
 			sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
 				return openAll(ctx, st, opt.Campaigns)

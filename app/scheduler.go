@@ -27,7 +27,9 @@ type planner struct {
 	log        *slog.Logger
 	ledger     *ledger.Ledger
 	client     *asynq.Client
+	inspector  *asynq.Inspector // for reconcile; nil skips it
 	planSpec   string
+	horizon    time.Duration // scheduler.Options.Horizon; 0: its default
 	seed       uint64
 	onEvent    func(scheduler.Event)
 	progress   time.Duration           // how often to call onProgress; 0 never
@@ -50,7 +52,7 @@ func (p *planner) start(ctx context.Context) error {
 		}
 	}
 	eng, err := scheduler.New(scheduler.Options{
-		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEvent,
+		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEvent, Horizon: p.horizon,
 	})
 	if err != nil {
 		return err
@@ -114,9 +116,14 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 		progress = t.C
 	}
 
+	reconcile := time.NewTicker(reconcileEvery)
+	defer reconcile.Stop()
+
 	p.plan(ctx) // at once
 	for {
 		select {
+		case <-reconcile.C:
+			p.reconcile(ctx)
 		case <-progress:
 			p.onProgress(p.eng)
 		case <-ctx.Done():
@@ -173,6 +180,42 @@ func (p *planner) plan(ctx context.Context) {
 			asynq.ProcessAt(t.At), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
 		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 			p.log.Error("enqueueing a task", "key", t.Key, "err", err)
+		}
+	}
+}
+
+// reconcileEvery is how often the planner looks for stuck tasks, and
+// stuckAfter how long after its time a task without an outcome counts as
+// possibly stuck.
+const (
+	reconcileEvery = 5 * time.Minute
+	stuckAfter     = 30 * time.Minute
+)
+
+// reconcile finds tasks whose outcome never came (a crash, or asynq gave up
+// after its retries) and settles them: a task asynq no longer has, or has
+// archived, is abandoned (its prospect fails with unknown_outcome, since
+// the action may have happened); a task still queued, running or retrying
+// is left alone.
+func (p *planner) reconcile(ctx context.Context) {
+	if p.inspector == nil {
+		return
+	}
+	now := p.now()
+	for _, t := range p.eng.Outstanding(now.Add(-stuckAfter)) {
+		info, err := p.inspector.GetTaskInfo("default", t.Key)
+		switch {
+		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		case err != nil:
+			p.log.Warn("reconcile: inspecting a task", "key", t.Key, "err", err)
+			continue
+		case info.State == asynq.TaskStateArchived:
+		default:
+			continue // still alive, or completed with its outcome on the way
+		}
+		p.log.Warn("reconcile: abandoning a task whose outcome never came", "key", t.Key, "kind", t.Kind.String(), "account", t.Account)
+		if err := p.eng.Abandon(t, now); err != nil {
+			p.log.Error("reconcile", "key", t.Key, "err", err)
 		}
 	}
 }

@@ -21,6 +21,7 @@ func (e *Engine) Done(t Task, o Outcome) error {
 	if o.Kind == Unknown {
 		return nil // still out: the queue retries it with the same key
 	}
+	delete(e.out, t.Key)
 	if applied(p, t, o) {
 		return nil // a repeat (at-least-once delivery, or a replayed ledger)
 	}
@@ -43,6 +44,9 @@ func (e *Engine) Done(t Task, o Outcome) error {
 	case KindWithdraw:
 		if o.Kind == Delivered {
 			e.resolve(a, c, t.Ref, campaigns.EvWithdrawn, o.At, "")
+		}
+		if o.Code == CodeUnknownOutcome { // try again later
+			e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
 		}
 		// Refused (not pending any more): an answer from the platform is
 		// on its way, or already applied.

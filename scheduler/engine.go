@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -80,6 +81,7 @@ type Engine struct {
 	timers   minheap.Heap[timer] // messages and other dated work
 	seq      uint64              // orders timers due at the same time
 	buf      []Task              // Plan's result, reused
+	out      map[string]Task     // tasks returned by Plan and not yet reported, by key
 	events   func(Event)
 }
 
@@ -92,6 +94,7 @@ func New(opt Options) (*Engine, error) {
 	opt.setDefaults()
 	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
 	e.timers.Less = timerLess
+	e.out = map[string]Task{}
 	if e.events == nil {
 		e.events = func(Event) {}
 	}
@@ -137,7 +140,12 @@ func New(opt Options) (*Engine, error) {
 func (e *Engine) Plan(now time.Time) []Task {
 	end := now.Add(e.opt.Horizon)
 	tasks := e.buf[:0]
-	defer func() { e.buf = tasks[:0] }()
+	defer func() {
+		for _, t := range tasks {
+			e.out[t.Key] = t
+		}
+		e.buf = tasks[:0]
+	}()
 	for e.timers.Len() > 0 && e.timers.Peek().at < end.UnixNano() {
 		tasks = e.fire(e.timers.Pop(), now, tasks)
 	}
@@ -251,3 +259,26 @@ func (e *Engine) rulesAt(a *account, t time.Time) pacing.Rules {
 	}
 	return *r
 }
+
+// Outstanding returns the tasks planned to run before t whose outcome was
+// not reported: after a crash, or when the queue gave up on them, they are
+// stuck, and the caller reconciles them (see Abandon).
+func (e *Engine) Outstanding(before time.Time) []Task {
+	var ts []Task
+	for _, t := range e.out {
+		if t.At.Before(before) {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// Abandon ends a task whose outcome will never be known (the queue dropped
+// it): the prospect fails with reason unknown_outcome rather than being
+// acted on again, since the action may have happened.
+func (e *Engine) Abandon(t Task, at time.Time) error {
+	return e.Done(t, Outcome{Kind: Refused, At: at, Code: CodeUnknownOutcome})
+}
+
+// CodeUnknownOutcome is the failure reason of an abandoned task.
+const CodeUnknownOutcome platform.Code = "unknown_outcome"

@@ -164,3 +164,45 @@ func TestCancelRemoved(t *testing.T) {
 		t.Errorf("the removed prospect is %s, want skipped", st)
 	}
 }
+
+// TestAbandonStuckTasks: tasks whose outcome never comes are listed by
+// Outstanding; abandoning an invitation fails its prospect (the action may
+// have happened) and it is never planned again.
+func TestAbandonStuckTasks(t *testing.T) {
+	cfg, cs := testWorld(t, oneAccount, blankCampaign)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": &Synthetic{Prefix: "p", N: 5}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	planned := e.Plan(now)
+	if len(planned) == 0 {
+		t.Fatal("nothing planned")
+	}
+	first := planned[0]
+	for _, tk := range planned[1:] {
+		e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+	}
+	stuck := e.Outstanding(now.Add(time.Hour))
+	if len(stuck) != 1 || stuck[0].Key != first.Key {
+		t.Fatalf("outstanding %v, want only %s", stuck, first.Key)
+	}
+	if err := e.Abandon(first, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Outstanding(now.Add(2*time.Hour))) != 0 {
+		t.Fatal("an abandoned task is still outstanding")
+	}
+	if st := e.camps[0].ps[first.Ref.Index].state; st != campaigns.StateFailed {
+		t.Fatalf("abandoned prospect is %s, want failed", st)
+	}
+	for i := 0; i < 60; i++ {
+		now = now.Add(time.Minute)
+		for _, tk := range e.Plan(now) {
+			if tk.Person == first.Person {
+				t.Fatalf("the abandoned prospect was planned again")
+			}
+			e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+		}
+	}
+}
