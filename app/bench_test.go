@@ -38,7 +38,7 @@ const (
 	// benchAccounts set the offered load (benchOffered). It must stay above
 	// the measured end-to-end rate, so that the gaps are not what is
 	// measured (checked: the backlog grows, the rate stays below 85%).
-	benchAccounts = 16000
+	benchAccounts = 24000
 	benchMinGap   = time.Second // the smallest min_gap the config accepts (units s, m, h, d, w)
 	// benchWarmup: loading the config and prospects, the first plans, the
 	// backlog building up.
