@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -58,17 +57,9 @@ as you like, on as many machines; SIGTERM lets the actions in flight finish.`,
 }
 
 func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx context.Context, o app.DaemonOptions) error) error {
-	l, err := loadAll(g.configPath, nil)
+	l, err := loadValid(g)
 	if err != nil {
 		return err
-	}
-	if l.findings.HasErrors() {
-		printFindings(g.stderr, l.findings)
-		return &exitError{code: ExitError, err: errConfigInvalid}
-	}
-	level := slog.LevelWarn
-	if opt.verbose {
-		level = slog.LevelInfo
 	}
 	var secret []byte
 	if w := l.cfg.Platform.Webhook; w != nil {
@@ -86,7 +77,7 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 		Campaigns:   l.campaigns,
 		Secret:      secret,
 		Now:         g.now,
-		Logger:      slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+		Logger:      serviceLogger(g, opt.verbose),
 		Listen:      opt.listen,
 		Concurrency: opt.concurrency,
 	})

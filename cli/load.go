@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"log/slog"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
@@ -88,4 +89,28 @@ func printFindings(w io.Writer, fs diag.List) {
 	for _, f := range fs {
 		fmt.Fprintln(w, f.String())
 	}
+}
+
+// loadValid loads the config and its campaigns for a service command: any
+// error finding is printed and the command fails with exit 2 (a
+// configuration error).
+func loadValid(g *globals) (*loaded, error) {
+	l, err := loadAll(g.configPath, nil)
+	if err != nil {
+		return nil, err
+	}
+	if l.findings.HasErrors() {
+		printFindings(g.stderr, l.findings)
+		return nil, &exitError{code: ExitError, err: errConfigInvalid}
+	}
+	return l, nil
+}
+
+// serviceLogger logs to stderr: warnings and errors, and info with -v.
+func serviceLogger(g *globals, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"log/slog"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,24 +34,16 @@ With redis.addr set it uses that server.`,
 }
 
 func runRun(cmd *cobra.Command, g *globals, opt runOptions) error {
-	l, err := loadAll(g.configPath, nil)
+	l, err := loadValid(g)
 	if err != nil {
 		return err
-	}
-	if l.findings.HasErrors() {
-		printFindings(g.stderr, l.findings)
-		return &exitError{code: ExitError, err: errConfigInvalid}
-	}
-	level := slog.LevelWarn
-	if opt.verbose {
-		level = slog.LevelInfo
 	}
 	err = app.Run(cmd.Context(), app.Options{
 		Config:    l.cfg,
 		Campaigns: l.campaigns,
 		Now:       g.now,
 		Out:       g.stdout,
-		Logger:    slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level})),
+		Logger:    serviceLogger(g, opt.verbose),
 		Progress:  opt.progress,
 	})
 	if err != nil {

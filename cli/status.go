@@ -19,13 +19,9 @@ ledger (as a scheduler does when it takes the lead) and each account's use
 of its caps from the limiter.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			l, err := loadAll(g.configPath, nil)
+			l, err := loadValid(g)
 			if err != nil {
 				return err
-			}
-			if l.findings.HasErrors() {
-				printFindings(g.stderr, l.findings)
-				return &exitError{code: ExitError, err: errConfigInvalid}
 			}
 			st, err := app.ReadStatus(cmd.Context(), l.cfg, l.campaigns, g.now())
 			if err != nil {
