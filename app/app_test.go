@@ -3,16 +3,12 @@ package app
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 )
 
@@ -40,62 +36,13 @@ func (s *syncBuffer) String() string {
 // progress line reports them, and the platform's own record shows no
 // refusal and no two invitations of an account closer than the gap.
 func TestRunDeliversOnEmbeddedRedis(t *testing.T) {
-	dir := t.TempDir()
-	var csv strings.Builder
-	csv.WriteString("profile_url,first_name\n")
-	for i := 0; i < 40; i++ {
-		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
-	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("p.csv", csv.String())
-	write("config.yaml", `
-defaults:
-  min_gap: 1s
-  jitter: 0
-  days: [mon, tue, wed, thu, fri, sat, sun]
-  hours: "00:00-24:00"
-accounts:
-  - id: alice
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-  - id: bob
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-campaigns: [c.yaml]
-`)
-	write("c.yaml", `
-name: c
-accounts: [alice, bob]
-prospects: {csv: p.csv}
-steps:
-  - connect:
-      note:
-        variants:
-          - name: hi
-            text: "Hi {{.first_name}}, let's connect."
-`)
-	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
-	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := sandbox.New(sbOpt)
+	w := newTwoSenders(t, "")
+	cfg, c, model := w.cfg, w.camp, w.model
 
 	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Second)
 	defer cancel()
 	var out syncBuffer
-	err = Run(ctx, Options{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Out: &out, Progress: time.Second, Model: model, Seed: 1})
+	err := Run(ctx, Options{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Out: &out, Progress: time.Second, Model: model, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

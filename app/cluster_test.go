@@ -3,14 +3,11 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
@@ -24,67 +21,16 @@ import (
 // the service's keys are spread over more than one master.
 func TestRunOnRedisCluster(t *testing.T) {
 	cl := redistest.StartCluster(t, 3)
-	dir := t.TempDir()
-	var csv strings.Builder
-	csv.WriteString("profile_url,first_name\n")
-	for i := 0; i < 40; i++ {
-		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
-	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("p.csv", csv.String())
-	write("config.yaml", `
-redis:
-  cluster_addrs: [`+strings.Join(cl.Addrs(), ", ")+`]
-defaults:
-  min_gap: 1s
-  jitter: 0
-  days: [mon, tue, wed, thu, fri, sat, sun]
-  hours: "00:00-24:00"
-accounts:
-  - id: alice
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-  - id: bob
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-campaigns: [c.yaml]
-`)
-	write("c.yaml", `
-name: c
-accounts: [alice, bob]
-prospects: {csv: p.csv}
-steps:
-  - connect:
-      note:
-        variants:
-          - name: hi
-            text: "Hi {{.first_name}}, let's connect."
-`)
-	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
+	w := newTwoSenders(t, "redis:\n  cluster_addrs: ["+strings.Join(cl.Addrs(), ", ")+"]\n")
+	cfg, c, model := w.cfg, w.camp, w.model
 	if strings.Join(cfg.Redis.ClusterAddrs, ",") != strings.Join(cl.Addrs(), ",") {
 		t.Fatalf("cluster_addrs = %v, want %v", cfg.Redis.ClusterAddrs, cl.Addrs())
 	}
-	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := sandbox.New(sbOpt)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Second)
 	defer cancel()
 	var out syncBuffer
-	err = Run(ctx, Options{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Out: &out, Progress: time.Second, Model: model, Seed: 1})
+	err := Run(ctx, Options{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Out: &out, Progress: time.Second, Model: model, Seed: 1})
 	if err != nil {
 		t.Fatalf("Run on the cluster: %v\n%s", err, out.String())
 	}

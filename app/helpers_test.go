@@ -1,0 +1,78 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
+)
+
+// twoSenders is a workspace for the service tests: two premium accounts
+// with one-second gaps and caps far away, working around the clock, one
+// campaign of 40 prospects with a one-variant note, and a sandbox model of
+// it. redisYAML is the config's redis section ("" for the embedded one).
+type twoSenders struct {
+	cfg   *config.Config
+	camp  *campaigns.Campaign
+	model *sandbox.Model
+}
+
+func newTwoSenders(t *testing.T, redisYAML string) *twoSenders {
+	t.Helper()
+	dir := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("profile_url,first_name\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
+	}
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("p.csv", csv.String())
+	write("config.yaml", redisYAML+`
+defaults:
+  min_gap: 1s
+  jitter: 0
+  days: [mon, tue, wed, thu, fri, sat, sun]
+  hours: "00:00-24:00"
+accounts:
+  - id: alice
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+  - id: bob
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+campaigns: [c.yaml]
+`)
+	write("c.yaml", `
+name: c
+accounts: [alice, bob]
+prospects: {csv: p.csv}
+steps:
+  - connect:
+      note:
+        variants:
+          - name: hi
+            text: "Hi {{.first_name}}, let's connect."
+`)
+	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
+	if err != nil || fs.HasErrors() {
+		t.Fatal(err, fs.Strings())
+	}
+	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
+	if err != nil || fs.HasErrors() {
+		t.Fatal(err, fs.Strings())
+	}
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &twoSenders{cfg: cfg, camp: c, model: sandbox.New(sbOpt)}
+}
