@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -180,7 +181,7 @@ type reporter struct {
 	cfg  *config.Config
 	lim  pacing.Limiter
 	log  *slog.Logger
-	live atomicBool // false while the state is rebuilt from the ledger
+	live atomic.Bool // false while the state is rebuilt from the ledger
 
 	mu       sync.Mutex
 	accepted map[string]int

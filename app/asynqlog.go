@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync/atomic"
 )
 
 // asynqLogger adapts slog to asynq's logger interface.
@@ -20,6 +19,3 @@ func (a asynqLogger) Fatal(args ...any) {
 	a.l.Error(fmt.Sprint(args...))
 	os.Exit(2)
 }
-
-// atomicBool is a flag read by the reporter from asynq's goroutines.
-type atomicBool = atomic.Bool
