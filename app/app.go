@@ -115,7 +115,7 @@ func Run(ctx context.Context, opt Options) error {
 
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg)},
+		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
 		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"),
 	}
 	if err := srv.Start(h); err != nil {

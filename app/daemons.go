@@ -192,7 +192,7 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 		return err
 	}
 	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg)},
+		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
 		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"),
 	}
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)

@@ -136,6 +136,10 @@ type Defaults struct {
 	// ExpireAfter (`expire_after`): the platform cancels pending
 	// invitations after this long, > 0. Default 180d.
 	ExpireAfter time.Duration
+	// RestrictionPause (`restriction_pause`): how long an account stops
+	// sending after the platform refused for a limit or a restriction
+	// (restrictions usually last a week), > 0. Default 7d.
+	RestrictionPause time.Duration
 	// MaxPending (`max_pending`): the default ceiling on an account's
 	// pending invitations, > 0. Default 500.
 	MaxPending int

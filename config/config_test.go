@@ -101,7 +101,7 @@ func TestMinimalDefaults(t *testing.T) {
 		t.Fatal(err, findings)
 	}
 	want := Defaults{
-		WithdrawAfter: 21 * Day, ReinviteCooldown: 21 * Day, ExpireAfter: 180 * Day,
+		WithdrawAfter: 21 * Day, ReinviteCooldown: 21 * Day, ExpireAfter: 180 * Day, RestrictionPause: 7 * Day,
 		MaxPending: 500, MinGap: 3 * time.Minute, Jitter: 1, Timezone: "UTC", Location: time.UTC,
 		Days: WorkWeek, Hours: Hours{9 * time.Hour, 18 * time.Hour},
 	}
@@ -131,6 +131,9 @@ func TestFull(t *testing.T) {
 	cfg, findings, err := Load("testdata/full.good.yaml")
 	if err != nil || len(findings) > 0 {
 		t.Fatal(err, findings)
+	}
+	if cfg.Defaults.RestrictionPause != 5*Day {
+		t.Errorf("defaults.restriction_pause = %v, want 5d", cfg.Defaults.RestrictionPause)
 	}
 	r := cfg.Redis
 	if r.Addr != "redis.internal:6379" || r.DB != 2 || r.Username != "outreach" || r.PasswordEnv != "REDIS_PASSWORD" || !r.TLS {

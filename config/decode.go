@@ -34,7 +34,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
 	// Defaults before accounts, which inherit from them, whatever the
 	// order in the file.
 	c.Defaults.decode(m.Map("defaults", "withdraw_after", "reinvite_cooldown", "expire_after",
-		"max_pending", "min_gap", "jitter", "timezone", "days", "hours"))
+		"max_pending", "min_gap", "jitter", "timezone", "days", "hours", "restriction_pause"))
 	c.decodeAccounts(m)
 	if items, ok := m.Seq("campaigns"); ok {
 		for i, item := range items {
@@ -171,6 +171,7 @@ func (df *Defaults) decode(m *strictyaml.Map) {
 	positiveDuration(m, "withdraw_after", &df.WithdrawAfter)
 	DecodeDuration(m, "reinvite_cooldown", &df.ReinviteCooldown)
 	positiveDuration(m, "expire_after", &df.ExpireAfter)
+	positiveDuration(m, "restriction_pause", &df.RestrictionPause)
 	positiveInt(m, "max_pending", &df.MaxPending)
 	positiveDuration(m, "min_gap", &df.MinGap)
 	var j float64

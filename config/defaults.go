@@ -24,6 +24,7 @@ func (c *Config) setDefaults() {
 		WithdrawAfter:    21 * Day,
 		ReinviteCooldown: 21 * Day,
 		ExpireAfter:      180 * Day,
+		RestrictionPause: 7 * Day,
 		MaxPending:       500,
 		MinGap:           3 * time.Minute,
 		Jitter:           1.0,

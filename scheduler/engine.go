@@ -33,7 +33,8 @@ type Options struct {
 	// it is looked at again. Default 10m.
 	Recheck time.Duration
 	// RestrictionPause is how long an account pauses after the platform
-	// refused for a limit or a restriction. Default 7d.
+	// refused for a limit or a restriction. Default: the config's
+	// defaults.restriction_pause.
 	RestrictionPause time.Duration
 	// OnEvent, if set, receives every lifecycle event.
 	OnEvent func(Event)
@@ -90,6 +91,9 @@ type Engine struct {
 func New(opt Options) (*Engine, error) {
 	if opt.Config == nil {
 		return nil, errors.New("scheduler: Options.Config is required")
+	}
+	if opt.RestrictionPause <= 0 {
+		opt.RestrictionPause = opt.Config.Defaults.RestrictionPause
 	}
 	opt.setDefaults()
 	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}

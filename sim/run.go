@@ -48,9 +48,10 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	lim := pacing.NewMemLimiter()
 	d := &worker.Deliverer{
-		Limiter:  lim,
-		Platform: model,
-		Rules:    worker.ConfigRules(cfg),
+		Limiter:          lim,
+		Platform:         model,
+		Rules:            worker.ConfigRules(cfg),
+		RestrictionPause: cfg.Defaults.RestrictionPause,
 	}
 
 	q := minheap.Heap[scheduler.Task]{Less: taskLess}
