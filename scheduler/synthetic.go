@@ -17,6 +17,17 @@ type Synthetic struct {
 
 var syntheticNames = [...]string{"Ana", "Bo", "Chen", "Dara", "Emeka", "Farah", "Gus", "Hana"}
 
+// The synthetic companies and topics, built once rather than per call.
+var syntheticCompanies, syntheticTopics = numbered("Company ", 97), numbered("topic ", 13)
+
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + strconv.Itoa(i)
+	}
+	return out
+}
+
 // Len implements Source.
 func (s *Synthetic) Len() int { return s.N }
 
@@ -35,9 +46,9 @@ func (s *Synthetic) Fields(i int) templates.Fields {
 		s.fields = templates.Fields{}
 	}
 	s.fields["first_name"] = syntheticNames[i%len(syntheticNames)]
-	s.fields["company"] = "Company " + strconv.Itoa(i%97)
+	s.fields["company"] = syntheticCompanies[i%97]
 	if i%5 != 0 {
-		s.fields["topic"] = "topic " + strconv.Itoa(i%13)
+		s.fields["topic"] = syntheticTopics[i%13]
 	} else {
 		delete(s.fields, "topic")
 	}

@@ -62,9 +62,9 @@ type Result struct {
 	Start, End time.Time
 	Accounts   []AccountResult  // in config order
 	Campaigns  []CampaignResult // in the order given
-	// Sandbox is the platform model the run delivered to: its Record() is
-	// the referee of every invariant.
-	Sandbox *sandbox.Model
+	// models are the platform models the run delivered to, one per shard:
+	// Record and Violations merge them.
+	models []*sandbox.Model
 	// Events are the platform's answers (accepted, declined, expired), in
 	// the order they were delivered.
 	Events []platform.Event

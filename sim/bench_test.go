@@ -89,7 +89,7 @@ func BenchmarkYear(b *testing.B) {
 // declined just before): no scheduler can prevent that one.
 func refusals(res *Result) []string {
 	var out []string
-	for _, v := range res.Sandbox.Violations() {
+	for _, v := range res.Violations() {
 		if v.Op == "withdraw" && v.Refused == "not_pending" {
 			continue
 		}

@@ -129,7 +129,7 @@ func TestInvariantsHoldOverRandomConfigs(t *testing.T) {
 			if invited == 0 {
 				t.Fatalf("nothing was sent: the world is too tight to test anything")
 			}
-			vs := CheckInvariants(w.cfg, w.camps, res.Sandbox.Record(), res.Events)
+			vs := CheckInvariants(w.cfg, w.camps, res.Record(), res.Events)
 			for j, v := range vs {
 				if j == 20 {
 					t.Errorf("... and %d more", len(vs)-20)
@@ -137,7 +137,7 @@ func TestInvariantsHoldOverRandomConfigs(t *testing.T) {
 				}
 				t.Errorf("%s", v)
 			}
-			t.Logf("%d invitations, %d requests recorded", invited, len(res.Sandbox.Record()))
+			t.Logf("%d invitations, %d requests recorded", invited, len(res.Record()))
 		})
 	}
 }

@@ -2,10 +2,10 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
@@ -18,28 +18,24 @@ import (
 // job does; the simulator skips ticks at which nothing can happen.
 const Tick = time.Minute
 
-// Run simulates the campaigns on a virtual clock with the real planner,
-// pacing, limiter and lifecycle code, delivering through the worker's
-// Deliverer to the sandbox platform model. It is deterministic for given
-// options.
-func Run(ctx context.Context, opt Options) (*Result, error) {
-	if opt.Config == nil {
-		return nil, errors.New("sim: Options.Config is required")
-	}
-	if opt.Days <= 0 {
-		return nil, fmt.Errorf("sim: Days must be > 0, got %d", opt.Days)
-	}
+// runShard simulates a set of campaigns that shares no account and no
+// person with any other (see shards): one engine, one limiter, one platform
+// model. onEvent receives its lifecycle events in time order.
+func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sources map[string]scheduler.Source, onEvent func(Event)) (*Result, error) {
 	cfg := opt.Config
 	model, err := newModel(cfg, opt.Seed, opt.lightRecord)
 	if err != nil {
 		return nil, err
 	}
-	r := &run{opt: opt, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days), Sandbox: model}}
+	sub := opt
+	sub.Campaigns = camps
+	sub.OnEvent = onEvent
+	r := &run{opt: sub, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days), models: []*sandbox.Model{model}}}
 	r.init(cfg)
 	eng, err := scheduler.New(scheduler.Options{
 		Config:    cfg,
-		Campaigns: opt.Campaigns,
-		Sources:   opt.sources,
+		Campaigns: camps,
+		Sources:   sources,
 		Seed:      uint64(opt.Seed),
 		OnEvent:   r.onEvent,
 	})
