@@ -202,15 +202,11 @@ accounts:
 		}
 		ids.WriteString(id)
 	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
-	write("config.yaml", cfgText.String())
-	write("c.yaml", `
+	cfg, c := loadWorkspace(b, dir, map[string]string{
+		"config.yaml": cfgText.String(),
+		"c.yaml": `
 name: bench
-accounts: [`+ids.String()+`]
+accounts: [` + ids.String() + `]
 prospects: {csv: p.csv}
 steps:
   - connect:
@@ -218,15 +214,8 @@ steps:
         variants:
           - name: hi
             text: "Hi {{.first_name}}, I came across your work at {{.company}} and would love to connect."
-`)
-	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
-	if err != nil || fs.HasErrors() {
-		b.Fatal(err, fs.Strings())
-	}
-	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
-	if err != nil || fs.HasErrors() {
-		b.Fatal(err, fs.Strings())
-	}
+`,
+	})
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
 	if err != nil {
 		b.Fatal(err)

@@ -30,13 +30,9 @@ func newTwoSenders(t *testing.T, redisYAML string) *twoSenders {
 	for i := 0; i < 40; i++ {
 		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
 	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("p.csv", csv.String())
-	write("config.yaml", redisYAML+`
+	cfg, c := loadWorkspace(t, dir, map[string]string{
+		"p.csv": csv.String(),
+		"config.yaml": redisYAML + `
 defaults:
   min_gap: 1s
   jitter: 0
@@ -50,8 +46,8 @@ accounts:
     tier: premium
     limits: {weekly: 1000000, daily: 500000}
 campaigns: [c.yaml]
-`)
-	write("c.yaml", `
+`,
+		"c.yaml": `
 name: c
 accounts: [alice, bob]
 prospects: {csv: p.csv}
@@ -61,18 +57,31 @@ steps:
         variants:
           - name: hi
             text: "Hi {{.first_name}}, let's connect."
-`)
-	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
-	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
-	if err != nil || fs.HasErrors() {
-		t.Fatal(err, fs.Strings())
-	}
+`,
+	})
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &twoSenders{cfg: cfg, camp: c, model: sandbox.New(sbOpt)}
+}
+
+// loadWorkspace writes files into dir and loads its config.yaml and c.yaml,
+// failing on any finding.
+func loadWorkspace(tb testing.TB, dir string, files map[string]string) (*config.Config, *campaigns.Campaign) {
+	tb.Helper()
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	cfg, fs, err := config.Load(filepath.Join(dir, "config.yaml"))
+	if err != nil || fs.HasErrors() {
+		tb.Fatal(err, fs.Strings())
+	}
+	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
+	if err != nil || fs.HasErrors() {
+		tb.Fatal(err, fs.Strings())
+	}
+	return cfg, c
 }

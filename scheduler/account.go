@@ -104,11 +104,6 @@ func (a *account) unrecord(t time.Time) {
 	}
 }
 
-// blocked reports whether the account may not invite at all for now.
-func (a *account) blocked() bool {
-	return a.connections >= pacing.MaxConnections || a.pending >= a.cfg.Limits.MaxPending
-}
-
 // capsAt checks the caps for an invitation at t. When they refuse, it
 // returns the earliest time worth trying again: when enough sends leave
 // the window, the day ends, or warm-up raises the caps, whichever is first.

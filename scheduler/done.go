@@ -110,7 +110,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	case o.Code == platform.CodeNoteAllowance:
 		a.notesOut = true
 	case o.Code == platform.CodeConnectionCap:
-		a.connections = maxConnections
+		a.connections = pacing.MaxConnections
 	case o.Code == platform.CodeDuplicate || o.Code == platform.CodeAlreadyConnected:
 		st.status = psConnected
 		requeue = false

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -23,47 +24,42 @@ func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (tim
 	if t.Before(a.earliest) {
 		t = a.earliest
 	}
-	for i := 0; i < 10000; i++ {
-		if a.connections >= int(maxConnections) {
-			return time.Time{}, false
-		}
-		if a.pending >= a.cfg.Limits.MaxPending {
-			// Oldest first: withdraw the oldest pending invitation to make
-			// room, now, while the ceiling is reached (not hours later, when
-			// answers may have made room already).
-			if !a.cal.Open(now) {
-				if open, _, ok := a.cal.NextOpen(now); ok {
-					return maxTime(open, end), true
-				}
-				return now.Add(e.opt.Recheck), true
-			}
-			*tasks = e.withdrawOldest(a, now, *tasks)
-			return now.Add(e.opt.Recheck), true
-		}
-		slot, c, k, ok := e.slot(a, t)
-		if !ok {
-			return now.Add(e.opt.Recheck), true
-		}
-		if !slot.Before(end) {
-			return slot, true
-		}
-		task, found := e.pick(a, c, k, slot)
-		if !found {
-			// Nothing to invite in the campaigns open at slot; look again later.
-			return maxTime(slot, now).Add(e.opt.Recheck), true
-		}
-		*tasks = append(*tasks, task)
-		a.record(slot)
-		a.earliest = slot.Add(a.gapAfter(e, slot))
-		// One slot at a time: Plan takes the accounts in the order of their
-		// next slots, so senders sharing a campaign draw from its queue in
-		// time order, each as fast as its capacity allows.
-		return a.earliest, true
+	if a.connections >= pacing.MaxConnections {
+		return time.Time{}, false
 	}
-	return t, true
+	if a.pending >= a.cfg.Limits.MaxPending {
+		// Oldest first: withdraw the oldest pending invitation to make room,
+		// now, while the ceiling is reached (not hours later, when answers
+		// may have made room already).
+		if !a.cal.Open(now) {
+			if open, _, ok := a.cal.NextOpen(now); ok {
+				return maxTime(open, end), true
+			}
+			return now.Add(e.opt.Recheck), true
+		}
+		*tasks = e.withdrawOldest(a, now, *tasks)
+		return now.Add(e.opt.Recheck), true
+	}
+	slot, c, k, ok := e.slot(a, t)
+	if !ok {
+		return now.Add(e.opt.Recheck), true
+	}
+	if !slot.Before(end) {
+		return slot, true
+	}
+	task, found := e.pick(a, c, k, slot)
+	if !found {
+		// Nothing to invite in the campaigns open at slot; look again later.
+		return maxTime(slot, now).Add(e.opt.Recheck), true
+	}
+	*tasks = append(*tasks, task)
+	a.record(slot)
+	a.earliest = slot.Add(a.gapAfter(e, slot))
+	// One slot at a time: Plan takes the accounts in the order of their
+	// next slots, so senders sharing a campaign draw from its queue in time
+	// order, each as fast as its capacity allows.
+	return a.earliest, true
 }
-
-const maxConnections = 30000
 
 func maxTime(a, b time.Time) time.Time {
 	if a.After(b) {

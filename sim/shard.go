@@ -98,8 +98,7 @@ func shards(camps []*campaigns.Campaign, sources map[string]scheduler.Source) []
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
