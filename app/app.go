@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -44,6 +46,9 @@ type Options struct {
 	Model *sandbox.Model
 	// Concurrency is the number of tasks the worker runs at once. Default 4.
 	Concurrency int
+	// Registry receives the metrics served at metrics.listen. Default: a
+	// new registry with the Go and process collectors.
+	Registry *prometheus.Registry
 	// horizon, if > 0, is the planner's horizon (scheduler.Options.Horizon,
 	// default 2m). BenchmarkEndToEnd shortens it, so that the first plan
 	// does not enqueue two minutes of a large offered load at once.
@@ -113,23 +118,33 @@ func Run(ctx context.Context, opt Options) error {
 	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
 
+	insp := asynq.NewInspector(c.Asynq)
+	defer insp.Close()
+	stats := metrics.NewStats(c.Client, "")
+	tel, err := startTelemetry(telemetryOptions{
+		cfg: cfg, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp,
+		now: opt.Now, log: opt.Logger.With("component", "metrics"), events: true, delivery: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer tel.stop(ctx)
+
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	h := &handler{
 		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
-		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"),
+		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
 	}
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
 	defer srv.Shutdown()
-
-	insp := asynq.NewInspector(c.Asynq)
-	defer insp.Close()
 	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
 	p := &planner{
 		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
 		planSpec: opt.PlanSpec, horizon: opt.horizon, seed: opt.Seed, onEvent: rep.onEvent,
 		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
+		events: tel.events, stats: stats,
 	}
 	if err := p.start(ctx); err != nil {
 		return err
@@ -157,6 +172,9 @@ func Run(ctx context.Context, opt Options) error {
 
 	fmt.Fprintf(opt.Out, "outreach run: %s; platform: sandbox (in process); %d accounts, %d campaigns\n",
 		where, len(cfg.Accounts), len(opt.Campaigns))
+	if tel.srv != nil {
+		fmt.Fprintf(opt.Out, "metrics: http://%s/metrics\n", tel.srv.Addr())
+	}
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
 	err = p.loop(ctx, nil)
 	fmt.Fprintln(opt.Out, "outreach run: stopping")

@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
@@ -48,6 +50,9 @@ type DaemonOptions struct {
 	// LeaseTTL is how long a scheduler's lease lasts without renewal.
 	// Default 15s (renewed every third of it).
 	LeaseTTL time.Duration
+	// Registry receives the metrics served at metrics.listen. Default: a
+	// new registry with the Go and process collectors.
+	Registry *prometheus.Registry
 }
 
 func (o *DaemonOptions) setDefaults() {
@@ -105,6 +110,19 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 	}
 	insp := asynq.NewInspector(c.Asynq)
 	defer insp.Close()
+	lim, err := pacing.NewRedisLimiter(c.Client)
+	if err != nil {
+		return err
+	}
+	stats := metrics.NewStats(c.Client, "")
+	tel, err := startTelemetry(telemetryOptions{
+		cfg: opt.Config, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp,
+		now: opt.Now, log: opt.Logger.With("component", "metrics"), events: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer tel.stop(ctx)
 	l := &lead{rdb: c.Client, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
 	defer l.release(context.WithoutCancel(ctx))
 	for {
@@ -115,7 +133,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
 		p := &planner{
 			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
-			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), onEvent: func(scheduler.Event) {},
+			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), events: tel.events, stats: stats,
 			sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
 				return openAll(ctx, st, opt.Campaigns)
 			},
@@ -191,9 +209,19 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 	if err != nil {
 		return err
 	}
+	insp := asynq.NewInspector(c.Asynq)
+	defer insp.Close()
+	tel, err := startTelemetry(telemetryOptions{
+		cfg: cfg, reg: opt.Registry, stats: metrics.NewStats(c.Client, ""), lim: lim, insp: insp,
+		now: opt.Now, log: opt.Logger.With("component", "metrics"), delivery: true,
+	})
+	if err != nil {
+		return err
+	}
+	defer tel.stop(ctx)
 	h := &handler{
 		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
-		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"),
+		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
 	}
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	if err := srv.Start(h); err != nil {

@@ -79,6 +79,7 @@ func loadWorkspace(tb testing.TB, dir string, files map[string]string) (*config.
 	if err != nil || fs.HasErrors() {
 		tb.Fatal(err, fs.Strings())
 	}
+	cfg.Metrics.Listen = "127.0.0.1:0" // tests run side by side: any free port
 	c, fs, err := campaigns.Load(filepath.Join(dir, "c.yaml"), cfg)
 	if err != nil || fs.HasErrors() {
 		tb.Fatal(err, fs.Strings())

@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
@@ -38,8 +39,75 @@ type planner struct {
 	// read them from the store); nil reads the CSV files.
 	sources func(ctx context.Context) (map[string]scheduler.Source, error)
 
-	eng  *scheduler.Engine
-	last string // the last ledger ID applied
+	// events, if set, counts the lifecycle events; stats, if set, keeps
+	// the durable statistics. Both count an event once: those of ledger
+	// entries after the stats checkpoint, and those the engine makes on
+	// its own (timers, plan-time skips) while live.
+	events *metrics.Events
+	stats  *metrics.Stats
+
+	eng        *scheduler.Engine
+	last       string // the last ledger ID applied
+	checkpoint string // the last ledger ID the stats account for
+	counting   bool   // count the events the engine emits now
+	batch      metrics.Batch
+	oldestAt   time.Time // when the oldest-pending times were last written
+}
+
+// onEngineEvent receives every event of the engine.
+func (p *planner) onEngineEvent(ev scheduler.Event) {
+	if p.onEvent != nil {
+		p.onEvent(ev)
+	}
+	if !p.counting {
+		return
+	}
+	if p.events != nil {
+		p.events.Observe(ev)
+	}
+	if p.stats != nil {
+		p.batch.Add(ev)
+	}
+}
+
+// entering is called before the engine applies a ledger entry.
+func (p *planner) entering(e ledger.Entry) {
+	p.counting = metrics.LedgerAfter(e.ID, p.checkpoint)
+}
+
+// flush writes the counted events and the ledger position to the stats;
+// every 10s it also writes each account's oldest pending invitation.
+func (p *planner) flush(ctx context.Context) {
+	p.counting = true // what the engine does on its own from now on
+	if p.stats == nil {
+		return
+	}
+	now := p.now()
+	if now.Sub(p.oldestAt) >= 10*time.Second {
+		for _, a := range p.cfg.Accounts {
+			t, _ := p.eng.OldestPending(a.ID)
+			p.batch.SetOldest(a.ID, t)
+		}
+		p.oldestAt = now
+	}
+	next := p.checkpoint
+	if metrics.LedgerAfter(p.last, next) {
+		next = p.last
+	}
+	err := p.stats.Commit(ctx, p.checkpoint, next, &p.batch, now)
+	switch {
+	case err == nil:
+		p.checkpoint = next
+		p.batch = metrics.Batch{}
+	case errors.Is(err, metrics.ErrCheckpointMoved):
+		p.log.Warn("the stats were written by another scheduler; counting from their checkpoint")
+		p.batch = metrics.Batch{}
+		if cp, err := p.stats.Checkpoint(ctx); err == nil {
+			p.checkpoint = cp
+		}
+	default:
+		p.log.Warn("writing the stats; will retry", "err", err) // the batch is kept
+	}
 }
 
 // start builds a fresh engine and replays the whole ledger into it.
@@ -51,19 +119,29 @@ func (p *planner) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if p.stats != nil {
+		cp, err := p.stats.Checkpoint(ctx)
+		if err != nil {
+			return err
+		}
+		p.checkpoint = cp
+	}
+	p.batch, p.counting = metrics.Batch{}, false
 	eng, err := scheduler.New(scheduler.Options{
-		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEvent, Horizon: p.horizon,
+		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEngineEvent, Horizon: p.horizon,
 	})
 	if err != nil {
 		return err
 	}
 	p.eng = eng
-	n, last, err := Rebuild(ctx, eng, p.ledger)
+	n, last, err := replay(ctx, eng, p.ledger, p.entering)
 	if err != nil {
 		return err
 	}
 	p.last = last
+	p.counting = true
 	eng.CancelRemoved(p.now())
+	p.flush(ctx)
 	if n > 0 {
 		p.log.Info("state rebuilt from the ledger", "entries", n)
 	}
@@ -72,6 +150,8 @@ func (p *planner) start(ctx context.Context) error {
 
 // apply feeds one ledger entry to the engine.
 func (p *planner) apply(e ledger.Entry, replay bool) {
+	p.entering(e)
+	defer func() { p.counting = true }()
 	var err error
 	switch {
 	case e.Event != nil:
@@ -120,10 +200,12 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	defer reconcile.Stop()
 
 	p.plan(ctx) // at once
+	p.flush(ctx)
 	for {
 		select {
 		case <-reconcile.C:
 			p.reconcile(ctx)
+			p.flush(ctx)
 		case <-progress:
 			p.onProgress(p.eng)
 		case <-ctx.Done():
@@ -132,11 +214,13 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 			return errLostLead
 		case <-tick:
 			p.plan(ctx)
+			p.flush(ctx)
 		case es := <-entries:
 			for _, e := range es {
 				p.apply(e, false)
 				p.last = e.ID
 			}
+			p.flush(ctx)
 		}
 	}
 }
@@ -203,7 +287,7 @@ func (p *planner) reconcile(ctx context.Context) {
 	}
 	now := p.now()
 	for _, t := range p.eng.Outstanding(now.Add(-stuckAfter)) {
-		info, err := p.inspector.GetTaskInfo("default", t.Key)
+		info, err := p.inspector.GetTaskInfo(queueName, t.Key)
 		switch {
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		case err != nil:

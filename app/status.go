@@ -104,6 +104,11 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 // number of entries applied and the ID of the last one ("0" for none), from
 // which to go on reading.
 func Rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger) (n int, last string, err error) {
+	return replay(ctx, eng, led, nil)
+}
+
+// replay is Rebuild, calling before (if not nil) ahead of each entry.
+func replay(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, before func(ledger.Entry)) (n int, last string, err error) {
 	last = "0"
 	for {
 		entries, err := led.Read(ctx, last, 10000, 0)
@@ -114,6 +119,9 @@ func Rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger) (n 
 			return n, last, nil
 		}
 		for _, e := range entries {
+			if before != nil {
+				before(e)
+			}
 			switch {
 			case e.Event != nil:
 				err = eng.Observe(*e.Event)

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/worker"
 )
@@ -25,6 +26,7 @@ type handler struct {
 	ledger  *ledger.Ledger
 	now     func() time.Time
 	log     *slog.Logger
+	metrics *metrics.Delivery // nil: not counted
 }
 
 func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
@@ -33,6 +35,9 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
 	}
 	out, err := h.deliver.Do(ctx, t, h.now())
+	if h.metrics != nil {
+		h.metrics.Observe(t.Account, out, err)
+	}
 	if err != nil {
 		h.log.Warn("task outcome unknown; will retry", "kind", t.Kind.String(), "account", t.Account, "err", err)
 		return err

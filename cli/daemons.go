@@ -13,6 +13,7 @@ import (
 
 type daemonOptions struct {
 	listen      string
+	metrics     string
 	concurrency int
 	verbose     bool
 }
@@ -33,6 +34,7 @@ or --listen), and records the signed events it receives in the ledger.`,
 		},
 	}
 	cmd.Flags().StringVar(&opt.listen, "listen", "", "inbound events endpoint `host:port` (default platform.webhook.events_listen)")
+	addMetricsFlag(cmd, &opt.metrics)
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
 	return cmd
 }
@@ -52,6 +54,7 @@ as you like, on as many machines; SIGTERM lets the actions in flight finish.`,
 		},
 	}
 	cmd.Flags().IntVar(&opt.concurrency, "concurrency", 8, "actions in flight at once")
+	addMetricsFlag(cmd, &opt.metrics)
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
 	return cmd
 }
@@ -61,6 +64,7 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 	if err != nil {
 		return err
 	}
+	overrideMetrics(cmd, l.cfg, opt.metrics)
 	var secret []byte
 	if w := l.cfg.Platform.Webhook; w != nil {
 		name := w.SecretEnv
@@ -85,4 +89,20 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 		return &exitError{code: ExitError, err: err}
 	}
 	return nil
+}
+
+// addMetricsFlag adds --metrics-listen, which overrides metrics.listen
+// (several daemons on one host need a port each).
+func addMetricsFlag(cmd *cobra.Command, v *string) {
+	cmd.Flags().StringVar(v, "metrics-listen", "", "serve /metrics on `host:port` instead of metrics.listen (\"off\": none)")
+}
+
+func overrideMetrics(cmd *cobra.Command, cfg *config.Config, v string) {
+	if !cmd.Flags().Changed("metrics-listen") {
+		return
+	}
+	if v == "off" {
+		v = ""
+	}
+	cfg.Metrics.Listen = v
 }

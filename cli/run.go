@@ -9,6 +9,7 @@ import (
 )
 
 type runOptions struct {
+	metrics  string
 	progress time.Duration
 	verbose  bool
 }
@@ -29,6 +30,7 @@ With redis.addr set it uses that server.`,
 		},
 	}
 	cmd.Flags().DurationVar(&opt.progress, "progress", 10*time.Second, "how often to print the progress line")
+	addMetricsFlag(cmd, &opt.metrics)
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log the service's operation to stderr")
 	return cmd
 }
@@ -38,6 +40,7 @@ func runRun(cmd *cobra.Command, g *globals, opt runOptions) error {
 	if err != nil {
 		return err
 	}
+	overrideMetrics(cmd, l.cfg, opt.metrics)
 	err = app.Run(cmd.Context(), app.Options{
 		Config:    l.cfg,
 		Campaigns: l.campaigns,

@@ -123,6 +123,11 @@ type Sandbox struct {
 	// note variant name (`blank` included), each in [0, 1] with
 	// rate + DeclineRate <= 1. Default: none.
 	VariantAcceptRates map[string]float64
+	// DelayScale (`delay_scale`) multiplies the model's response delays, in
+	// (0, 1]: 0.001 turns "63% within a day" into "63% within 86 seconds",
+	// for demos and tests where acceptances should show within minutes.
+	// Default 1 (the delays of shared/DOMAIN.md).
+	DelayScale float64
 }
 
 // Defaults is the `defaults` section. Every key is optional.

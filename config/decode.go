@@ -118,7 +118,7 @@ func (p *Platform) decode(m *strictyaml.Map) {
 	} else if p.Driver == DriverWebhook {
 		m.Errorf("driver", "driver webhook needs a platform.webhook section with a url")
 	}
-	p.Sandbox.decode(m.Map("sandbox", "seed", "accept_rate", "decline_rate", "variant_accept_rates"))
+	p.Sandbox.decode(m.Map("sandbox", "seed", "accept_rate", "decline_rate", "variant_accept_rates", "delay_scale"))
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
@@ -131,6 +131,15 @@ func (s *Sandbox) decode(m *strictyaml.Map) {
 		m.Decoder().Errorf(m.Line(), m.Path(), "accept_rate %g plus decline_rate %g is above 1", s.AcceptRate, s.DeclineRate)
 	}
 	d := m.Decoder()
+	if n := m.Node("delay_scale"); n != nil {
+		if v, ok := d.Float(n, m.KeyPath("delay_scale")); ok {
+			if !(v > 0 && v <= 1) {
+				d.Errorf(n.Line, m.KeyPath("delay_scale"), "delay_scale %g: want a factor above 0 and at most 1", v)
+			} else {
+				s.DelayScale = v
+			}
+		}
+	}
 	for _, e := range d.Entries(m.Node("variant_accept_rates"), m.KeyPath("variant_accept_rates")) {
 		if !nameRE.MatchString(e.Key) {
 			d.Errorf(e.Line, e.Path, "bad variant name %s: want 1 to 63 of a-z, 0-9, _ and -", strictyaml.Quote(e.Key))

@@ -19,7 +19,7 @@ const (
 func (c *Config) setDefaults() {
 	c.Metrics.Listen = DefaultMetricsListen
 	c.Platform.Driver = DriverSandbox
-	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05}
+	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05, DelayScale: 1}
 	c.Defaults = Defaults{
 		WithdrawAfter:    21 * Day,
 		ReinviteCooldown: 21 * Day,

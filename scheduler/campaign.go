@@ -19,6 +19,7 @@ type prospect struct {
 	pin     int16 // the pinned sender; -1 none
 	at      int64 // unix ns: when followed, or invited
 	person  int32 // index in the people registry; -1 until first needed
+	variant uint8 // the invitation's note variant: index in campaign.variants (0 blank)
 }
 
 // fifo is a queue of prospect indexes.
@@ -68,6 +69,7 @@ type campaign struct {
 	withdraw time.Duration
 	expire   time.Duration
 	cooldown time.Duration
+	variants []string         // "blank" then the note variants: what prospect.variant indexes
 	byKey    map[string]int32 // person key -> index, built on the first Replay
 	removed  []int32          // prospects removed from the file (see CancelRemoved)
 	left     int              // prospects not yet invited nor finished
@@ -99,6 +101,10 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	}
 	if cp.notes == nil {
 		return nil, fmt.Errorf("campaign %s: no connect step", c.Name)
+	}
+	cp.variants = append([]string{templates.Blank}, cp.notes.Variants()...)
+	if len(cp.variants) > 255 {
+		return nil, fmt.Errorf("campaign %s: %d note variants; at most 254", c.Name, len(cp.variants)-1)
 	}
 	pos := map[string]int{}
 	for _, id := range c.Accounts {
@@ -174,4 +180,15 @@ func (c *campaign) finish(t time.Time) {
 	if c.left == 0 {
 		c.done = t
 	}
+}
+
+// variantIndex is the index of a variant name in c.variants (0, blank, when
+// the name is unknown).
+func (c *campaign) variantIndex(name string) uint8 {
+	for i, v := range c.variants {
+		if v == name {
+			return uint8(i)
+		}
+	}
+	return 0
 }

@@ -73,6 +73,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	st := e.with(e.personOf(c, t.Ref.Index), int16(a.idx))
 	if o.Kind == Delivered {
 		p.at = o.At.UnixNano()
+		p.variant = c.variantIndex(t.Variant)
 		e.transition(c, t.Ref, campaigns.EvInvited)
 		st.status, st.active = psPending, t.Ref
 		a.pending++
@@ -191,7 +192,10 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 	case campaigns.EvWithdrawn, campaigns.EvExpired:
 		st.status, st.until = psCooling, at.Add(c.cooldown).UnixNano()
 	}
-	e.emit(at, ev, c, a, key, nil, reason)
+	e.events(Event{
+		T: at, Type: ev, Campaign: c.c.Name, Account: a.cfg.ID, Person: key, Reason: reason,
+		Variant: c.variants[p.variant], Invited: time.Unix(0, p.at).UTC(),
+	})
 	e.wake(a, at) // the pending count went down
 }
 

@@ -47,9 +47,12 @@ type Event struct {
 	Campaign string
 	Account  string
 	Person   string
-	Variant  string
+	Variant  string // the note variant ("blank" for none) of invited, and of accepted, declined, withdrawn and expired
 	Chars    int
 	Reason   string
+	// Invited is when the invitation was sent, on accepted, declined,
+	// withdrawn and expired (time to accept = T - Invited); zero otherwise.
+	Invited time.Time
 }
 
 // DefaultHorizon is the default planning horizon.
@@ -234,6 +237,26 @@ func (e *Engine) emit(t time.Time, typ campaigns.Event, c *campaign, a *account,
 		ev.Variant, ev.Chars = note.Variant, note.Chars
 	}
 	e.events(ev)
+}
+
+// OldestPending returns when the account's oldest pending invitation was
+// sent; false when none is pending. Like Plan, it must be called from the
+// goroutine that owns the engine (it drops resolved invitations from the
+// account's pending queue as it goes).
+func (e *Engine) OldestPending(id string) (time.Time, bool) {
+	a := e.byID[id]
+	if a == nil {
+		return time.Time{}, false
+	}
+	for len(a.pendQ) > 0 {
+		ref := a.pendQ[0]
+		p := &e.camps[ref.Campaign].ps[ref.Index]
+		if p.state == campaigns.StateInvited && p.acct == int16(a.idx) {
+			return time.Unix(0, p.at).UTC(), true
+		}
+		a.pendQ = a.pendQ[1:] // resolved: drop it, as withdrawOldest does
+	}
+	return time.Time{}, false
 }
 
 // Account returns the planning view of an account, for status and tests.

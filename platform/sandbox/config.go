@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
@@ -26,6 +27,11 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 	}
 	if seed == 0 {
 		opt.Seed = sb.Seed
+	}
+	if sb.DelayScale > 0 && sb.DelayScale != 1 {
+		for _, p := range DefaultDelays() {
+			opt.Delays = append(opt.Delays, DelayPoint{Within: max(time.Duration(float64(p.Within)*sb.DelayScale), time.Millisecond), Share: p.Share})
+		}
 	}
 	for _, a := range cfg.Accounts {
 		tier, err := pacing.TierDefaults(a.Tier)

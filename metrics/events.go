@@ -1,0 +1,144 @@
+package metrics
+
+import (
+	"slices"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/scheduler"
+)
+
+// TimeToAcceptBuckets are the time-to-accept histogram's upper bounds, in
+// seconds: a minute to 30 days (shared/DOMAIN.md: 63% of acceptances come
+// within a day, 88% within a week, 99% within 30 days).
+var TimeToAcceptBuckets = []float64{
+	60, 600, 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,
+	7 * 86400, 14 * 86400, 21 * 86400, 30 * 86400,
+}
+
+// Events are the lifecycle counters and the time-to-accept histogram. The
+// process that applies the ledger (the leading scheduler, or `run`)
+// observes each event once; other processes export them at zero, so sums
+// across instances are right.
+type Events struct {
+	invitations map[campaigns.Event]*prometheus.CounterVec
+	messages    *prometheus.CounterVec
+	timeToAcc   *prometheus.HistogramVec
+}
+
+// NewEvents registers the lifecycle metrics on reg.
+func NewEvents(reg prometheus.Registerer) *Events {
+	m := &Events{invitations: map[campaigns.Event]*prometheus.CounterVec{}}
+	inv := func(ev campaigns.Event, name, help string) {
+		m.invitations[ev] = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help},
+			[]string{"campaign", "account", "variant"})
+		reg.MustRegister(m.invitations[ev])
+	}
+	inv(campaigns.EvInvited, InvitationsSent, "Connection requests sent, by note variant (blank: no note).")
+	inv(campaigns.EvAccepted, InvitationsAccepted, "Connection requests accepted, by the variant they were sent with.")
+	inv(campaigns.EvDeclined, InvitationsDeclined, "Connection requests declined.")
+	inv(campaigns.EvWithdrawn, InvitationsWithdrawn, "Pending connection requests withdrawn (stale, or the pending ceiling).")
+	inv(campaigns.EvExpired, InvitationsExpired, "Pending connection requests expired by the platform.")
+	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MessagesSent, Help: "Follow-up messages sent after acceptance."},
+		[]string{"campaign", "account"})
+	m.timeToAcc = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: TimeToAccept, Help: "Time from sending a connection request to its acceptance.", Buckets: TimeToAcceptBuckets,
+	}, []string{"campaign"})
+	reg.MustRegister(m.messages, m.timeToAcc)
+	return m
+}
+
+// Init creates the series of a campaign's sender and variants at zero, so
+// that rates and ratios have data before the first event.
+func (m *Events) Init(campaign string, accounts, variants []string) {
+	for _, a := range accounts {
+		for _, v := range variants {
+			for _, c := range m.invitations {
+				c.WithLabelValues(campaign, a, v)
+			}
+		}
+		m.messages.WithLabelValues(campaign, a)
+	}
+	m.timeToAcc.WithLabelValues(campaign)
+}
+
+// Observe counts one lifecycle event.
+func (m *Events) Observe(ev scheduler.Event) {
+	if ev.Type == campaigns.EvMessaged {
+		m.messages.WithLabelValues(ev.Campaign, ev.Account).Inc()
+		return
+	}
+	c := m.invitations[ev.Type]
+	if c == nil || ev.Account == "" {
+		return
+	}
+	c.WithLabelValues(ev.Campaign, ev.Account, ev.Variant).Inc()
+	if ev.Type == campaigns.EvAccepted && !ev.Invited.IsZero() {
+		m.timeToAcc.WithLabelValues(ev.Campaign).Observe(max(ev.T.Sub(ev.Invited), 0).Seconds())
+	}
+}
+
+// Delivery are the workers' counters: limiter waits and delivery errors,
+// by account and reason.
+type Delivery struct {
+	waits  *prometheus.CounterVec
+	errors *prometheus.CounterVec
+}
+
+// NewDelivery registers the delivery metrics on reg, with every account's
+// series at zero.
+func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
+	d := &Delivery{
+		waits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: LimitWaits, Help: "Invitations the limiter held back at their planned time, by the rule that held them (they are planned again).",
+		}, []string{"account", "reason"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: DeliveryErrors, Help: "Platform actions that failed, by the platform's refusal code, or unknown_outcome (retried with the same idempotency key).",
+		}, []string{"account", "reason"}),
+	}
+	reg.MustRegister(d.waits, d.errors)
+	for _, a := range accounts {
+		for _, r := range WaitReasons {
+			d.waits.WithLabelValues(a, r)
+		}
+		for _, r := range ErrorReasons {
+			d.errors.WithLabelValues(a, r)
+		}
+	}
+	return d
+}
+
+// Observe counts the outcome of one task: a limiter denial is a wait, a
+// refusal or an unknown outcome (err != nil) is an error.
+func (d *Delivery) Observe(account string, o scheduler.Outcome, err error) {
+	switch {
+	case err != nil: // the worker's contract: an error means the outcome is unknown
+		d.errors.WithLabelValues(account, "unknown_outcome").Inc()
+	case o.Kind == scheduler.Denied:
+		r := string(o.Denial)
+		if !slices.Contains(WaitReasons, r) {
+			return
+		}
+		d.waits.WithLabelValues(account, r).Inc()
+	case o.Kind == scheduler.Refused:
+		d.errors.WithLabelValues(account, errorReason(o.Code)).Inc()
+	}
+}
+
+func errorReason(c platform.Code) string {
+	if slices.Contains(ErrorReasons, string(c)) {
+		return string(c)
+	}
+	return "other"
+}
+
+// sinceOrZero is now - t in seconds, 0 for a zero t.
+func sinceOrZero(now, t time.Time) float64 {
+	if t.IsZero() {
+		return 0
+	}
+	return max(now.Sub(t), 0).Seconds()
+}

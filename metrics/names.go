@@ -1,0 +1,50 @@
+package metrics
+
+// The metric names. The first block is the contract of shared/DESIGN.md;
+// the rest extend it (README "Metrics and dashboards" lists them all).
+const (
+	InvitationsSent      = "outreach_invitations_sent_total"      // counter {campaign, account, variant}
+	InvitationsAccepted  = "outreach_invitations_accepted_total"  // counter {campaign, account, variant}
+	InvitationsDeclined  = "outreach_invitations_declined_total"  // counter {campaign, account, variant}
+	InvitationsWithdrawn = "outreach_invitations_withdrawn_total" // counter {campaign, account, variant}
+	InvitationsExpired   = "outreach_invitations_expired_total"   // counter {campaign, account, variant}
+	MessagesSent         = "outreach_messages_sent_total"         // counter {campaign, account}
+	AcceptanceRatio      = "outreach_acceptance_ratio"            // gauge {campaign, variant}: accepted / sent, durable
+	PendingInvitations   = "outreach_pending_invitations"         // gauge {campaign, account}, durable
+	QuotaUsed            = "outreach_account_quota_used"          // gauge {account, window}
+	QuotaLimit           = "outreach_account_quota_limit"         // gauge {account, window}
+	LimitWaits           = "outreach_limit_waits_total"           // counter {account, reason}
+	DeliveryErrors       = "outreach_delivery_errors_total"       // counter {account, reason}
+	TimeToAccept         = "outreach_time_to_accept_seconds"      // histogram {campaign}
+
+	CampaignAcceptanceRatio = "outreach_campaign_acceptance_ratio"  // gauge {campaign}: accepted / sent over all variants, durable
+	AcceptanceInvitations   = "outreach_acceptance_invitations"     // gauge {campaign, variant}: the sent invitations the ratio is over, durable
+	PendingLimit            = "outreach_pending_invitations_limit"  // gauge {account}: max_pending
+	PendingOldestAge        = "outreach_pending_oldest_age_seconds" // gauge {account}: age of the oldest pending invitation (0 none)
+	AccountPaused           = "outreach_account_paused"             // gauge {account}: 1 while paused after a limit or restriction answer
+	StatsAge                = "outreach_stats_age_seconds"          // gauge: time since the scheduler last updated the durable stats
+	QueueTasks              = "outreach_queue_tasks"                // gauge {state}: asynq tasks by state
+	QueueLatency            = "outreach_queue_latency_seconds"      // gauge: age of the oldest task ready to run
+	QueueProcessed          = "outreach_queue_processed_total"      // counter: tasks processed (asynq's durable total)
+	QueueFailed             = "outreach_queue_failed_total"         // counter: tasks that failed (asynq's durable total)
+)
+
+// Label values of the fixed sets.
+var (
+	// Windows of the quota gauges.
+	Windows = []string{"week", "day"}
+	// WaitReasons are the limiter's denials (pacing.Denial values).
+	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance"}
+	// ErrorReasons are the delivery errors: the platform's refusal codes,
+	// and "unknown_outcome" for a call whose outcome is unknown (a
+	// timeout, a transport error, the platform unavailable); asynq retries
+	// those with the same idempotency key. A code outside the set counts
+	// as "other".
+	ErrorReasons = []string{
+		"weekly_limit", "restricted", "note_allowance", "note_too_long", "duplicate",
+		"already_connected", "cooldown", "declined", "connection_cap", "not_connected",
+		"not_pending", "unknown_account", "invalid", "key_conflict", "unknown_outcome", "other",
+	}
+	// QueueStates are the asynq task states of QueueTasks.
+	QueueStates = []string{"pending", "active", "scheduled", "retry", "archived", "completed"}
+)
