@@ -130,6 +130,7 @@ func TestDaemonsKeepThePromises(t *testing.T) {
 	hours := open.Format("15:04") + "-" + end
 
 	sandboxPort, s1Port, s2Port := freePort(t), freePort(t), freePort(t)
+	m1, m2, mw := freePort(t), freePort(t), freePort(t) // metrics of scheduler1, scheduler2, worker2
 	var people strings.Builder
 	people.WriteString("profile_url,first_name\n")
 	for i := 0; i < 300; i++ {
@@ -148,6 +149,7 @@ platform:
     secret_env: OUTREACH_WEBHOOK_SECRET
   sandbox:
     accept_rate: 0.5
+    delay_scale: 0.0005 # a day of answers in 43 s: answers flow during the run
 defaults:
   min_gap: 2s
   jitter: 0.5
@@ -173,11 +175,18 @@ campaigns: [a.yaml, b.yaml]
 	sb := start(t, bin, dir, "sandbox", "--config", cfgPath, "sandbox",
 		"--listen", fmt.Sprintf("127.0.0.1:%d", sandboxPort), "--events-url", fmt.Sprintf("http://127.0.0.1:%d/v1/events", s1Port))
 	waitHTTP(t, fmt.Sprintf("http://127.0.0.1:%d/v1/invitations", sandboxPort))
-	s1 := start(t, bin, dir, "scheduler1", "--config", cfgPath, "scheduler", "-v", "--listen", fmt.Sprintf("127.0.0.1:%d", s1Port))
-	s2 := start(t, bin, dir, "scheduler2", "--config", cfgPath, "scheduler", "-v", "--listen", fmt.Sprintf("127.0.0.1:%d", s2Port))
+	s1 := start(t, bin, dir, "scheduler1", "--config", cfgPath, "scheduler", "-v", "--listen", fmt.Sprintf("127.0.0.1:%d", s1Port),
+		"--metrics-listen", fmt.Sprintf("127.0.0.1:%d", m1))
+	s2 := start(t, bin, dir, "scheduler2", "--config", cfgPath, "scheduler", "-v", "--listen", fmt.Sprintf("127.0.0.1:%d", s2Port),
+		"--metrics-listen", fmt.Sprintf("127.0.0.1:%d", m2))
 	var workers []*proc
 	for i := 1; i <= 4; i++ {
-		workers = append(workers, start(t, bin, dir, fmt.Sprintf("worker%d", i), "--config", cfgPath, "worker", "-v", "--concurrency", "4"))
+		metricsAddr := "off"
+		if i == 2 {
+			metricsAddr = fmt.Sprintf("127.0.0.1:%d", mw)
+		}
+		workers = append(workers, start(t, bin, dir, fmt.Sprintf("worker%d", i), "--config", cfgPath, "worker", "-v", "--concurrency", "4",
+			"--metrics-listen", metricsAddr))
 	}
 
 	time.Sleep(35 * time.Second)
@@ -187,6 +196,14 @@ campaigns: [a.yaml, b.yaml]
 	rs.Restart(t) // with AOF: nothing acknowledged is lost
 	t.Log("redis restarted")
 	time.Sleep(80 * time.Second)
+
+	// The durable statistics survived the kill and the Redis restart: every
+	// daemon exports the same gauges, and they agree with the ledger.
+	var murls []string
+	for _, port := range []int{m1, m2, mw} {
+		murls = append(murls, fmt.Sprintf("http://127.0.0.1:%d/metrics", port))
+	}
+	checkMetrics(t, ledger.New(rs.Client(), ""), murls)
 
 	for _, p := range append([]*proc{s1, s2}, workers[1:]...) {
 		p.stop(t)
