@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,22 @@ func TestStatsCountEachEntryOnce(t *testing.T) {
 	}
 	if n, err := testutil.GatherAndCount(regs[1], metrics.LimitWaits); err != nil || n != 2*len(metrics.WaitReasons) {
 		t.Errorf("limit-wait series: %d, %v", n, err)
+	}
+	// No personal data in any label: names, profile URLs, note text.
+	for _, reg := range regs {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fams {
+			for _, m := range f.GetMetric() {
+				for _, l := range m.GetLabel() {
+					if v := l.GetValue(); strings.Contains(v, "example.com") || strings.Contains(v, "Name") || strings.Contains(v, "let's") {
+						t.Errorf("%s{%s=%q}: personal data in a label", f.GetName(), l.GetName(), v)
+					}
+				}
+			}
+		}
 	}
 	t.Logf("%d sent, %d accepted, counted once across a restart", totalSent, totalAcc)
 }
