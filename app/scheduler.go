@@ -52,6 +52,7 @@ type planner struct {
 	counting   bool   // count the events the engine emits now
 	batch      metrics.Batch
 	oldestAt   time.Time // when the oldest-pending times were last written
+	flushedAt  time.Time // when the stats were last written
 }
 
 // onEngineEvent receives every event of the engine.
@@ -83,6 +84,7 @@ func (p *planner) flush(ctx context.Context) {
 		return
 	}
 	now := p.now()
+	p.flushedAt = now
 	if now.Sub(p.oldestAt) >= 10*time.Second {
 		for _, a := range p.cfg.Accounts {
 			t, _ := p.eng.OldestPending(a.ID)
@@ -220,7 +222,11 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 				p.apply(e, false)
 				p.last = e.ID
 			}
-			p.flush(ctx)
+			// At most a write a second: what is not written yet is counted
+			// again by the next leader from the checkpoint, never lost.
+			if p.now().Sub(p.flushedAt) >= time.Second {
+				p.flush(ctx)
+			}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -205,6 +206,16 @@ outreach_messages_sent_total{account="alice",campaign="c"} 1
 	}
 	if n, err := testutil.GatherAndCount(reg, metrics.LimitWaits); err != nil || n != 2*len(metrics.WaitReasons) {
 		t.Errorf("%d limit-wait series, want every account x reason (%d)", n, 2*len(metrics.WaitReasons))
+	}
+	// Thousands of accounts: no series at zero (they come with events).
+	big := make([]string, metrics.MaxInitSeries/len(metrics.ErrorReasons)+1)
+	for i := range big {
+		big[i] = fmt.Sprintf("a%d", i)
+	}
+	reg2 := prometheus.NewRegistry()
+	metrics.NewDelivery(reg2, big)
+	if n, err := testutil.GatherAndCount(reg2); err != nil || n != 0 {
+		t.Errorf("%d series created at zero for %d accounts (%v)", n, len(big), err)
 	}
 	for _, c := range []struct {
 		name, account, reason string

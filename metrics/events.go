@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,11 +28,19 @@ type Events struct {
 	invitations map[campaigns.Event]*prometheus.CounterVec
 	messages    *prometheus.CounterVec
 	timeToAcc   *prometheus.HistogramVec
+
+	mu     sync.Mutex
+	counts map[eventKey]prometheus.Counter // the series by labels, looked up once
+}
+
+type eventKey struct {
+	typ                        campaigns.Event
+	campaign, account, variant string
 }
 
 // NewEvents registers the lifecycle metrics on reg.
 func NewEvents(reg prometheus.Registerer) *Events {
-	m := &Events{invitations: map[campaigns.Event]*prometheus.CounterVec{}}
+	m := &Events{invitations: map[campaigns.Event]*prometheus.CounterVec{}, counts: map[eventKey]prometheus.Counter{}}
 	inv := func(ev campaigns.Event, name, help string) {
 		m.invitations[ev] = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help},
 			[]string{"campaign", "account", "variant"})
@@ -51,9 +60,19 @@ func NewEvents(reg prometheus.Registerer) *Events {
 	return m
 }
 
+// MaxInitSeries bounds the series created at zero per metric family (Init,
+// NewDelivery): beyond it (thousands of accounts) the series appear with
+// their first event instead, keeping the registry small.
+const MaxInitSeries = 10000
+
 // Init creates the series of a campaign's sender and variants at zero, so
-// that rates and ratios have data before the first event.
+// that rates and ratios have data before the first event (unless that
+// would exceed MaxInitSeries).
 func (m *Events) Init(campaign string, accounts, variants []string) {
+	m.timeToAcc.WithLabelValues(campaign)
+	if len(accounts)*len(variants) > MaxInitSeries {
+		return
+	}
 	for _, a := range accounts {
 		for _, v := range variants {
 			for _, c := range m.invitations {
@@ -62,20 +81,33 @@ func (m *Events) Init(campaign string, accounts, variants []string) {
 		}
 		m.messages.WithLabelValues(campaign, a)
 	}
-	m.timeToAcc.WithLabelValues(campaign)
 }
 
-// Observe counts one lifecycle event.
+// Observe counts one lifecycle event. It is safe for concurrent use.
 func (m *Events) Observe(ev scheduler.Event) {
+	if ev.Account == "" {
+		return
+	}
+	vec, variant := m.invitations[ev.Type], ev.Variant
 	if ev.Type == campaigns.EvMessaged {
-		m.messages.WithLabelValues(ev.Campaign, ev.Account).Inc()
+		vec, variant = m.messages, ""
+	}
+	if vec == nil {
 		return
 	}
-	c := m.invitations[ev.Type]
-	if c == nil || ev.Account == "" {
-		return
+	k := eventKey{ev.Type, ev.Campaign, ev.Account, variant}
+	m.mu.Lock()
+	c := m.counts[k]
+	if c == nil {
+		if vec == m.messages {
+			c = vec.WithLabelValues(ev.Campaign, ev.Account)
+		} else {
+			c = vec.WithLabelValues(ev.Campaign, ev.Account, variant)
+		}
+		m.counts[k] = c
 	}
-	c.WithLabelValues(ev.Campaign, ev.Account, ev.Variant).Inc()
+	m.mu.Unlock()
+	c.Inc()
 	if ev.Type == campaigns.EvAccepted && !ev.Invited.IsZero() {
 		m.timeToAcc.WithLabelValues(ev.Campaign).Observe(max(ev.T.Sub(ev.Invited), 0).Seconds())
 	}
@@ -89,7 +121,7 @@ type Delivery struct {
 }
 
 // NewDelivery registers the delivery metrics on reg, with every account's
-// series at zero.
+// series at zero (unless that would exceed MaxInitSeries).
 func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
 	d := &Delivery{
 		waits: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -100,6 +132,9 @@ func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
 		}, []string{"account", "reason"}),
 	}
 	reg.MustRegister(d.waits, d.errors)
+	if len(accounts)*len(ErrorReasons) > MaxInitSeries {
+		return d
+	}
 	for _, a := range accounts {
 		for _, r := range WaitReasons {
 			d.waits.WithLabelValues(a, r)

@@ -79,8 +79,15 @@ func kindOf(t campaigns.Event) string {
 
 // Batch collects the increments of one write.
 type Batch struct {
-	incr   map[string]int64
+	incr   map[batchKey]int64
 	oldest map[string]int64
+}
+
+// batchKey is a count's field: "n|campaign|account|variant|kind".
+type batchKey struct{ campaign, account, variant, kind string }
+
+func (k batchKey) field() string {
+	return "n|" + k.campaign + "|" + k.account + "|" + k.variant + "|" + k.kind
 }
 
 // Add counts one lifecycle event; events that are not counted (skipped,
@@ -91,9 +98,9 @@ func (b *Batch) Add(ev scheduler.Event) {
 		return
 	}
 	if b.incr == nil {
-		b.incr = map[string]int64{}
+		b.incr = map[batchKey]int64{}
 	}
-	b.incr["n|"+ev.Campaign+"|"+ev.Account+"|"+ev.Variant+"|"+k]++
+	b.incr[batchKey{ev.Campaign, ev.Account, ev.Variant, k}]++
 }
 
 // SetOldest records when account's oldest pending invitation was sent
@@ -139,8 +146,8 @@ func (s *Stats) Commit(ctx context.Context, prev, next string, b *Batch, now tim
 	args := []any{prev, next, now.UnixMilli(), 0}
 	if b != nil {
 		args[3] = len(b.incr)
-		for f, n := range b.incr {
-			args = append(args, f, n)
+		for k, n := range b.incr {
+			args = append(args, k.field(), n)
 		}
 		for a, t := range b.oldest {
 			args = append(args, "o|"+a, t)
