@@ -36,7 +36,7 @@ func TestStatsCommitOnce(t *testing.T) {
 	b.Add(ev(campaigns.EvInvited, "c", "alice", "blank"))
 	b.Add(ev(campaigns.EvAccepted, "c", "alice", "hi"))
 	b.Add(ev(campaigns.EvDeclined, "c", "alice", "hi"))
-	b.Add(ev(campaigns.EvSkipped, "c", "", ""))   // not counted
+	b.Add(ev(campaigns.EvSkipped, "c", "", ""))       // not counted
 	b.Add(ev(campaigns.EvFollowed, "c", "alice", "")) // not counted
 	b.Add(ev(campaigns.EvMessaged, "c", "alice", ""))
 	b.SetOldest("alice", t0.Add(-time.Hour))
