@@ -139,9 +139,7 @@ scrape_configs:
 	// Every dashboard and recording-rule expression returns data.
 	exprs := dashboardExprs(t, mustAbs(t, "../metrics/dashboards/outreach.json"))
 	for _, f := range rules {
-		for _, r := range ruleExprs(t, f) {
-			exprs = append(exprs, r)
-		}
+		exprs = append(exprs, ruleExprs(t, f)...)
 	}
 	if len(exprs) < 10 {
 		t.Fatalf("only %d expressions in the dashboard and rules", len(exprs))
