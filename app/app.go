@@ -178,6 +178,8 @@ func Run(ctx context.Context, opt Options) error {
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
 	err = p.loop(ctx, nil)
 	fmt.Fprintln(opt.Out, "outreach run: stopping")
+	srv.Shutdown() // the tasks in flight finish and record their outcomes
+	p.drain(context.WithoutCancel(ctx))
 	return err
 }
 

@@ -211,6 +211,7 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 		case <-progress:
 			p.onProgress(p.eng)
 		case <-ctx.Done():
+			p.flush(context.WithoutCancel(ctx)) // what was counted since the last write
 			return nil
 		case <-lost:
 			return errLostLead
@@ -232,6 +233,27 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 }
 
 var errLostLead = errors.New("lost the scheduler lead")
+
+// drain applies what the ledger holds beyond the last entry applied (the
+// outcomes of tasks that finished while the service stopped) and writes
+// the stats, so that a graceful stop leaves them complete.
+func (p *planner) drain(ctx context.Context) {
+	for {
+		es, err := p.ledger.Read(ctx, p.last, 1000, 0)
+		if err != nil {
+			p.log.Warn("draining the ledger", "err", err)
+			break
+		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			p.apply(e, false)
+			p.last = e.ID
+		}
+	}
+	p.flush(ctx)
+}
 
 // tail reads the ledger after `after` and hands batches to the loop.
 func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.Entry) {
