@@ -161,6 +161,10 @@ type ABTest struct {
 	// MinSamples (`min_samples`) is the number of invitations each variant
 	// gets before the strategy may favour one, >= 0. Default 0.
 	MinSamples int
+	// IncludeBlank (`include_blank`) makes the invitation without a note
+	// an arm of the experiment, competing with the variants. Default false:
+	// blank is only a fallback.
+	IncludeBlank bool
 	// Line is the line of the section (0 when absent).
 	Line int
 }

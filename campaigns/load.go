@@ -58,7 +58,7 @@ func (l *loader) decode(m *strictyaml.Map) {
 	if m.OneOf("dedupe", &dedupe, "dedupe scope", string(DedupeWorkspace), string(DedupeAccount), string(DedupeCampaign)) {
 		c.Dedupe = Dedupe(dedupe)
 	}
-	l.decodeABTest(m.Map("ab_test", "strategy", "min_samples"))
+	l.decodeABTest(m.Map("ab_test", "strategy", "min_samples", "include_blank"))
 	l.decodeSteps(m)
 }
 
@@ -170,6 +170,7 @@ func (l *loader) decodeABTest(m *strictyaml.Map) {
 	if m.OneOf("strategy", &s, "strategy", string(StrategyThompson), string(StrategyUniform)) {
 		ab.Strategy = Strategy(s)
 	}
+	m.Bool("include_blank", &ab.IncludeBlank)
 	var n int
 	if m.Int("min_samples", &n) {
 		if n < 0 {

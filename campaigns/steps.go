@@ -155,11 +155,29 @@ func (l *loader) decodeNote(m *strictyaml.Map, cn *Connect) {
 	if l.d.Errors() != before {
 		return
 	}
-	vars := make([]templates.Variant, len(cn.Variants))
-	for i, v := range cn.Variants {
-		vars[i] = templates.Variant{Name: v.Name, Template: v.Template}
+	// A disabled variant is stopped by hand: the note set (what validate,
+	// preview and the planner choose from) leaves it out, and the fallback
+	// order skips it.
+	var vars []templates.Variant
+	off := map[string]bool{}
+	for _, v := range cn.Variants {
+		if v.Disabled {
+			off[v.Name] = true
+			continue
+		}
+		vars = append(vars, templates.Variant{Name: v.Name, Template: v.Template})
 	}
-	set, err := templates.NewSet(vars, cn.Fallback)
+	if len(vars) == 0 && len(cn.Variants) > 0 {
+		l.d.Errorf(m.Line(), m.Path(), "every variant is disabled; enable one, or omit note for blank invitations")
+		return
+	}
+	var fallback []string
+	for _, name := range cn.Fallback {
+		if !off[name] {
+			fallback = append(fallback, name)
+		}
+	}
+	set, err := templates.NewSet(vars, fallback)
 	if err != nil {
 		l.d.Errorf(m.Line(), m.Path(), "%v", err)
 		return

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
@@ -69,10 +70,12 @@ type campaign struct {
 	withdraw time.Duration
 	expire   time.Duration
 	cooldown time.Duration
-	variants []string         // "blank" then the note variants: what prospect.variant indexes
-	byKey    map[string]int32 // person key -> index, built on the first Replay
-	removed  []int32          // prospects removed from the file (see CancelRemoved)
-	left     int              // prospects not yet invited nor finished
+	variants []string           // "blank" then the note variants (disabled ones too): what prospect.variant indexes
+	first    string             // the first enabled variant ("" for blank invitations)
+	exp      *abtest.Experiment // arms indexed like variants
+	byKey    map[string]int32   // person key -> index, built on the first Replay
+	removed  []int32            // prospects removed from the file (see CancelRemoved)
+	left     int                // prospects not yet invited nor finished
 	done     time.Time
 }
 
@@ -102,10 +105,22 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	if cp.notes == nil {
 		return nil, fmt.Errorf("campaign %s: no connect step", c.Name)
 	}
-	cp.variants = append([]string{templates.Blank}, cp.notes.Variants()...)
+	arms := []abtest.Arm{{Name: templates.Blank, Weight: 1, Disabled: !c.ABTest.IncludeBlank}}
+	if cn := c.ConnectStep(); cn != nil {
+		for _, v := range cn.Variants {
+			arms = append(arms, abtest.Arm{Name: v.Name, Weight: v.Weight, Disabled: v.Disabled})
+		}
+	}
+	for _, a := range arms {
+		cp.variants = append(cp.variants, a.Name)
+	}
 	if len(cp.variants) > 255 {
 		return nil, fmt.Errorf("campaign %s: %d note variants; at most 254", c.Name, len(cp.variants)-1)
 	}
+	if vs := cp.notes.Variants(); len(vs) > 0 {
+		cp.first = vs[0]
+	}
+	cp.exp = abtest.New(abtest.Options{Arms: arms, Strategy: string(c.ABTest.Strategy), MinSamples: c.ABTest.MinSamples})
 	pos := map[string]int{}
 	for _, id := range c.Accounts {
 		a := e.byID[id]

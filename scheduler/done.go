@@ -74,6 +74,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	if o.Kind == Delivered {
 		p.at = o.At.UnixNano()
 		p.variant = c.variantIndex(t.Variant)
+		c.exp.Sent(int(p.variant), o.At)
 		e.transition(c, t.Ref, campaigns.EvInvited)
 		st.status, st.active = psPending, t.Ref
 		a.pending++
@@ -180,6 +181,7 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 	st := e.with(e.personOf(c, ref.Index), int16(a.idx))
 	e.transition(c, ref, ev)
 	a.pending--
+	c.exp.Resolved(int(p.variant), ev == campaigns.EvAccepted)
 	switch ev {
 	case campaigns.EvAccepted:
 		st.status = psConnected

@@ -87,6 +87,8 @@ type Engine struct {
 	buf      []Task              // Plan's result, reused
 	out      map[string]Task     // tasks returned by Plan and not yet reported, by key
 	events   func(Event)
+	abRand   *rand.Rand // the A/B choices' randomness (apart from the pacing's, seeded alike)
+	cands    []int      // choose's candidate arms, reused
 }
 
 // New builds an engine over the config and campaigns, with every prospect
@@ -100,6 +102,7 @@ func New(opt Options) (*Engine, error) {
 	}
 	opt.setDefaults()
 	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
+	e.abRand = rand.New(rand.NewPCG(opt.Seed, 0x61622d74657374))
 	e.timers.Less = timerLess
 	e.out = map[string]Task{}
 	if e.events == nil {

@@ -204,10 +204,15 @@ func (e *Engine) nextQueued(c *campaign, k int, tn int64) (int32, bool) {
 	return 0, false
 }
 
-// choose renders the note for a prospect and account at t: the preferred
-// variant (the first), else the fallbacks; when the account's monthly
-// allowance of personalized notes is spent, only blank fits (reason
-// note_allowance), decided here, before anything is sent.
+// choose renders the note for a prospect and account at t. The candidates
+// are the enabled variants that fit the prospect (every field present,
+// within the account's limit, monthly allowance left), and blank when the
+// campaign makes it an arm; the campaign's A/B strategy picks one (see
+// package abtest). When none fits, blank if the fallback allows it, else
+// no note fits. When the campaign's first variant does not fit, the note
+// records why (too_long, missing_field, note_allowance), as a fallback.
+// Whether the allowance of personalized notes is spent is decided here,
+// before anything is sent.
 func (e *Engine) choose(a *account, c *campaign, idx int, t time.Time) (templates.Note, error) {
 	ms, _ := a.cal.Month(t)
 	if !ms.Equal(a.monthStart) {
@@ -215,7 +220,50 @@ func (e *Engine) choose(a *account, c *campaign, idx int, t time.Time) (template
 	}
 	limit := a.cfg.Limits.NotesPerMonth
 	noNotes := a.notesOut || (limit >= 0 && a.notesMonth >= limit)
-	return c.notes.Choose(c.src.Fields(idx), templates.ChooseOptions{Limit: a.cfg.Limits.NoteChars, NoNotes: noNotes})
+	opt := templates.ChooseOptions{Limit: a.cfg.Limits.NoteChars, NoNotes: noNotes}
+	f := c.src.Fields(idx)
+	fits := c.notes.Fits(f, opt)
+	cands := e.cands[:0]
+	blankFits, firstFits := false, false
+	for _, name := range fits {
+		switch name {
+		case templates.Blank:
+			blankFits = true
+		case c.first:
+			firstFits = true
+			cands = append(cands, int(c.variantIndex(name)))
+		default:
+			cands = append(cands, int(c.variantIndex(name)))
+		}
+	}
+	if c.c.ABTest.IncludeBlank {
+		cands = append(cands, 0)
+	}
+	e.cands = cands
+	pick := c.exp.Pick(cands, t, e.abRand)
+	if pick < 0 {
+		if !blankFits {
+			return c.notes.Choose(f, opt) // nothing fits: the error lists every attempt
+		}
+		pick = 0
+	}
+	var note templates.Note
+	if pick == 0 {
+		note = templates.Note{Variant: templates.Blank}
+	} else {
+		var err error
+		opt.Preferred = c.variants[pick]
+		if note, err = c.notes.Choose(f, opt); err != nil {
+			return note, err
+		}
+		opt.Preferred = ""
+	}
+	if c.first != "" && !firstFits {
+		if why, err := c.notes.Choose(f, opt); err == nil {
+			note.Reason, note.Attempts = why.Reason, why.Attempts
+		}
+	}
+	return note, nil
 }
 
 // waitsForNotes reports whether no note fits only because the monthly

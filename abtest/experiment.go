@@ -1,0 +1,355 @@
+package abtest
+
+import (
+	"math/rand/v2"
+	"time"
+)
+
+// Strategy names, as in the campaign's ab_test.strategy.
+const (
+	Thompson = "thompson"
+	Uniform  = "uniform"
+)
+
+// Arm is one variant in the experiment.
+type Arm struct {
+	Name     string
+	Weight   float64 // share under Uniform; ignored by Thompson
+	Disabled bool    // stopped by hand: never chosen
+}
+
+// CurvePoint is a point of the cumulative response-delay curve: Share of
+// the answers come within Within.
+type CurvePoint struct {
+	Within time.Duration
+	Share  float64
+}
+
+// DefaultCurve is the response-delay curve of shared/DOMAIN.md: 63% of
+// acceptances within a day, 88% within a week, 99% within 30 days, all by
+// 60 days (the sandbox platform model answers along the same curve).
+func DefaultCurve() []CurvePoint {
+	const day = 24 * time.Hour
+	return []CurvePoint{{day, 0.63}, {7 * day, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
+}
+
+// Options configure an Experiment.
+type Options struct {
+	Arms     []Arm
+	Strategy string // Thompson (default) or Uniform
+	// MinSamples: while a candidate arm has been sent fewer invitations,
+	// Thompson picks among such arms at random (no adaptation yet).
+	MinSamples int
+	// Curve is the response-delay curve; nil: DefaultCurve.
+	Curve []CurvePoint
+}
+
+// bucketWidth is the resolution of the pending invitations' ages, and
+// ringLen the number of buckets kept (30 days); older pending invitations
+// count fully.
+const (
+	bucketWidth = 6 * time.Hour
+	ringLen     = 120
+)
+
+// Experiment keeps the evidence of each arm and picks arms. It is not safe
+// for concurrent use (the planner owns it).
+type Experiment struct {
+	opt  Options
+	arms []armState
+	// The pending invitations' weighted count is kept as of cacheBucket
+	// (the 6-hour bucket of the last Pick) and recomputed when time moves
+	// to another bucket.
+	cacheBucket int64
+	cached      bool
+	pBest       []float64 // P(best) of each arm, as of cacheBucket
+}
+
+type armState struct {
+	sent, accepted, failed int
+	ids                    [ringLen]int64 // the bucket each ring slot counts
+	count                  [ringLen]int32 // invitations sent in the slot's bucket
+	old                    int            // invitations older than the ring
+	sentW                  float64        // sum of count x F(age) as of cacheBucket
+	recent                 float64        // picks, decayed by recentDecay at every pick
+}
+
+// The floors. Thompson sampling alone lets equal arms drift apart by
+// chance: an unlucky first week and a variant gets a few percent of the
+// sends, and with little data it never recovers. So an arm not yet shown
+// worse (its probability of being the best at least dominated) keeps at
+// least floorShare of the recent picks, and every enabled arm keeps
+// baseFloor, so that an arm judged worse by chance still gathers the
+// evidence to come back. Recent means decayed by recentDecay a pick (a
+// half-life of about 140 picks). The values trade the speed of finding a
+// better variant against the protection of equal ones; see the notes of
+// sim/abtest_test.go for what they give.
+const (
+	floorShare  = 0.25
+	baseFloor   = 0.05
+	dominated   = 0.05
+	recentDecay = 0.995
+	pBestDraws  = 2000
+)
+
+// New returns an experiment over opt.Arms (arm i is opt.Arms[i]).
+func New(opt Options) *Experiment {
+	if opt.Strategy == "" {
+		opt.Strategy = Thompson
+	}
+	if opt.Curve == nil {
+		opt.Curve = DefaultCurve()
+	}
+	return &Experiment{opt: opt, arms: make([]armState, len(opt.Arms))}
+}
+
+// Arms returns the arms.
+func (x *Experiment) Arms() []Arm { return x.opt.Arms }
+
+func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(bucketWidth) }
+
+// cdf is F(age): the share of answers that come within age.
+func (x *Experiment) cdf(age time.Duration) float64 {
+	if age <= 0 {
+		return 0
+	}
+	prevT, prevS := time.Duration(0), 0.0
+	for _, p := range x.opt.Curve {
+		if age <= p.Within {
+			return prevS + (p.Share-prevS)*float64(age-prevT)/float64(p.Within-prevT)
+		}
+		prevT, prevS = p.Within, p.Share
+	}
+	return 1
+}
+
+// weight is F(age) of a bucket's invitations as of the cached bucket,
+// taking each at the bucket's middle.
+func (x *Experiment) weight(b int64) float64 {
+	if !x.cached {
+		return 0
+	}
+	return x.cdf(time.Duration(x.cacheBucket-b)*bucketWidth + bucketWidth/2)
+}
+
+// Sent records an invitation of arm i sent at t.
+func (x *Experiment) Sent(i int, t time.Time) {
+	if i < 0 || i >= len(x.arms) {
+		return
+	}
+	a := &x.arms[i]
+	a.sent++
+	b := bucketOf(t)
+	s := int(b % ringLen)
+	if a.ids[s] != b {
+		if a.count[s] > 0 { // a bucket 30 days older: its invitations count fully now
+			a.old += int(a.count[s])
+			a.sentW -= float64(a.count[s]) * x.weight(a.ids[s])
+		}
+		a.ids[s], a.count[s] = b, 0
+	}
+	a.count[s]++
+	a.sentW += x.weight(b)
+}
+
+// Resolved records the end of an invitation of arm i: accepted, or not
+// (declined, withdrawn, expired). (When it was sent does not matter: the
+// evidence weighs every invitation by its age, answered or not.)
+func (x *Experiment) Resolved(i int, accepted bool) {
+	if i < 0 || i >= len(x.arms) {
+		return
+	}
+	if accepted {
+		x.arms[i].accepted++
+	} else {
+		x.arms[i].failed++
+	}
+}
+
+// refresh recomputes the weights and P(best) when now is in a new bucket.
+func (x *Experiment) refresh(now time.Time, r *rand.Rand) {
+	b := bucketOf(now)
+	if x.cached && b == x.cacheBucket {
+		return
+	}
+	x.cacheBucket, x.cached = b, true
+	defer x.updatePBest(r)
+	for i := range x.arms {
+		a := &x.arms[i]
+		a.sentW = 0
+		for s := range ringLen {
+			if a.count[s] > 0 {
+				a.sentW += float64(a.count[s]) * x.weight(a.ids[s])
+			}
+		}
+	}
+}
+
+// updatePBest estimates each enabled arm's probability of being best.
+func (x *Experiment) updatePBest(r *rand.Rand) {
+	var idx []int
+	var succ, trials []float64
+	for i := range x.arms {
+		if !x.opt.Arms[i].Disabled {
+			idx = append(idx, i)
+			succ = append(succ, float64(x.arms[i].accepted))
+			trials = append(trials, x.arms[i].trials())
+		}
+	}
+	x.pBest = make([]float64, len(x.arms))
+	for k, p := range ProbBest(r, succ, trials, pBestDraws) {
+		x.pBest[idx[k]] = p
+	}
+}
+
+// trials is arm i's evidence: every invitation weighted by F(age), the
+// share of its eventual answer that can have come by now (1 past the
+// ring). Accepted / trials then estimates the acceptance rate without
+// bias however young the invitations are: E[accepted by now] = p x
+// sum F(age). (Counting answered invitations fully and pending ones by
+// age would not: the quick answers of young invitations are the
+// acceptances, so an arm sent a lot lately would look worse.)
+func (a *armState) trials() float64 {
+	return float64(a.old) + max(a.sentW, 0)
+}
+
+// Pick chooses among the candidate arms (indexes; the caller passes those
+// that fit the prospect) at now; disabled arms are never chosen. It
+// returns -1 when no candidate is enabled.
+func (x *Experiment) Pick(cands []int, now time.Time, r *rand.Rand) int {
+	n := 0
+	for _, i := range cands { // keep the enabled ones, in place
+		if i >= 0 && i < len(x.arms) && !x.opt.Arms[i].Disabled {
+			cands[n] = i
+			n++
+		}
+	}
+	cands = cands[:n]
+	switch {
+	case n == 0:
+		return -1
+	case n == 1:
+		return cands[0]
+	case x.opt.Strategy == Uniform:
+		return x.weighted(cands, r)
+	}
+	if x.opt.MinSamples > 0 {
+		m := 0
+		for _, i := range cands {
+			if x.arms[i].sent < x.opt.MinSamples {
+				cands[m] = i
+				m++
+			}
+		}
+		if m > 0 {
+			return cands[r.IntN(m)]
+		}
+	}
+	x.refresh(now, r)
+	pick := x.floor(cands, r)
+	if pick < 0 {
+		best, bestV := cands[0], -1.0
+		for _, i := range cands {
+			a := &x.arms[i]
+			v := Beta(r, 1+float64(a.accepted), 1+max(a.trials()-float64(a.accepted), 0))
+			if v > bestV {
+				best, bestV = i, v
+			}
+		}
+		pick = best
+	}
+	for i := range x.arms {
+		x.arms[i].recent *= recentDecay
+	}
+	x.arms[pick].recent++
+	return pick
+}
+
+// floor returns a candidate below its floor (see floorShare), at random,
+// or -1.
+func (x *Experiment) floor(cands []int, r *rand.Rand) int {
+	k, total := 0, 0.0
+	for i := range x.arms {
+		if x.opt.Arms[i].Disabled {
+			continue
+		}
+		k++
+		total += x.arms[i].recent
+	}
+	if total < float64(10*k) { // too few picks yet to speak of shares
+		return -1
+	}
+	var under []int
+	for _, i := range cands {
+		floor := baseFloor
+		if x.pBest[i] >= dominated {
+			floor = floorShare
+		}
+		if x.arms[i].recent/total < floor {
+			under = append(under, i)
+		}
+	}
+	if len(under) == 0 {
+		return -1
+	}
+	return under[r.IntN(len(under))]
+}
+
+func (x *Experiment) weighted(cands []int, r *rand.Rand) int {
+	total := 0.0
+	for _, i := range cands {
+		total += x.opt.Arms[i].Weight
+	}
+	if total <= 0 {
+		return cands[r.IntN(len(cands))]
+	}
+	u := r.Float64() * total
+	for _, i := range cands {
+		u -= x.opt.Arms[i].Weight
+		if u < 0 {
+			return i
+		}
+	}
+	return cands[len(cands)-1]
+}
+
+// ArmSummary is the evidence of one arm.
+type ArmSummary struct {
+	Name     string
+	Disabled bool
+	Sent     int
+	Accepted int
+	Pending  int     // sent, not answered, withdrawn nor expired
+	Trials   float64 // the evidence: invitations weighted by F(age)
+	Rate     float64 // Accepted / Trials (0 with no trials)
+	Lo, Hi   float64 // Wilson 95% interval of Rate
+	PBest    float64 // probability of being the best enabled arm
+}
+
+// Summary returns every arm's evidence at now; P(best) is estimated by
+// draws samples of the posteriors (enabled arms with any invitation).
+func (x *Experiment) Summary(now time.Time, r *rand.Rand, draws int) []ArmSummary {
+	x.refresh(now, r)
+	out := make([]ArmSummary, len(x.arms))
+	var idx []int
+	var succ, trials []float64
+	for i := range x.arms {
+		a := &x.arms[i]
+		s := ArmSummary{Name: x.opt.Arms[i].Name, Disabled: x.opt.Arms[i].Disabled, Sent: a.sent, Accepted: a.accepted,
+			Pending: a.sent - a.accepted - a.failed, Trials: a.trials()}
+		if s.Trials > 0 {
+			s.Rate = min(float64(a.accepted)/s.Trials, 1)
+		}
+		s.Lo, s.Hi = Wilson(float64(a.accepted), s.Trials, Z95)
+		out[i] = s
+		if !s.Disabled && a.sent > 0 {
+			idx = append(idx, i)
+			succ = append(succ, float64(a.accepted))
+			trials = append(trials, s.Trials)
+		}
+	}
+	for k, p := range ProbBest(r, succ, trials, draws) {
+		out[idx[k]].PBest = p
+	}
+	return out
+}
