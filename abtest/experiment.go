@@ -33,6 +33,16 @@ func DefaultCurve() []CurvePoint {
 	return []CurvePoint{{day, 0.63}, {7 * day, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
 }
 
+// ScaledCurve is DefaultCurve with its delays multiplied by scale (the
+// sandbox's platform.sandbox.delay_scale), at least a millisecond each.
+func ScaledCurve(scale float64) []CurvePoint {
+	c := DefaultCurve()
+	for i := range c {
+		c[i].Within = max(time.Duration(float64(c[i].Within)*scale), time.Millisecond*time.Duration(i+1))
+	}
+	return c
+}
+
 // Options configure an Experiment.
 type Options struct {
 	Arms     []Arm

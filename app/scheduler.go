@@ -90,6 +90,11 @@ func (p *planner) flush(ctx context.Context) {
 			t, _ := p.eng.OldestPending(a.ID)
 			p.batch.SetOldest(a.ID, t)
 		}
+		for _, c := range p.campaigns {
+			for _, v := range p.eng.Variants(c.Name, now) {
+				p.batch.SetVariant(c.Name, v.Name, metrics.VariantEstimate{Rate: v.Rate, Low: v.Lo, High: v.Hi, PBest: v.PBest})
+			}
+		}
 		p.oldestAt = now
 	}
 	next := p.checkpoint

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
@@ -28,6 +29,8 @@ type CampaignStatus struct {
 	Name      string
 	Prospects int
 	Counts    campaigns.Counts
+	// Variants is the evidence of each note variant (the A/B test).
+	Variants []abtest.ArmSummary
 }
 
 // Status is what `outreach status` shows.
@@ -91,7 +94,7 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 		st.Accounts = append(st.Accounts, as)
 	}
 	for _, cp := range camps {
-		cs := CampaignStatus{Name: cp.Name, Prospects: eng.Prospects(cp.Name)}
+		cs := CampaignStatus{Name: cp.Name, Prospects: eng.Prospects(cp.Name), Variants: eng.Variants(cp.Name, now)}
 		if c := byCamp[cp.Name]; c != nil {
 			cs.Counts = *c
 		}

@@ -180,7 +180,15 @@ func printForecast(w io.Writer, res *sim.Result, opt simulateOptions, loc *time.
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%s\n", c.Name, c.Prospects, c.Invited, c.Accepted, percent(c.Counts),
 			c.Pending, c.Withdrawn, c.Skipped, done)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var names []string
+	var vs [][]sim.VariantResult
+	for _, c := range res.Campaigns {
+		names, vs = append(names, c.Name), append(vs, c.Variants)
+	}
+	return printVariants(w, names, vs)
 }
 
 // percent is the acceptance rate as "33.3%", "-" when nothing was invited.

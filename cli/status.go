@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/sim"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -62,4 +63,10 @@ func printStatus(g *globals, st *app.Status) {
 			c.Counts.Pending, c.Counts.Withdrawn, c.Counts.Skipped)
 	}
 	w.Flush()
+	var names []string
+	var vs [][]sim.VariantResult
+	for _, c := range st.Campaigns {
+		names, vs = append(names, c.Name), append(vs, sim.VariantResults(c.Variants))
+	}
+	printVariants(g.stdout, names, vs)
 }

@@ -75,6 +75,10 @@ func NewCollector(opt CollectorOptions) *Collector {
 		QuotaUsed:               d(QuotaUsed, "Connection requests counted against the account's cap: rolling 7 days (week) or today in its timezone (day).", "account", "window"),
 		QuotaLimit:              d(QuotaLimit, "The account's cap (after warm-up) for the window.", "account", "window"),
 		AccountPaused:           d(AccountPaused, "1 while the account is paused after a limit or restriction answer from the platform.", "account"),
+		VariantRate:             d(VariantRate, "A/B test: a note variant's acceptance rate, pending invitations weighted by the share of their answers due by now (durable).", "campaign", "variant"),
+		VariantRateLow:          d(VariantRateLow, "A/B test: low end of the Wilson 95% interval of outreach_variant_acceptance_estimate (durable).", "campaign", "variant"),
+		VariantRateHigh:         d(VariantRateHigh, "A/B test: high end of the Wilson 95% interval of outreach_variant_acceptance_estimate (durable).", "campaign", "variant"),
+		VariantBestProbability:  d(VariantBestProbability, "A/B test: probability that the variant is the campaign's best (durable).", "campaign", "variant"),
 		StatsAge:                d(StatsAge, "Time since the leading scheduler last wrote the durable statistics."),
 		QueueTasks:              d(QueueTasks, "Tasks in the queue by state.", "state"),
 		QueueLatency:            d(QueueLatency, "How long the oldest task ready to run has waited."),
@@ -148,6 +152,12 @@ func (c *Collector) collectStats(ctx context.Context, ch chan<- prometheus.Metri
 	}
 	for _, a := range c.opt.Config.Accounts {
 		c.gauge(ch, PendingOldestAge, sinceOrZero(now, snap.Oldest[a.ID]), a.ID)
+	}
+	for k, e := range snap.Variants {
+		c.gauge(ch, VariantRate, e.Rate, k.Campaign, k.Variant)
+		c.gauge(ch, VariantRateLow, e.Low, k.Campaign, k.Variant)
+		c.gauge(ch, VariantRateHigh, e.High, k.Campaign, k.Variant)
+		c.gauge(ch, VariantBestProbability, e.PBest, k.Campaign, k.Variant)
 	}
 	if !snap.Updated.IsZero() {
 		c.gauge(ch, StatsAge, max(now.Sub(snap.Updated), 0).Seconds())

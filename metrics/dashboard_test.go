@@ -75,6 +75,7 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 		b.Add(ev)
 	}
 	b.SetOldest("alice", sent)
+	b.SetVariant("c", "hi", metrics.VariantEstimate{Rate: 0.3, Low: 0.2, High: 0.4, PBest: 0.9})
 	if err := stats.Commit(ctx, "", "1-0", &b, now); err != nil {
 		t.Fatal(err)
 	}

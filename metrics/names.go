@@ -17,16 +17,20 @@ const (
 	DeliveryErrors       = "outreach_delivery_errors_total"       // counter {account, reason}
 	TimeToAccept         = "outreach_time_to_accept_seconds"      // histogram {campaign}
 
-	CampaignAcceptanceRatio = "outreach_campaign_acceptance_ratio"  // gauge {campaign}: accepted / sent over all variants, durable
-	AcceptanceInvitations   = "outreach_acceptance_invitations"     // gauge {campaign, variant}: the sent invitations the ratio is over, durable
-	PendingLimit            = "outreach_pending_invitations_limit"  // gauge {account}: max_pending
-	PendingOldestAge        = "outreach_pending_oldest_age_seconds" // gauge {account}: age of the oldest pending invitation (0 none)
-	AccountPaused           = "outreach_account_paused"             // gauge {account}: 1 while paused after a limit or restriction answer
-	StatsAge                = "outreach_stats_age_seconds"          // gauge: time since the scheduler last updated the durable stats
-	QueueTasks              = "outreach_queue_tasks"                // gauge {state}: asynq tasks by state
-	QueueLatency            = "outreach_queue_latency_seconds"      // gauge: age of the oldest task ready to run
-	QueueProcessed          = "outreach_queue_processed_total"      // counter: tasks processed (asynq's durable total)
-	QueueFailed             = "outreach_queue_failed_total"         // counter: tasks that failed (asynq's durable total)
+	CampaignAcceptanceRatio = "outreach_campaign_acceptance_ratio"        // gauge {campaign}: accepted / sent over all variants, durable
+	AcceptanceInvitations   = "outreach_acceptance_invitations"           // gauge {campaign, variant}: the sent invitations the ratio is over, durable
+	PendingLimit            = "outreach_pending_invitations_limit"        // gauge {account}: max_pending
+	PendingOldestAge        = "outreach_pending_oldest_age_seconds"       // gauge {account}: age of the oldest pending invitation (0 none)
+	AccountPaused           = "outreach_account_paused"                   // gauge {account}: 1 while paused after a limit or restriction answer
+	StatsAge                = "outreach_stats_age_seconds"                // gauge: time since the scheduler last updated the durable stats
+	VariantRate             = "outreach_variant_acceptance_estimate"      // gauge {campaign, variant}: A/B estimate, pending weighted by age
+	VariantRateLow          = "outreach_variant_acceptance_estimate_low"  // gauge {campaign, variant}: its Wilson 95% interval, low end
+	VariantRateHigh         = "outreach_variant_acceptance_estimate_high" // gauge {campaign, variant}: high end
+	VariantBestProbability  = "outreach_variant_best_probability"         // gauge {campaign, variant}: probability of being the best variant
+	QueueTasks              = "outreach_queue_tasks"                      // gauge {state}: asynq tasks by state
+	QueueLatency            = "outreach_queue_latency_seconds"            // gauge: age of the oldest task ready to run
+	QueueProcessed          = "outreach_queue_processed_total"            // counter: tasks processed (asynq's durable total)
+	QueueFailed             = "outreach_queue_failed_total"               // counter: tasks that failed (asynq's durable total)
 )
 
 // Label values of the fixed sets.

@@ -77,10 +77,10 @@ func kindOf(t campaigns.Event) string {
 	return ""
 }
 
-// Batch collects the increments of one write.
+// Batch collects the increments of one write, and the values it sets.
 type Batch struct {
-	incr   map[batchKey]int64
-	oldest map[string]int64
+	incr map[batchKey]int64
+	sets map[string]string
 }
 
 // batchKey is a count's field: "n|campaign|account|variant|kind".
@@ -106,18 +106,35 @@ func (b *Batch) Add(ev scheduler.Event) {
 // SetOldest records when account's oldest pending invitation was sent
 // (zero: none pending).
 func (b *Batch) SetOldest(account string, t time.Time) {
-	if b.oldest == nil {
-		b.oldest = map[string]int64{}
-	}
 	var v int64
 	if !t.IsZero() {
 		v = t.Unix()
 	}
-	b.oldest[account] = v
+	b.set("o|"+account, strconv.FormatInt(v, 10))
+}
+
+// VariantEstimate is the A/B test's evidence on one note variant (see
+// package abtest): the acceptance rate with pending invitations weighted
+// by age, its Wilson 95% interval, and the probability of being the best.
+type VariantEstimate struct {
+	Rate, Low, High, PBest float64
+}
+
+// SetVariant records a variant's estimate.
+func (b *Batch) SetVariant(campaign, variant string, v VariantEstimate) {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+	b.set("v|"+campaign+"|"+variant, f(v.Rate)+" "+f(v.Low)+" "+f(v.High)+" "+f(v.PBest))
+}
+
+func (b *Batch) set(field, value string) {
+	if b.sets == nil {
+		b.sets = map[string]string{}
+	}
+	b.sets[field] = value
 }
 
 // Len is the number of fields the batch writes.
-func (b *Batch) Len() int { return len(b.incr) + len(b.oldest) }
+func (b *Batch) Len() int { return len(b.incr) + len(b.sets) }
 
 // ErrCheckpointMoved reports a write refused because another process
 // wrote the statistics since this one read the checkpoint.
@@ -149,8 +166,8 @@ func (s *Stats) Commit(ctx context.Context, prev, next string, b *Batch, now tim
 		for k, n := range b.incr {
 			args = append(args, k.field(), n)
 		}
-		for a, t := range b.oldest {
-			args = append(args, "o|"+a, t)
+		for f, v := range b.sets {
+			args = append(args, f, v)
 		}
 	}
 	ok, err := commitScript.Run(ctx, s.rdb, []string{s.key}, args...).Int()
@@ -192,7 +209,8 @@ func (c Counts) Pending() int64 {
 // Snapshot is the statistics as read at one moment.
 type Snapshot struct {
 	Counts     map[Key]Counts
-	Oldest     map[string]time.Time // by account: the oldest pending invitation's sending time
+	Oldest     map[string]time.Time    // by account: the oldest pending invitation's sending time
+	Variants   map[Key]VariantEstimate // by campaign and variant (Account "")
 	Checkpoint string
 	Updated    time.Time // zero: never written
 }
@@ -203,7 +221,7 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("reading the stats: %w", err)
 	}
-	snap := Snapshot{Counts: map[Key]Counts{}, Oldest: map[string]time.Time{}}
+	snap := Snapshot{Counts: map[Key]Counts{}, Oldest: map[string]time.Time{}, Variants: map[Key]VariantEstimate{}}
 	for f, v := range h {
 		switch {
 		case f == fieldCheckpoint:
@@ -215,6 +233,12 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 		case strings.HasPrefix(f, "o|"):
 			if sec, err := strconv.ParseInt(v, 10, 64); err == nil && sec > 0 {
 				snap.Oldest[f[2:]] = time.Unix(sec, 0).UTC()
+			}
+		case strings.HasPrefix(f, "v|"):
+			parts := strings.Split(f, "|")
+			var e VariantEstimate
+			if _, err := fmt.Sscan(v, &e.Rate, &e.Low, &e.High, &e.PBest); err == nil && len(parts) == 3 {
+				snap.Variants[Key{Campaign: parts[1], Variant: parts[2]}] = e
 			}
 		case strings.HasPrefix(f, "n|"):
 			parts := strings.Split(f, "|")

@@ -41,6 +41,7 @@ func TestStatsCommitOnce(t *testing.T) {
 	b.Add(ev(campaigns.EvMessaged, "c", "alice", ""))
 	b.SetOldest("alice", t0.Add(-time.Hour))
 	b.SetOldest("bob", time.Time{})
+	b.SetVariant("c", "hi", metrics.VariantEstimate{Rate: 0.31, Low: 0.2, High: 0.45, PBest: 0.875})
 	if err := st.Commit(ctx, "", "5-1", &b, t0); err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +79,9 @@ func TestStatsCommitOnce(t *testing.T) {
 	}
 	if !snap.Oldest["alice"].Equal(t0.Add(-time.Hour)) {
 		t.Errorf("oldest pending of alice %v", snap.Oldest["alice"])
+	}
+	if got := snap.Variants[metrics.Key{Campaign: "c", Variant: "hi"}]; got != (metrics.VariantEstimate{Rate: 0.31, Low: 0.2, High: 0.45, PBest: 0.875}) {
+		t.Errorf("variant estimate read back as %+v", got)
 	}
 	if _, ok := snap.Oldest["bob"]; ok {
 		t.Errorf("bob has nothing pending, yet an oldest time %v", snap.Oldest["bob"])

@@ -6,6 +6,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -120,7 +121,11 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	if vs := cp.notes.Variants(); len(vs) > 0 {
 		cp.first = vs[0]
 	}
-	cp.exp = abtest.New(abtest.Options{Arms: arms, Strategy: string(c.ABTest.Strategy), MinSamples: c.ABTest.MinSamples})
+	var curve []abtest.CurvePoint // the platform's answer delays: the sandbox's may be sped up
+	if cfg := e.opt.Config; cfg.Platform.Driver == config.DriverSandbox && cfg.Platform.Sandbox.DelayScale > 0 && cfg.Platform.Sandbox.DelayScale != 1 {
+		curve = abtest.ScaledCurve(cfg.Platform.Sandbox.DelayScale)
+	}
+	cp.exp = abtest.New(abtest.Options{Arms: arms, Strategy: string(c.ABTest.Strategy), MinSamples: c.ABTest.MinSamples, Curve: curve})
 	pos := map[string]int{}
 	for _, id := range c.Accounts {
 		a := e.byID[id]

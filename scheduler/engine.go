@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
@@ -88,6 +89,7 @@ type Engine struct {
 	out      map[string]Task     // tasks returned by Plan and not yet reported, by key
 	events   func(Event)
 	abRand   *rand.Rand // the A/B choices' randomness (apart from the pacing's, seeded alike)
+	pbRand   *rand.Rand // Variants' P(best) draws (apart, so reading does not change choices)
 	cands    []int      // choose's candidate arms, reused
 }
 
@@ -103,6 +105,7 @@ func New(opt Options) (*Engine, error) {
 	opt.setDefaults()
 	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
 	e.abRand = rand.New(rand.NewPCG(opt.Seed, 0x61622d74657374))
+	e.pbRand = rand.New(rand.NewPCG(opt.Seed, 0x702862657374))
 	e.timers.Less = timerLess
 	e.out = map[string]Task{}
 	if e.events == nil {
@@ -240,6 +243,30 @@ func (e *Engine) emit(t time.Time, typ campaigns.Event, c *campaign, a *account,
 		ev.Variant, ev.Chars = note.Variant, note.Chars
 	}
 	e.events(ev)
+}
+
+// Variants returns the evidence of each note variant of the campaign at
+// now: sent, accepted, pending, the acceptance rate with pending
+// invitations weighted by age and its Wilson 95% interval, and the
+// probability of being the best (package abtest). Blank is listed when it
+// is an arm of the experiment or was sent. Nil for an unknown campaign.
+// Like Plan, it must be called from the goroutine that owns the engine.
+func (e *Engine) Variants(campaign string, now time.Time) []abtest.ArmSummary {
+	for _, c := range e.camps {
+		if c.c.Name != campaign {
+			continue
+		}
+		all := c.exp.Summary(now, e.pbRand, 4000)
+		out := make([]abtest.ArmSummary, 0, len(all))
+		for i, v := range all {
+			if i == 0 && v.Sent == 0 && !c.c.ABTest.IncludeBlank {
+				continue
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	return nil
 }
 
 // OldestPending returns when the account's oldest pending invitation was

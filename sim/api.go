@@ -3,8 +3,10 @@ package sim
 // API of the simulator (fixed; the engine behind Run is written separately).
 
 import (
+	"math"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/platform"
@@ -55,7 +57,37 @@ type CampaignResult struct {
 	// Completed is when the campaign's last prospect was invited or skipped
 	// (nothing left to send); zero when that did not happen within the run.
 	Completed time.Time `json:"completed,omitzero"`
+	// Variants are the note variants' results at the end (see
+	// scheduler.Engine.Variants).
+	Variants []VariantResult `json:"variants,omitempty"`
 }
+
+// VariantResult is one note variant's result: the evidence the planner
+// chose by.
+type VariantResult struct {
+	Variant  string  `json:"variant"`
+	Disabled bool    `json:"disabled,omitempty"`
+	Sent     int     `json:"sent"`
+	Accepted int     `json:"accepted"`
+	Pending  int     `json:"pending"`
+	Trials   float64 `json:"trials"` // invitations weighted by the share of their answers due by now
+	Rate     float64 `json:"rate"`   // Accepted / Trials
+	Low      float64 `json:"rate_low"`
+	High     float64 `json:"rate_high"` // Wilson 95% interval of Rate
+	PBest    float64 `json:"p_best"`    // probability of being the best variant
+}
+
+// VariantResults converts the engine's summaries.
+func VariantResults(vs []abtest.ArmSummary) []VariantResult {
+	out := make([]VariantResult, len(vs))
+	for i, v := range vs {
+		out[i] = VariantResult{Variant: v.Name, Disabled: v.Disabled, Sent: v.Sent, Accepted: v.Accepted, Pending: v.Pending,
+			Trials: round3(v.Trials), Rate: round3(v.Rate), Low: round3(v.Lo), High: round3(v.Hi), PBest: round3(v.PBest)}
+	}
+	return out
+}
+
+func round3(f float64) float64 { return math.Round(f*1000) / 1000 }
 
 // Result is the forecast.
 type Result struct {

@@ -179,5 +179,8 @@ func (r *run) finish(eng *scheduler.Engine) {
 		c := &r.res.Campaigns[i]
 		c.Prospects = eng.Prospects(c.Name)
 		c.Completed = eng.Completed(c.Name)
+		if vs := eng.Variants(c.Name, r.res.End); vs != nil {
+			c.Variants = VariantResults(vs)
+		}
 	}
 }
