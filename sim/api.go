@@ -66,7 +66,7 @@ type CampaignResult struct {
 // chose by.
 type VariantResult struct {
 	Variant  string  `json:"variant"`
-	Disabled bool    `json:"disabled,omitempty"`
+	Disabled bool    `json:"disabled,omitempty"` // not chosen by the A/B strategy: stopped by hand, or blank when only a fallback
 	Sent     int     `json:"sent"`
 	Accepted int     `json:"accepted"`
 	Pending  int     `json:"pending"`
