@@ -1,6 +1,7 @@
 package abtest
 
 import (
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -54,12 +55,35 @@ type Options struct {
 	Curve []CurvePoint
 }
 
-// bucketWidth is the resolution of the pending invitations' ages, and
-// ringLen the number of buckets kept (30 days); older pending invitations
-// count fully.
+// bucketWidth is the resolution of the invitations' ages, and ringLen the
+// number of buckets kept (30 days); older invitations count fully.
 const (
 	bucketWidth = 6 * time.Hour
 	ringLen     = 120
+)
+
+// The Thompson strategy's settings. They trade finding a better variant
+// fast against keeping variants that only look worse by chance; measured
+// over 40 simulated campaigns each (sim/abtest_test.go, README).
+const (
+	// priorStrength is the weight, in invitations, of the prior every arm
+	// starts from: the campaign's pooled acceptance rate. It keeps the
+	// first few answers from deciding the experiment (with a flat prior,
+	// three quick acceptances out of five young invitations read as a 60%
+	// variant).
+	priorStrength = 20.0
+	// An arm stays in contention while its posterior mean is less than z
+	// standard deviations (of the difference) below the leader's; z falls
+	// from zEarly to zLate as the arm's evidence grows to zRamp
+	// invitations, so that an arm is not dropped on its first weeks' luck.
+	zEarly = 3.0
+	zLate  = 1.5
+	zRamp  = 300.0
+	// uniformShare of the picks go uniformly to an arm in contention, the
+	// rest by Thompson sampling among them: Thompson sampling alone lets
+	// equal arms drift apart by chance (an unlucky first week and a
+	// variant gets a few percent of the sends).
+	uniformShare = 0.5
 )
 
 // Experiment keeps the evidence of each arm and picks arms. It is not safe
@@ -67,12 +91,11 @@ const (
 type Experiment struct {
 	opt  Options
 	arms []armState
-	// The pending invitations' weighted count is kept as of cacheBucket
-	// (the 6-hour bucket of the last Pick) and recomputed when time moves
-	// to another bucket.
+	// The invitations' weighted count is kept as of cacheBucket (the
+	// 6-hour bucket of the last Pick) and recomputed when time moves to
+	// another bucket.
 	cacheBucket int64
 	cached      bool
-	pBest       []float64 // P(best) of each arm, as of cacheBucket
 }
 
 type armState struct {
@@ -81,26 +104,7 @@ type armState struct {
 	count                  [ringLen]int32 // invitations sent in the slot's bucket
 	old                    int            // invitations older than the ring
 	sentW                  float64        // sum of count x F(age) as of cacheBucket
-	recent                 float64        // picks, decayed by recentDecay at every pick
 }
-
-// The floors. Thompson sampling alone lets equal arms drift apart by
-// chance: an unlucky first week and a variant gets a few percent of the
-// sends, and with little data it never recovers. So an arm not yet shown
-// worse (its probability of being the best at least dominated) keeps at
-// least floorShare of the recent picks, and every enabled arm keeps
-// baseFloor, so that an arm judged worse by chance still gathers the
-// evidence to come back. Recent means decayed by recentDecay a pick (a
-// half-life of about 140 picks). The values trade the speed of finding a
-// better variant against the protection of equal ones; see the notes of
-// sim/abtest_test.go for what they give.
-const (
-	floorShare  = 0.25
-	baseFloor   = 0.05
-	dominated   = 0.05
-	recentDecay = 0.995
-	pBestDraws  = 2000
-)
 
 // New returns an experiment over opt.Arms (arm i is opt.Arms[i]).
 func New(opt Options) *Experiment {
@@ -163,8 +167,8 @@ func (x *Experiment) Sent(i int, t time.Time) {
 }
 
 // Resolved records the end of an invitation of arm i: accepted, or not
-// (declined, withdrawn, expired). (When it was sent does not matter: the
-// evidence weighs every invitation by its age, answered or not.)
+// (declined, withdrawn, expired). When it was sent does not matter: the
+// evidence weighs every invitation by its age, answered or not.
 func (x *Experiment) Resolved(i int, accepted bool) {
 	if i < 0 || i >= len(x.arms) {
 		return
@@ -176,14 +180,13 @@ func (x *Experiment) Resolved(i int, accepted bool) {
 	}
 }
 
-// refresh recomputes the weights and P(best) when now is in a new bucket.
-func (x *Experiment) refresh(now time.Time, r *rand.Rand) {
+// refresh recomputes the weights when now is in a new bucket.
+func (x *Experiment) refresh(now time.Time) {
 	b := bucketOf(now)
 	if x.cached && b == x.cacheBucket {
 		return
 	}
 	x.cacheBucket, x.cached = b, true
-	defer x.updatePBest(r)
 	for i := range x.arms {
 		a := &x.arms[i]
 		a.sentW = 0
@@ -195,37 +198,40 @@ func (x *Experiment) refresh(now time.Time, r *rand.Rand) {
 	}
 }
 
-// updatePBest estimates each enabled arm's probability of being best.
-func (x *Experiment) updatePBest(r *rand.Rand) {
-	var idx []int
-	var succ, trials []float64
-	for i := range x.arms {
-		if !x.opt.Arms[i].Disabled {
-			idx = append(idx, i)
-			succ = append(succ, float64(x.arms[i].accepted))
-			trials = append(trials, x.arms[i].trials())
-		}
-	}
-	x.pBest = make([]float64, len(x.arms))
-	for k, p := range ProbBest(r, succ, trials, pBestDraws) {
-		x.pBest[idx[k]] = p
-	}
-}
-
-// trials is arm i's evidence: every invitation weighted by F(age), the
+// trials is the arm's evidence: every invitation weighted by F(age), the
 // share of its eventual answer that can have come by now (1 past the
 // ring). Accepted / trials then estimates the acceptance rate without
 // bias however young the invitations are: E[accepted by now] = p x
 // sum F(age). (Counting answered invitations fully and pending ones by
 // age would not: the quick answers of young invitations are the
-// acceptances, so an arm sent a lot lately would look worse.)
+// acceptances, so an arm sent a lot lately would look better.)
 func (a *armState) trials() float64 {
 	return float64(a.old) + max(a.sentW, 0)
 }
 
+// prior is the Beta prior every enabled arm starts from (see
+// priorStrength).
+func (x *Experiment) prior() (alpha, beta float64) {
+	var acc, tr float64
+	for i := range x.arms {
+		if !x.opt.Arms[i].Disabled {
+			acc += float64(x.arms[i].accepted)
+			tr += x.arms[i].trials()
+		}
+	}
+	p := (acc + 1) / (max(tr, acc) + 2)
+	return 1 + priorStrength*p, 1 + priorStrength*(1-p)
+}
+
+// posterior is the arm's Beta posterior under the prior (alpha, beta).
+func (a *armState) posterior(alpha, beta float64) (al, be float64) {
+	return alpha + float64(a.accepted), beta + max(a.trials()-float64(a.accepted), 0)
+}
+
 // Pick chooses among the candidate arms (indexes; the caller passes those
 // that fit the prospect) at now; disabled arms are never chosen. It
-// returns -1 when no candidate is enabled.
+// returns -1 when no candidate is enabled. The candidates may be
+// reordered.
 func (x *Experiment) Pick(cands []int, now time.Time, r *rand.Rand) int {
 	n := 0
 	for _, i := range cands { // keep the enabled ones, in place
@@ -255,54 +261,53 @@ func (x *Experiment) Pick(cands []int, now time.Time, r *rand.Rand) int {
 			return cands[r.IntN(m)]
 		}
 	}
-	x.refresh(now, r)
-	pick := x.floor(cands, r)
-	if pick < 0 {
-		best, bestV := cands[0], -1.0
-		for _, i := range cands {
-			a := &x.arms[i]
-			v := Beta(r, 1+float64(a.accepted), 1+max(a.trials()-float64(a.accepted), 0))
-			if v > bestV {
-				best, bestV = i, v
-			}
+	x.refresh(now)
+	cands = x.contenders(cands)
+	if len(cands) > 1 && r.Float64() < uniformShare {
+		return cands[r.IntN(len(cands))]
+	}
+	pa, pb := x.prior()
+	pick, bestV := cands[0], -1.0
+	for _, i := range cands {
+		al, be := x.arms[i].posterior(pa, pb)
+		if v := Beta(r, al, be); v > bestV {
+			pick, bestV = i, v
 		}
-		pick = best
 	}
-	for i := range x.arms {
-		x.arms[i].recent *= recentDecay
-	}
-	x.arms[pick].recent++
 	return pick
 }
 
-// floor returns a candidate below its floor (see floorShare), at random,
-// or -1.
-func (x *Experiment) floor(cands []int, r *rand.Rand) int {
-	k, total := 0, 0.0
+// contenders keeps, in place, the candidates still in contention (see
+// zEarly); all of them if none is.
+func (x *Experiment) contenders(cands []int) []int {
+	pa, pb := x.prior()
+	meanVar := func(i int) (float64, float64) {
+		al, be := x.arms[i].posterior(pa, pb)
+		n := al + be
+		return al / n, al * be / (n * n * (n + 1))
+	}
+	lead, ml, vl := -1, -1.0, 0.0
 	for i := range x.arms {
 		if x.opt.Arms[i].Disabled {
 			continue
 		}
-		k++
-		total += x.arms[i].recent
+		if m, v := meanVar(i); m > ml {
+			lead, ml, vl = i, m, v
+		}
 	}
-	if total < float64(10*k) { // too few picks yet to speak of shares
-		return -1
-	}
-	var under []int
+	n := 0
 	for _, i := range cands {
-		floor := baseFloor
-		if x.pBest[i] >= dominated {
-			floor = floorShare
-		}
-		if x.arms[i].recent/total < floor {
-			under = append(under, i)
+		mi, vi := meanVar(i)
+		z := zLate + (zEarly-zLate)*max(0, 1-x.arms[i].trials()/zRamp)
+		if i == lead || ml-mi < z*math.Sqrt(vi+vl) {
+			cands[n] = i
+			n++
 		}
 	}
-	if len(under) == 0 {
-		return -1
+	if n == 0 {
+		return cands
 	}
-	return under[r.IntN(len(under))]
+	return cands[:n]
 }
 
 func (x *Experiment) weighted(cands []int, r *rand.Rand) int {
@@ -337,12 +342,14 @@ type ArmSummary struct {
 }
 
 // Summary returns every arm's evidence at now; P(best) is estimated by
-// draws samples of the posteriors (enabled arms with any invitation).
+// draws samples of the posteriors the strategy uses (enabled arms with any
+// invitation).
 func (x *Experiment) Summary(now time.Time, r *rand.Rand, draws int) []ArmSummary {
-	x.refresh(now, r)
+	x.refresh(now)
 	out := make([]ArmSummary, len(x.arms))
 	var idx []int
-	var succ, trials []float64
+	var alphas, betas []float64
+	pa, pb := x.prior()
 	for i := range x.arms {
 		a := &x.arms[i]
 		s := ArmSummary{Name: x.opt.Arms[i].Name, Disabled: x.opt.Arms[i].Disabled, Sent: a.sent, Accepted: a.accepted,
@@ -353,12 +360,12 @@ func (x *Experiment) Summary(now time.Time, r *rand.Rand, draws int) []ArmSummar
 		s.Lo, s.Hi = Wilson(float64(a.accepted), s.Trials, Z95)
 		out[i] = s
 		if !s.Disabled && a.sent > 0 {
+			al, be := a.posterior(pa, pb)
 			idx = append(idx, i)
-			succ = append(succ, float64(a.accepted))
-			trials = append(trials, s.Trials)
+			alphas, betas = append(alphas, al), append(betas, be)
 		}
 	}
-	for k, p := range ProbBest(r, succ, trials, draws) {
+	for k, p := range ProbBest(r, alphas, betas, draws) {
 		out[idx[k]].PBest = p
 	}
 	return out

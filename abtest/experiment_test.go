@@ -79,15 +79,31 @@ func TestPickRules(t *testing.T) {
 		x.Sent(1, t0.Add(-60*24*time.Hour))
 		x.Resolved(1, false) // b: 0%
 	}
-	// b (0/50) is shown worse than a (200/200): it keeps only the base
-	// floor of the picks.
-	picksB := 0
+	// b (0/50) is shown worse than a (200/200): out of contention.
 	for range 1000 {
+		if x.Pick([]int{0, 1}, t0, r) == 1 {
+			t.Fatal("b (0 of 50) picked over a (200 of 200)")
+		}
+	}
+
+	// Early luck decides nothing: a day after sending 20 each, 3 quick
+	// acceptances against none keep both in play (the prior, the early
+	// contention band), and equal evidence splits the picks.
+	x = New(Options{Arms: []Arm{{Name: "a"}, {Name: "b"}}})
+	for range 20 {
+		x.Sent(0, t0.Add(-24*time.Hour))
+		x.Sent(1, t0.Add(-24*time.Hour))
+	}
+	for range 3 {
+		x.Resolved(0, true)
+	}
+	picksB := 0
+	for range 4000 {
 		if x.Pick([]int{0, 1}, t0, r) == 1 {
 			picksB++
 		}
 	}
-	if picksB < 20 || picksB > 80 {
-		t.Errorf("b, shown worse, got %d of 1000 picks; want about the base floor (5%%)", picksB)
+	if picksB < 1000 {
+		t.Errorf("after 3/20 against 0/20, b got %d of 4000 picks; want at least a quarter", picksB)
 	}
 }

@@ -64,19 +64,18 @@ func Wilson(successes, n, z float64) (lo, hi float64) {
 	return max(center-half, 0), min(center+half, 1)
 }
 
-// ProbBest estimates, by draws samples of each posterior
-// Beta(1+successes, 1+trials-successes), the probability that each arm
-// has the highest acceptance rate.
-func ProbBest(r *rand.Rand, successes, trials []float64, draws int) []float64 {
-	out := make([]float64, len(successes))
-	if len(successes) == 0 || draws <= 0 {
+// ProbBest estimates, by draws samples of each arm's posterior
+// Beta(alphas[i], betas[i]), the probability that each arm has the
+// highest acceptance rate.
+func ProbBest(r *rand.Rand, alphas, betas []float64, draws int) []float64 {
+	out := make([]float64, len(alphas))
+	if len(alphas) == 0 || draws <= 0 {
 		return out
 	}
 	for range draws {
 		best, bestV := 0, -1.0
-		for i := range successes {
-			v := Beta(r, 1+successes[i], 1+max(trials[i]-successes[i], 0))
-			if v > bestV {
+		for i := range alphas {
+			if v := Beta(r, alphas[i], betas[i]); v > bestV {
 				best, bestV = i, v
 			}
 		}

@@ -92,15 +92,15 @@ func TestWilson(t *testing.T) {
 // Beta(2,1) vs Beta(1,2) is P(X > Y) = 5/6.
 func TestProbBest(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	p := ProbBest(r, []float64{1, 0}, []float64{1, 1}, 200000)
+	p := ProbBest(r, []float64{2, 1}, []float64{1, 2}, 200000)
 	if math.Abs(p[0]-5.0/6) > 0.005 || math.Abs(p[0]+p[1]-1) > 1e-9 {
 		t.Errorf("Beta(2,1) vs Beta(1,2): %v, want [0.833, 0.167]", p)
 	}
-	p = ProbBest(r, []float64{320, 250, 180}, []float64{1000, 1000, 1000}, 20000)
+	p = ProbBest(r, []float64{321, 251, 181}, []float64{681, 751, 821}, 20000)
 	if p[0] < 0.99 {
 		t.Errorf("32%% vs 25%% vs 18%% over 1000 each: P(best) %v", p)
 	}
-	p = ProbBest(r, []float64{100, 100, 100}, []float64{400, 400, 400}, 30000)
+	p = ProbBest(r, []float64{101, 101, 101}, []float64{301, 301, 301}, 30000)
 	for i, v := range p {
 		if math.Abs(v-1.0/3) > 0.02 {
 			t.Errorf("equal arms: P(best)[%d] = %.3f", i, v)
