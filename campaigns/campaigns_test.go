@@ -173,7 +173,7 @@ func TestFull(t *testing.T) {
 	if s := c.Schedule; s.Days.String() != "sat,sun" || s.Hours.String() != "08:00-24:00" || s.Timezone != "Asia/Tokyo" || s.Location.String() != tokyo.String() {
 		t.Errorf("schedule = %+v", s)
 	}
-	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, Line: 39}) {
+	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, IncludeBlank: true, Line: 39}) {
 		t.Errorf("dedupe %q, ab_test %+v", c.Dedupe, c.ABTest)
 	}
 	kinds := []StepKind{}
