@@ -80,10 +80,12 @@ const (
 	zLate  = 1.5
 	zRamp  = 300.0
 	// uniformShare of the picks go uniformly to an arm in contention, the
-	// rest by Thompson sampling among them: Thompson sampling alone lets
-	// equal arms drift apart by chance (an unlucky first week and a
-	// variant gets a few percent of the sends).
-	uniformShare = 0.5
+	// rest by Thompson sampling among all the candidates: Thompson sampling
+	// alone lets equal arms drift apart by chance (an unlucky first week
+	// and a variant gets a few percent of the sends), and an arm out of
+	// contention keeps its chance of being best, so it can come back if it
+	// was out by bad luck.
+	uniformShare = 0.6
 )
 
 // Experiment keeps the evidence of each arm and picks arms. It is not safe
@@ -96,6 +98,7 @@ type Experiment struct {
 	// another bucket.
 	cacheBucket int64
 	cached      bool
+	in          []int // contenders' result, reused
 }
 
 type armState struct {
@@ -262,9 +265,12 @@ func (x *Experiment) Pick(cands []int, now time.Time, r *rand.Rand) int {
 		}
 	}
 	x.refresh(now)
-	cands = x.contenders(cands)
-	if len(cands) > 1 && r.Float64() < uniformShare {
-		return cands[r.IntN(len(cands))]
+	// uniformShare of the picks: uniformly among the arms in contention;
+	// the others by Thompson sampling among all the candidates.
+	if r.Float64() < uniformShare {
+		if in := x.contenders(cands); len(in) > 1 {
+			return in[r.IntN(len(in))]
+		}
 	}
 	pa, pb := x.prior()
 	pick, bestV := cands[0], -1.0
@@ -277,8 +283,8 @@ func (x *Experiment) Pick(cands []int, now time.Time, r *rand.Rand) int {
 	return pick
 }
 
-// contenders keeps, in place, the candidates still in contention (see
-// zEarly); all of them if none is.
+// contenders returns the candidates still in contention (see zEarly), in
+// a buffer of x's; all of them if none is.
 func (x *Experiment) contenders(cands []int) []int {
 	pa, pb := x.prior()
 	meanVar := func(i int) (float64, float64) {
@@ -295,19 +301,19 @@ func (x *Experiment) contenders(cands []int) []int {
 			lead, ml, vl = i, m, v
 		}
 	}
-	n := 0
+	in := x.in[:0]
 	for _, i := range cands {
 		mi, vi := meanVar(i)
 		z := zLate + (zEarly-zLate)*max(0, 1-x.arms[i].trials()/zRamp)
 		if i == lead || ml-mi < z*math.Sqrt(vi+vl) {
-			cands[n] = i
-			n++
+			in = append(in, i)
 		}
 	}
-	if n == 0 {
+	x.in = in
+	if len(in) == 0 {
 		return cands
 	}
-	return cands[:n]
+	return in
 }
 
 func (x *Experiment) weighted(cands []int, r *rand.Rand) int {

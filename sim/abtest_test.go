@@ -87,11 +87,11 @@ var seeds = func() []int64 {
 // (measured 2026-11-22; seeds 41-80, not tuned on, in brackets):
 //
 //   - true rates 18%, 25%, 32%: at least 80% of invitations 1,501-2,000 to
-//     the best in 35 of 40 seeds [32], none under 63% [35%]; the expected
-//     acceptance of the 2,000 at least 90% of sending only the best in 32
-//     of 40 [30], none under 88.2% [79.4%];
-//   - equal rates: every variant at least 20% of the sends in 30 of 40
-//     [24], none under 7.2% [5.6%].
+//     the best in 38 of 40 seeds [34], none under 59% [61%]; the expected
+//     acceptance of the 2,000 at least 90% of sending only the best in 33
+//     of 40 [31], none under 87.2% [86.1%];
+//   - equal rates: every variant at least 20% of the sends in 33 of 40
+//     [35], none under 14.7% [17.3%].
 //
 // 2,000 invitations cannot tell a 7-point gap from chance with much more
 // certainty than that: finding the 32% variant fast enough for the first
@@ -119,7 +119,7 @@ func TestThompsonFindsTheBestVariant(t *testing.T) {
 		if exp >= 0.9*rates["c"] {
 			accOK++
 		}
-		if last["c"] < 0.5 {
+		if last["c"] < 0.55 {
 			t.Errorf("seed %d: %.1f%% of the last 500 went to the best variant", seed, 100*last["c"])
 		}
 		if exp < 0.85*rates["c"] {
@@ -127,8 +127,8 @@ func TestThompsonFindsTheBestVariant(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d seeds send 80%% of the last 500 to the best; %d reach 90%% of its acceptance", lastOK, len(seeds), accOK)
-	if len(seeds) == 40 && (lastOK < 34 || accOK < 30) {
-		t.Errorf("80%% of the last 500 in %d of 40 seeds (want >= 34), 90%% of the best's acceptance in %d (want >= 30)", lastOK, accOK)
+	if len(seeds) == 40 && (lastOK < 36 || accOK < 31) {
+		t.Errorf("80%% of the last 500 in %d of 40 seeds (want >= 36), 90%% of the best's acceptance in %d (want >= 31)", lastOK, accOK)
 	}
 }
 
@@ -140,7 +140,7 @@ func TestThompsonStarvesNoEqualVariant(t *testing.T) {
 		sh := shares(abRun(t, rates, "thompson", seed, 2000))
 		least := min(sh["a"], sh["b"], sh["c"])
 		t.Logf("seed %d: a %.3f b %.3f c %.3f", seed, sh["a"], sh["b"], sh["c"])
-		if least < 0.05 {
+		if least < 0.12 {
 			t.Errorf("seed %d: a variant got %.1f%% of 2000 sends", seed, 100*least)
 		}
 		if least >= 0.2 {
@@ -148,8 +148,8 @@ func TestThompsonStarvesNoEqualVariant(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d seeds keep every variant at 20%% of the sends", ok, len(seeds))
-	if len(seeds) == 40 && ok < 28 {
-		t.Errorf("%d of 40 seeds keep every variant at 20%% of the sends, want >= 28", ok)
+	if len(seeds) == 40 && ok < 31 {
+		t.Errorf("%d of 40 seeds keep every variant at 20%% of the sends, want >= 31", ok)
 	}
 }
 
