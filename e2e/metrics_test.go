@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -84,45 +85,45 @@ func ledgerCounts(t *testing.T, led *ledger.Ledger) (sent, accepted map[string]i
 // checkMetrics compares what the daemons export with the ledger: every
 // daemon (the leading scheduler, the standby, a worker) exports the same
 // durable gauges, and the acceptance ratio of each campaign and variant is
-// the ledger's accepted / sent.
+// the ledger's accepted / sent. Answers keep arriving, so it tries until
+// one round reads the same state everywhere.
 func checkMetrics(t *testing.T, led *ledger.Ledger, urls []string) {
 	t.Helper()
 	durable := []string{"outreach_acceptance_ratio", "outreach_acceptance_invitations", "outreach_pending_invitations"}
-	var first sample
-	for attempt := 0; attempt < 5; attempt++ {
+	var problems []string
+	for attempt := 0; attempt < 20; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Second)
+		}
+		problems = problems[:0]
 		var got []sample
 		for _, u := range urls {
 			got = append(got, scrape(t, u).only(durable...))
 		}
-		same := true
 		for i := 1; i < len(got); i++ {
 			if fmt.Sprint(got[i]) != fmt.Sprint(got[0]) {
-				same = false
-				t.Logf("%s and %s differ (an answer may have arrived in between):\n%v\n%v", urls[0], urls[i], got[0], got[i])
+				problems = append(problems, fmt.Sprintf("%s and %s differ:\n%v\n%v", urls[0], urls[i], got[0], got[i]))
 			}
 		}
-		if same {
-			first = got[0]
-			break
+		sent, accepted := ledgerCounts(t, led)
+		if len(sent) == 0 {
+			t.Fatal("the ledger has no invitation")
+		}
+		for cv, n := range sent {
+			camp, variant, _ := strings.Cut(cv, "/")
+			labels := fmt.Sprintf("{campaign=%q,variant=%q}", camp, variant)
+			if g := got[0]["outreach_acceptance_invitations"+labels]; g != float64(n) {
+				problems = append(problems, fmt.Sprintf("outreach_acceptance_invitations%s = %v, the ledger has %d invitations", labels, g, n))
+			}
+			want := float64(accepted[cv]) / float64(n)
+			if g, ok := got[0]["outreach_acceptance_ratio"+labels]; !ok || math.Abs(g-want) > 1e-9 {
+				problems = append(problems, fmt.Sprintf("outreach_acceptance_ratio%s = %v (present %v), the ledger says %d/%d", labels, g, ok, accepted[cv], n))
+			}
+		}
+		if len(problems) == 0 {
+			t.Logf("durable gauges identical on %d daemons and equal to the ledger's: sent %v accepted %v", len(urls), sent, accepted)
+			return
 		}
 	}
-	if first == nil {
-		t.Fatalf("the daemons export different durable gauges in 5 attempts")
-	}
-	sent, accepted := ledgerCounts(t, led)
-	if len(sent) == 0 {
-		t.Fatal("the ledger has no invitation")
-	}
-	for cv, n := range sent {
-		camp, variant, _ := strings.Cut(cv, "/")
-		labels := fmt.Sprintf("{campaign=%q,variant=%q}", camp, variant)
-		if got := first["outreach_acceptance_invitations"+labels]; got != float64(n) {
-			t.Errorf("outreach_acceptance_invitations%s = %v, the ledger has %d invitations", labels, got, n)
-		}
-		want := float64(accepted[cv]) / float64(n)
-		if got, ok := first["outreach_acceptance_ratio"+labels]; !ok || math.Abs(got-want) > 1e-9 {
-			t.Errorf("outreach_acceptance_ratio%s = %v (present %v), the ledger says %d/%d", labels, got, ok, accepted[cv], n)
-		}
-	}
-	t.Logf("durable gauges identical on %d daemons; ledger sent %v accepted %v", len(urls), sent, accepted)
+	t.Errorf("after 20 tries:\n%s", strings.Join(problems, "\n"))
 }

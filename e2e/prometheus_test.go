@@ -71,7 +71,7 @@ platform:
     accept_rate: 0.5
     decline_rate: 0.1
     variant_accept_rates: {hi: 0.7, hello: 0.3}
-    delay_scale: 0.0002   # a day of answers in 17 s
+    delay_scale: 0.00002  # a day of answers in 1.7 s, all of them within 52 s: the ratio settles
 defaults:
   min_gap: 1s
   jitter: 0.5
@@ -165,7 +165,7 @@ scrape_configs:
 	// (compared when both read the same state: answers keep arriving).
 	led := ledger.New(rs.Client(), "")
 	var last string
-	waitFor(t, 60*time.Second, "the acceptance ratio matching the ledger", func() (bool, string) {
+	waitFor(t, 150*time.Second, "the acceptance ratio matching the ledger", func() (bool, string) {
 		sent, accepted := ledgerCounts(t, led)
 		v, err := promQuery(api, `outreach_acceptance_ratio`)
 		if err != nil {
