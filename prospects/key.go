@@ -132,6 +132,13 @@ func appendPath(b []byte, path string) []byte {
 				continue
 			}
 		}
+		if c == '%' && !(i+2 < len(path) && isHex(path[i+1]) && isHex(path[i+2])) {
+			// A stray '%' is written as the escape it stands for, so that
+			// a decoded byte after it cannot complete a new escape ("%7%30"
+			// would read as "%70", then as "p").
+			dec = append(dec, "%25"...)
+			continue
+		}
 		dec = append(dec, c)
 	}
 	if !utf8.Valid(dec) && utf8.ValidString(path) {

@@ -58,7 +58,11 @@ func TestNormalizeKey(t *testing.T) {
 		{"https://example.com/%41%2D%7e", "https://example.com/a-~"},
 		{"https://example.com/a%2Fb%20c%25", "https://example.com/a%2fb%20c%25"},
 		{"https://example.com/%ff", "https://example.com/%ff"}, // would be invalid UTF-8
-		{"https://example.com/%zz", "https://example.com/%zz"},
+		// A stray "%" is written as its escape, the form "%25zz" also takes:
+		// both are the same path, and a later escape cannot complete it.
+		{"https://example.com/%zz", "https://example.com/%25zz"},
+		{"https://example.com/%25zz", "https://example.com/%25zz"},
+		{"http://0/a%7%30", "https://0/a%2570"},
 		// Not URLs: trimmed and lower-cased.
 		{"Jane.Doe@Example.COM", "jane.doe@example.com"},
 		{" ACoAAB1234xyz ", "acoaab1234xyz"},
