@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
 // TestStatsCountEachEntryOnce runs the service twice on the same Redis
@@ -107,4 +108,84 @@ func TestStatsCountEachEntryOnce(t *testing.T) {
 		}
 	}
 	t.Logf("%d sent, %d accepted, counted once across a restart", totalSent, totalAcc)
+}
+
+// TestOwnExpiryCountedOnce: invitations nobody answers expire on the
+// scheduler's own clock (expire_after comes before withdraw_after, and the
+// platform never reports them). Run twice on the same Redis, each expiry
+// must be counted once, in the stats and across the two processes'
+// counters: the expiries are ledger entries (expire tasks), not decisions
+// each rebuilt engine makes again.
+func TestOwnExpiryCountedOnce(t *testing.T) {
+	rs := redistest.Start(t)
+	w := newTwoSenders(t, fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()))
+	w.cfg.Defaults.ExpireAfter, w.cfg.Defaults.WithdrawAfter = 2*time.Second, time.Hour
+	regs := []*prometheus.Registry{prometheus.NewRegistry(), prometheus.NewRegistry()}
+	for i, reg := range regs {
+		opt, err := sandbox.OptionsFromConfig(w.cfg, int64(i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.AcceptRate, opt.DeclineRate, opt.ExpireAfter = 0, 0, 1000*24*time.Hour
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err = Run(ctx, Options{Config: w.cfg, Campaigns: []*campaigns.Campaign{w.camp}, Model: sandbox.New(opt),
+			Seed: uint64(i + 1), Registry: reg, PlanSpec: "@every 1s", horizon: 3 * time.Second})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	counted := make([]float64, len(regs))
+	for i, reg := range regs {
+		fams, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fams {
+			if f.GetName() == metrics.InvitationsExpired {
+				for _, m := range f.GetMetric() {
+					counted[i] += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	if counted[0] == 0 {
+		t.Fatal("the first process expired nothing: the restart has nothing to count twice")
+	}
+
+	// The truth: the distinct expire tasks the ledger records as done.
+	ctx := context.Background()
+	expired := map[string]bool{}
+	led := ledger.New(rs.Client(), "")
+	for after := "0"; ; {
+		es, err := led.Read(ctx, after, 1000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) == 0 {
+			break
+		}
+		for _, e := range es {
+			if e.Task != nil && e.Task.Kind == scheduler.KindExpire && e.Outcome != nil && e.Outcome.Kind == scheduler.Delivered {
+				expired[e.Task.Key] = true
+			}
+			after = e.ID
+		}
+	}
+	snap, err := metrics.NewStats(rs.Client(), "").Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, invited int64
+	for k, c := range snap.Counts {
+		got += c.Expired
+		invited += c.Invited
+		if c.Pending() < 0 {
+			t.Errorf("%+v: pending %d", k, c.Pending())
+		}
+	}
+	if got != int64(len(expired)) || float64(got) != counted[0]+counted[1] {
+		t.Errorf("stats count %d expired, the two processes %v; the ledger records %d", got, counted, len(expired))
+	}
+	t.Logf("%d invited, %d expired on the scheduler's clock (%v in the first process, %v in the second)", invited, got, counted[0], counted[1])
 }

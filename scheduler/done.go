@@ -50,6 +50,13 @@ func (e *Engine) Done(t Task, o Outcome) error {
 		}
 		// Refused (not pending any more): an answer from the platform is
 		// on its way, or already applied.
+	case KindExpire:
+		if o.Kind == Delivered {
+			e.resolve(a, c, t.Ref, campaigns.EvExpired, t.At, "")
+			return nil
+		}
+		// Not recorded (abandoned by the reconciler): try again later.
+		e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
 	case KindMessage:
 		if o.Kind != Delivered {
 			e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, "message_"+string(o.Code))
@@ -259,6 +266,8 @@ func applied(p *prospect, t Task, o Outcome) bool {
 		return p.state != campaigns.StateQueued
 	case KindMessage:
 		return t.Step < int(p.msgStep) || p.state != campaigns.StateAccepted
+	case KindExpire:
+		return p.state != campaigns.StateInvited // answered, withdrawn or expired meanwhile
 	}
 	return false
 }

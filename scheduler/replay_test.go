@@ -206,3 +206,75 @@ func TestAbandonStuckTasks(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiryIsATask: an invitation that reaches expire_after unreported
+// (withdraw_after later) is expired through a KindExpire task, not on the
+// spot: the expiry happens when its outcome is applied (Done, or Replay
+// after a restart), once, however often that outcome is repeated, and an
+// engine rebuilt from the outcomes neither expires it again nor asks for a
+// second expire task.
+func TestExpiryIsATask(t *testing.T) {
+	cfgYAML := strings.Replace(oneAccount, "  min_gap: 1m\n", "  min_gap: 1m\n  withdraw_after: 2h\n  expire_after: 1h\n", 1)
+	cfg, cs := testWorld(t, cfgYAML, blankCampaign)
+	var expired int
+	newEngine := func() *Engine {
+		e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": &Synthetic{Prefix: "p", N: 1}}, Seed: 1,
+			OnEvent: func(ev Event) {
+				if ev.Type == campaigns.EvExpired {
+					expired++
+				}
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	a := newEngine()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var log [][2]any
+	var exp *Task
+	for i := 0; i < 120 && exp == nil; i++ { // two hours of ticks
+		for _, tk := range a.Plan(now) {
+			if tk.Kind == KindExpire {
+				exp = &tk
+				continue
+			}
+			o := Outcome{Kind: Delivered, At: tk.At}
+			if err := a.Done(tk, o); err != nil {
+				t.Fatal(err)
+			}
+			log = append(log, [2]any{tk, o})
+		}
+		now = now.Add(time.Minute)
+	}
+	if exp == nil || expired != 0 {
+		t.Fatalf("expire task %v, %d expired before it is done: want a task and none", exp, expired)
+	}
+	if inv := log[0][0].(Task); exp.Person != inv.Person || !exp.At.Equal(inv.At.Add(time.Hour)) {
+		t.Fatalf("expire task %+v for the invitation %+v", *exp, inv)
+	}
+	o := Outcome{Kind: Delivered, At: exp.At.Add(time.Minute)}
+	for range 2 { // at-least-once: the second is a repeat
+		if err := a.Done(*exp, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log = append(log, [2]any{*exp, o})
+	if expired != 1 {
+		t.Fatalf("%d expiries, want 1", expired)
+	}
+	if ts := a.Plan(now.Add(3 * time.Hour)); len(ts) != 0 {
+		t.Errorf("after the expiry: %v", ts)
+	}
+
+	expired = 0
+	b := newEngine()
+	for _, r := range log {
+		if err := b.Replay(r[0].(Task), r[1].(Outcome)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ts := b.Plan(now.Add(3 * time.Hour)); expired != 1 || len(ts) != 0 {
+		t.Errorf("rebuilt: %d expiries (want 1), tasks %v", expired, ts)
+	}
+}

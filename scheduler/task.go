@@ -18,9 +18,16 @@ const (
 	KindInvite
 	KindWithdraw
 	KindMessage
+	// KindExpire records that a pending invitation reached expire_after
+	// without the platform reporting it. It makes no platform call: the
+	// worker records it in the ledger like any outcome, so that the
+	// expiry is a ledger entry (an engine rebuilt after a restart, and the
+	// statistics, see it once) rather than a decision each engine makes on
+	// its own clock.
+	KindExpire
 )
 
-var kindNames = [...]string{KindFollow: "follow", KindInvite: "invite", KindWithdraw: "withdraw", KindMessage: "message"}
+var kindNames = [...]string{KindFollow: "follow", KindInvite: "invite", KindWithdraw: "withdraw", KindMessage: "message", KindExpire: "expire"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) && kindNames[k] != "" {

@@ -69,8 +69,14 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
 		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
-			// The platform did not report it: expire on our own clock.
-			e.resolve(a, c, tm.ref, campaigns.EvExpired, time.Unix(0, tm.at), "")
+			// The platform did not report it: expire on our own clock,
+			// through a task whose outcome the ledger records (Done).
+			p.out = true
+			key := c.src.Key(int(tm.ref.Index))
+			tasks = append(tasks, Task{
+				Kind: KindExpire, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
+				Key: e.key(c, key, "expire", p.attempt),
+			})
 		}
 	case tmFollow:
 		a.followArmed = false

@@ -41,6 +41,10 @@ func (d *Deliverer) Do(ctx context.Context, t scheduler.Task, now time.Time) (sc
 		return settle(now, d.Platform.Withdraw(ctx, act))
 	case scheduler.KindMessage:
 		return settle(now, d.Platform.Message(ctx, platform.Message{Action: act, Text: t.Text}))
+	case scheduler.KindExpire:
+		// Nothing to ask the platform: the outcome only records, in the
+		// ledger, that the invitation expired on the scheduler's clock.
+		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
 	}
 	return scheduler.Outcome{}, fmt.Errorf("worker: unknown task kind %v", t.Kind)
 }
