@@ -24,7 +24,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/prospects"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Sizing of BenchmarkEndToEnd. The whole benchmark (both halves, one
@@ -109,11 +109,11 @@ func BenchmarkEndToEnd(b *testing.B) {
 	b.ReportMetric(e2e/raw, "ratio")
 }
 
-// benchPayload is a JSON scheduler.Task the size of a real invitation.
+// benchPayload is a JSON wire.Task the size of a real invitation.
 func benchPayload(b *testing.B) []byte {
 	note := "Hi Alexandra, I came across your work on distributed systems at Example Corp and would love to connect."
-	p, err := json.Marshal(scheduler.Task{
-		Kind: scheduler.KindInvite, At: time.Now(), Account: "a0001", Campaign: "bench",
+	p, err := json.Marshal(wire.Task{
+		Kind: wire.KindInvite, At: time.Now(), Account: "a0001", Campaign: "bench",
 		Person: "https://www.linkedin.com/in/alexandra-example-1a2b3c4d", Key: "bench/1x2y3z4w5v6u7/connect",
 		Variant: "hi", Note: note, Chars: len(note),
 	})
@@ -281,7 +281,7 @@ steps:
 	rate := float64(n1-n0) / t1.Sub(t0).Seconds()
 
 	// What the worker recorded: delivered, denied by the limiter, refused.
-	kinds := map[scheduler.OutcomeKind]int{}
+	kinds := map[wire.OutcomeKind]int{}
 	led := ledger.New(srv.Client(), "")
 	for after := "0"; ; {
 		es, err := led.Read(context.Background(), after, 10000, -1)
@@ -299,7 +299,7 @@ steps:
 		after = es[len(es)-1].ID
 	}
 	b.Logf("e2e: %d invited in the %v window: %.0f inv/s; offered about %.0f/s; ledger outcomes: %d delivered, %d denied, %d refused (platform refusals %d)",
-		n1-n0, t1.Sub(t0).Round(time.Millisecond), rate, benchOffered, kinds[scheduler.Delivered], kinds[scheduler.Denied], kinds[scheduler.Refused], refused)
+		n1-n0, t1.Sub(t0).Round(time.Millisecond), rate, benchOffered, kinds[wire.Delivered], kinds[wire.Denied], kinds[wire.Refused], refused)
 	// The gaps must not be what is measured: the planner offers more than
 	// the worker completes, so the queue's backlog grows over the window.
 	if pend1 <= pend0 || rate > 0.85*benchOffered {
@@ -309,8 +309,8 @@ steps:
 	// A few denials come from tasks processed out of order (a denied task is
 	// planned again and may crowd its account's next one); many mean the
 	// caps or the gaps bind.
-	if d := kinds[scheduler.Denied]; d*20 > kinds[scheduler.Delivered] || refused > 0 {
-		b.Errorf("e2e: %d limiter denials for %d deliveries, %d platform refusals: the caps are not lifted", d, kinds[scheduler.Delivered], refused)
+	if d := kinds[wire.Denied]; d*20 > kinds[wire.Delivered] || refused > 0 {
+		b.Errorf("e2e: %d limiter denials for %d deliveries, %d platform refusals: the caps are not lifted", d, kinds[wire.Delivered], refused)
 	}
 	return rate
 }

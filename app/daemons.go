@@ -20,10 +20,10 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 )
 
@@ -171,7 +171,7 @@ func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, log
 		return nil, fmt.Errorf("events endpoint: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle(webhook.EventsPath, webhook.EventsHandler(opt.Secret, opt.Now, func(ev platform.Event) error {
+	mux.Handle(webhook.EventsPath, webhook.EventsHandler(opt.Secret, opt.Now, func(ev wire.Event) error {
 		return led.AppendEvent(ctx, ev)
 	}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

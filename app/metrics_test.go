@@ -16,7 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // TestStatsCountEachEntryOnce runs the service twice on the same Redis
@@ -166,7 +166,7 @@ func TestOwnExpiryCountedOnce(t *testing.T) {
 			break
 		}
 		for _, e := range es {
-			if e.Task != nil && e.Task.Kind == scheduler.KindExpire && e.Outcome != nil && e.Outcome.Kind == scheduler.Delivered {
+			if e.Task != nil && e.Task.Kind == wire.KindExpire && e.Outcome != nil && e.Outcome.Kind == wire.Delivered {
 				expired[e.Task.Key] = true
 			}
 			after = e.ID

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // planner owns the engine: it rebuilds it from the ledger, plans on the
@@ -288,7 +288,7 @@ func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.En
 // (asynq refuses a second task with the same ID while the first is kept).
 func (p *planner) plan(ctx context.Context) {
 	for _, t := range p.eng.Plan(p.now()) {
-		payload, err := json.Marshal(t)
+		payload, err := wire.EncodeTask(t)
 		if err != nil {
 			p.log.Error("encoding a task", "err", err)
 			continue

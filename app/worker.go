@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 )
 
@@ -30,8 +30,15 @@ type handler struct {
 }
 
 func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
-	var t scheduler.Task
-	if err := json.Unmarshal(at.Payload(), &t); err != nil {
+	t, err := wire.DecodeTask(at.Payload())
+	var ev *wire.ErrVersion
+	switch {
+	case errors.As(err, &ev):
+		// Written by a newer outreach: leave it for an upgraded worker
+		// (asynq retries it with backoff) rather than misread it.
+		h.log.Error("task written by a newer version; upgrade this worker", "err", err)
+		return err
+	case err != nil:
 		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
 	}
 	out, err := h.deliver.Do(ctx, t, h.now())

@@ -18,10 +18,10 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/sim"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 const secret = "e2e-secret-0123456789"
@@ -226,7 +226,7 @@ campaigns: [a.yaml, b.yaml]
 		}
 		camps = append(camps, c)
 	}
-	var events []platform.Event
+	var events []wire.Event
 	for _, e := range evs.Events {
 		ev, err := e.Event()
 		if err != nil {
@@ -272,7 +272,7 @@ campaigns: [a.yaml, b.yaml]
 			case e.Event != nil:
 				eng.Observe(*e.Event)
 			case e.Task != nil:
-				if e.Task.Kind == scheduler.KindInvite && e.Outcome.Kind == scheduler.Delivered {
+				if e.Task.Kind == wire.KindInvite && e.Outcome.Kind == wire.Delivered {
 					inLedger[e.Task.Person] = true
 				}
 				if err := eng.Replay(*e.Task, *e.Outcome); err != nil {

@@ -2,24 +2,16 @@ package ledger
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
-// Entry is one record: a task's outcome or a platform event.
-type Entry struct {
-	ID      string             `json:"-"` // the stream ID, set on read
-	Task    *scheduler.Task    `json:"task,omitempty"`
-	Outcome *scheduler.Outcome `json:"outcome,omitempty"`
-	Event   *platform.Event    `json:"event,omitempty"`
-}
+// Entry is one record of the ledger (package wire defines its format).
+type Entry = wire.Entry
 
 // Ledger appends to and reads the stream.
 type Ledger struct {
@@ -39,17 +31,17 @@ func New(rdb redis.UniversalClient, prefix string) *Ledger {
 func (l *Ledger) Key() string { return l.key }
 
 // AppendOutcome records the outcome of a task.
-func (l *Ledger) AppendOutcome(ctx context.Context, t scheduler.Task, o scheduler.Outcome) error {
+func (l *Ledger) AppendOutcome(ctx context.Context, t wire.Task, o wire.Outcome) error {
 	return l.append(ctx, Entry{Task: &t, Outcome: &o})
 }
 
 // AppendEvent records an event reported by the platform.
-func (l *Ledger) AppendEvent(ctx context.Context, ev platform.Event) error {
+func (l *Ledger) AppendEvent(ctx context.Context, ev wire.Event) error {
 	return l.append(ctx, Entry{Event: &ev})
 }
 
 func (l *Ledger) append(ctx context.Context, e Entry) error {
-	b, err := json.Marshal(e)
+	b, err := wire.EncodeEntry(e)
 	if err != nil {
 		return err
 	}
@@ -85,16 +77,31 @@ func (l *Ledger) Read(ctx context.Context, after string, count int64, block time
 	return decode(res[0].Messages)
 }
 
+// decode decodes msgs in order; at the first entry that does not decode
+// it returns the entries before it and a *BadEntryError.
 func decode(msgs []redis.XMessage) ([]Entry, error) {
 	out := make([]Entry, 0, len(msgs))
 	for _, m := range msgs {
 		raw, _ := m.Values["e"].(string)
-		var e Entry
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return nil, fmt.Errorf("ledger entry %s: %w", m.ID, err)
+		e, err := wire.DecodeEntry([]byte(raw))
+		if err != nil {
+			return out, &BadEntryError{ID: m.ID, Err: err}
 		}
 		e.ID = m.ID
 		out = append(out, e)
 	}
 	return out, nil
 }
+
+// BadEntryError is a ledger entry that does not decode: corrupt, or written
+// by a newer version (see wire.ErrVersion). Read returns it with the
+// entries before it; the caller decides whether to stop (the default) or
+// skip it (see Skip).
+type BadEntryError struct {
+	ID  string // the stream ID of the entry
+	Err error
+}
+
+func (e *BadEntryError) Error() string { return fmt.Sprintf("ledger entry %s: %v", e.ID, e.Err) }
+
+func (e *BadEntryError) Unwrap() error { return e.Err }

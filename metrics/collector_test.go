@@ -18,7 +18,7 @@ import (
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 func testConfig(t *testing.T) *config.Config {
@@ -183,11 +183,11 @@ func TestEventsAndDelivery(t *testing.T) {
 	e.Observe(ev(campaigns.EvSkipped, "c", "", ""))
 	e.Observe(ev(campaigns.EvMessaged, "c", "alice", ""))
 
-	d.Observe("alice", scheduler.Outcome{Kind: scheduler.Denied, Denial: pacing.DenyGap}, nil)
-	d.Observe("alice", scheduler.Outcome{Kind: scheduler.Refused, Code: platform.CodeWeeklyLimit}, nil)
-	d.Observe("bob", scheduler.Outcome{Kind: scheduler.Refused, Code: "something_new"}, nil)
-	d.Observe("bob", scheduler.Outcome{Kind: scheduler.Unknown}, errors.New("timeout"))
-	d.Observe("bob", scheduler.Outcome{Kind: scheduler.Delivered}, nil)
+	d.Observe("alice", wire.Outcome{Kind: wire.Denied, Denial: pacing.DenyGap}, nil)
+	d.Observe("alice", wire.Outcome{Kind: wire.Refused, Code: platform.CodeWeeklyLimit}, nil)
+	d.Observe("bob", wire.Outcome{Kind: wire.Refused, Code: "something_new"}, nil)
+	d.Observe("bob", wire.Outcome{Kind: wire.Unknown}, errors.New("timeout"))
+	d.Observe("bob", wire.Outcome{Kind: wire.Delivered}, nil)
 
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP outreach_invitations_sent_total Connection requests sent, by note variant (blank: no note).

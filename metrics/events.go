@@ -10,6 +10,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // TimeToAcceptBuckets are the time-to-accept histogram's upper bounds, in
@@ -148,17 +149,17 @@ func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
 
 // Observe counts the outcome of one task: a limiter denial is a wait, a
 // refusal or an unknown outcome (err != nil) is an error.
-func (d *Delivery) Observe(account string, o scheduler.Outcome, err error) {
+func (d *Delivery) Observe(account string, o wire.Outcome, err error) {
 	switch {
 	case err != nil: // the worker's contract: an error means the outcome is unknown
 		d.errors.WithLabelValues(account, "unknown_outcome").Inc()
-	case o.Kind == scheduler.Denied:
+	case o.Kind == wire.Denied:
 		r := string(o.Denial)
 		if !slices.Contains(WaitReasons, r) {
 			return
 		}
 		d.waits.WithLabelValues(account, r).Inc()
-	case o.Kind == scheduler.Refused:
+	case o.Kind == wire.Refused:
 		d.errors.WithLabelValues(account, errorReason(o.Code)).Inc()
 	}
 }

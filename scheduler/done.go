@@ -8,17 +8,43 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/templates"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// Done reports the outcome of a task returned by Plan.
-func (e *Engine) Done(t Task, o Outcome) error {
+// Done reports the outcome of a task: one returned by Plan, or one planned
+// by another engine (a scheduler that led before this one, over the same
+// campaigns in another order). The outcome is applied to the prospect the
+// task names (campaign and person key), never by a position: a task of a
+// person no longer in the campaign is ignored.
+func (e *Engine) Done(t wire.Task, o wire.Outcome) error {
 	a := e.byID[t.Account]
-	if a == nil || int(t.Ref.Campaign) >= len(e.camps) {
-		return fmt.Errorf("scheduler: task %s for unknown account or campaign", t.Key)
+	if a == nil {
+		return fmt.Errorf("scheduler: task %s for unknown account %q", t.Key, t.Account)
 	}
-	c := e.camps[t.Ref.Campaign]
-	p := &c.ps[t.Ref.Index]
-	if o.Kind == Unknown {
+	ref, ok := e.refOf(t)
+	if !ok {
+		if o.Kind != wire.Unknown {
+			delete(e.out, t.Key)
+		}
+		return nil // the campaign or the person is gone
+	}
+	return e.done(a, ref, t, o)
+}
+
+// refOf finds the prospect a task names: the engine's own record of the
+// tasks it planned first (checked against the task's identity), else by
+// campaign name and person key.
+func (e *Engine) refOf(t wire.Task) (Ref, bool) {
+	if pl, ok := e.out[t.Key]; ok && pl.task.Campaign == t.Campaign && pl.task.Person == t.Person {
+		return pl.ref, true
+	}
+	return e.lookup(t.Campaign, t.Person)
+}
+
+func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
+	c := e.camps[ref.Campaign]
+	p := &c.ps[ref.Index]
+	if o.Kind == wire.Unknown {
 		return nil // still out: the queue retries it with the same key
 	}
 	delete(e.out, t.Key)
@@ -27,71 +53,71 @@ func (e *Engine) Done(t Task, o Outcome) error {
 	}
 	p.out = false
 	switch t.Kind {
-	case KindInvite:
-		e.doneInvite(a, c, t, o)
-	case KindFollow:
-		if o.Kind == Delivered {
+	case wire.KindInvite:
+		e.doneInvite(a, c, ref, t, o)
+	case wire.KindFollow:
+		if o.Kind == wire.Delivered {
 			p.at = o.At.UnixNano()
-			e.transition(c, t.Ref, campaigns.EvFollowed)
-			c.followed[c.senderPos(a)].push(t.Ref.Index)
+			e.transition(c, ref, campaigns.EvFollowed)
+			c.followed[c.senderPos(a)].push(ref.Index)
 			e.emit(o.At, campaigns.EvFollowed, c, a, t.Person, nil, "")
 			e.wake(a, o.At)
 			return nil
 		}
 		// The follow did not happen: back to the queue.
 		c.backlog[c.senderPos(a)]--
-		c.shared.pushFront(t.Ref.Index)
-	case KindWithdraw:
-		if o.Kind == Delivered {
-			e.resolve(a, c, t.Ref, campaigns.EvWithdrawn, o.At, "")
+		c.shared.pushFront(ref.Index)
+	case wire.KindWithdraw:
+		if o.Kind == wire.Delivered {
+			e.resolve(a, c, ref, campaigns.EvWithdrawn, o.At, "")
 		}
 		if o.Code == CodeUnknownOutcome { // try again later
-			e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
+			e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: ref})
 		}
 		// Refused (not pending any more): an answer from the platform is
 		// on its way, or already applied.
-	case KindExpire:
-		if o.Kind == Delivered {
-			e.resolve(a, c, t.Ref, campaigns.EvExpired, t.At, "")
+	case wire.KindExpire:
+		if o.Kind == wire.Delivered {
+			e.resolve(a, c, ref, campaigns.EvExpired, t.At, "")
 			return nil
 		}
 		// Not recorded (abandoned by the reconciler): try again later.
-		e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
-	case KindMessage:
-		if o.Kind != Delivered {
+		e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: ref})
+	case wire.KindMessage:
+		if o.Kind != wire.Delivered {
 			e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, "message_"+string(o.Code))
 			p.msgStep = uint8(len(c.messages))
-			e.transition(c, t.Ref, campaigns.EvDone)
+			e.transition(c, ref, campaigns.EvDone)
 			return nil
 		}
 		p.msgStep++
 		e.emit(o.At, campaigns.EvMessaged, c, a, t.Person, nil, "")
 		if int(p.msgStep) >= len(c.messages) {
-			e.transition(c, t.Ref, campaigns.EvDone)
+			e.transition(c, ref, campaigns.EvDone)
 			return nil
 		}
-		e.scheduleMessage(a, c, t.Ref, o.At)
+		e.scheduleMessage(a, c, ref, o.At)
 	}
 	return nil
 }
 
-func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
-	p := &c.ps[t.Ref.Index]
-	st := e.with(e.personOf(c, t.Ref.Index), int16(a.idx))
-	if o.Kind == Delivered {
+func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wire.Outcome) {
+	p := &c.ps[ref.Index]
+	st := e.with(e.personOf(c, ref.Index), int16(a.idx))
+	if o.Kind == wire.Delivered {
 		p.at = o.At.UnixNano()
 		p.variant = c.variantIndex(t.Variant)
 		c.exp.Sent(int(p.variant), o.At)
-		e.transition(c, t.Ref, campaigns.EvInvited)
-		st.status, st.active = psPending, t.Ref
+		e.transition(c, ref, campaigns.EvInvited)
+		st.status, st.active = psPending, ref
 		a.pending++
-		a.pendQ = append(a.pendQ, t.Ref)
+		a.pendQ = append(a.pendQ, ref)
 		c.finish(o.At)
 		note := templates.Note{Variant: t.Variant, Chars: t.Chars}
 		e.emit(o.At, campaigns.EvInvited, c, a, t.Person, &note, string(t.Fallback))
-		e.pushTimer(timer{at: o.At.Add(c.withdraw).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: t.Ref})
+		e.pushTimer(timer{at: o.At.Add(c.withdraw).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: ref})
 		if c.expire <= c.withdraw { // otherwise the withdrawal always comes first
-			e.pushTimer(timer{at: o.At.Add(c.expire).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: t.Ref})
+			e.pushTimer(timer{at: o.At.Add(c.expire).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: ref})
 		}
 		return
 	}
@@ -103,7 +129,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	st.status = psNone
 	requeue := true
 	switch {
-	case o.Kind == Denied:
+	case o.Kind == wire.Denied:
 		switch o.Denial {
 		case pacing.DenyNoteAllowance:
 			a.notesOut = true
@@ -123,16 +149,16 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 	case o.Code == platform.CodeDuplicate || o.Code == platform.CodeAlreadyConnected:
 		st.status = psConnected
 		requeue = false
-		e.skip(c, t.Ref.Index, a, t.Person, o.At, campaigns.SkipAlreadyInvited)
+		e.skip(c, ref.Index, a, t.Person, o.At, campaigns.SkipAlreadyInvited)
 	case o.Code == platform.CodeDeclined:
 		st.status = psDeclined
 		requeue = false
-		e.skip(c, t.Ref.Index, a, t.Person, o.At, campaigns.SkipDeclinedBefore)
+		e.skip(c, ref.Index, a, t.Person, o.At, campaigns.SkipDeclinedBefore)
 	case o.Code == platform.CodeCooldown:
 		st.status, st.until = psCooling, o.At.Add(e.opt.Config.Defaults.ReinviteCooldown).UnixNano()
 	default:
 		requeue = false
-		e.transition(c, t.Ref, campaigns.EvFailed)
+		e.transition(c, ref, campaigns.EvFailed)
 		c.finish(o.At)
 		e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, string(o.Code))
 	}
@@ -141,19 +167,19 @@ func (e *Engine) doneInvite(a *account, c *campaign, t Task, o Outcome) {
 		k := c.senderPos(a)
 		switch {
 		case p.state == campaigns.StateFollowed:
-			c.followed[k].pushFront(t.Ref.Index)
+			c.followed[k].pushFront(ref.Index)
 			c.backlog[k]++
 		case p.pin >= 0:
-			c.pinned[p.pin].pushFront(t.Ref.Index)
+			c.pinned[p.pin].pushFront(ref.Index)
 		default:
-			c.shared.pushFront(t.Ref.Index)
+			c.shared.pushFront(ref.Index)
 		}
 	}
 	e.wake(a, maxTime(o.At, a.earliest))
 }
 
 // Observe applies an event reported by the platform.
-func (e *Engine) Observe(ev platform.Event) error {
+func (e *Engine) Observe(ev wire.Event) error {
 	a := e.byID[ev.Account]
 	if a == nil {
 		return fmt.Errorf("scheduler: event for unknown account %q", ev.Account)
@@ -255,18 +281,18 @@ func (e *Engine) Prospects(campaign string) int {
 // prospect has moved past the step. Outcomes arrive at least once (a
 // worker may record one twice when it is retried after recording), so
 // applying one must be idempotent.
-func applied(p *prospect, t Task, o Outcome) bool {
-	if o.Kind != Delivered {
+func applied(p *prospect, t wire.Task, o wire.Outcome) bool {
+	if o.Kind != wire.Delivered {
 		return false
 	}
 	switch t.Kind {
-	case KindInvite:
+	case wire.KindInvite:
 		return p.state != campaigns.StateQueued && p.state != campaigns.StateFollowed
-	case KindFollow:
+	case wire.KindFollow:
 		return p.state != campaigns.StateQueued
-	case KindMessage:
+	case wire.KindMessage:
 		return t.Step < int(p.msgStep) || p.state != campaigns.StateAccepted
-	case KindExpire:
+	case wire.KindExpire:
 		return p.state != campaigns.StateInvited // answered, withdrawn or expired meanwhile
 	}
 	return false

@@ -13,8 +13,8 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/templates"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Options configure an Engine.
@@ -56,6 +56,18 @@ type Event struct {
 	Invited time.Time
 }
 
+// planned is a task the engine handed out and has no outcome for yet.
+type planned struct {
+	task wire.Task
+	ref  Ref
+}
+
+// issue records a task handed out for the prospect ref, and returns it.
+func (e *Engine) issue(ref Ref, t wire.Task) wire.Task {
+	e.out[t.Key] = planned{task: t, ref: ref}
+	return t
+}
+
 // DefaultHorizon is the default planning horizon.
 const DefaultHorizon = 2 * time.Minute
 
@@ -85,8 +97,8 @@ type Engine struct {
 	ready    accountHeap         // accounts by next slot
 	timers   minheap.Heap[timer] // messages and other dated work
 	seq      uint64              // orders timers due at the same time
-	buf      []Task              // Plan's result, reused
-	out      map[string]Task     // tasks returned by Plan and not yet reported, by key
+	buf      []wire.Task         // Plan's result, reused
+	out      map[string]planned  // tasks returned by Plan and not yet reported, by key
 	events   func(Event)
 	abRand   *rand.Rand // the A/B choices' randomness (apart from the pacing's, seeded alike)
 	pbRand   *rand.Rand // Variants' P(best) draws (apart, so reading does not change choices)
@@ -107,7 +119,7 @@ func New(opt Options) (*Engine, error) {
 	e.abRand = rand.New(rand.NewPCG(opt.Seed, 0x61622d74657374))
 	e.pbRand = rand.New(rand.NewPCG(opt.Seed, 0x702862657374))
 	e.timers.Less = timerLess
-	e.out = map[string]Task{}
+	e.out = map[string]planned{}
 	if e.events == nil {
 		e.events = func(Event) {}
 	}
@@ -150,15 +162,10 @@ func New(opt Options) (*Engine, error) {
 // Plan returns every task due before now+Horizon that was not returned
 // before, in no particular order. Call it on every tick. The slice is
 // reused by the next call: consume it first.
-func (e *Engine) Plan(now time.Time) []Task {
+func (e *Engine) Plan(now time.Time) []wire.Task {
 	end := now.Add(e.opt.Horizon)
 	tasks := e.buf[:0]
-	defer func() {
-		for _, t := range tasks {
-			e.out[t.Key] = t
-		}
-		e.buf = tasks[:0]
-	}()
+	defer func() { e.buf = tasks[:0] }()
 	for e.timers.Len() > 0 && e.timers.Peek().at < end.UnixNano() {
 		tasks = e.fire(e.timers.Pop(), now, tasks)
 	}
@@ -320,11 +327,11 @@ func (e *Engine) rulesAt(a *account, t time.Time) pacing.Rules {
 // Outstanding returns the tasks planned to run before t whose outcome was
 // not reported: after a crash, or when the queue gave up on them, they are
 // stuck, and the caller reconciles them (see Abandon).
-func (e *Engine) Outstanding(before time.Time) []Task {
-	var ts []Task
-	for _, t := range e.out {
-		if t.At.Before(before) {
-			ts = append(ts, t)
+func (e *Engine) Outstanding(before time.Time) []wire.Task {
+	var ts []wire.Task
+	for _, pl := range e.out {
+		if pl.task.At.Before(before) {
+			ts = append(ts, pl.task)
 		}
 	}
 	return ts
@@ -333,9 +340,6 @@ func (e *Engine) Outstanding(before time.Time) []Task {
 // Abandon ends a task whose outcome will never be known (the queue dropped
 // it): the prospect fails with reason unknown_outcome rather than being
 // acted on again, since the action may have happened.
-func (e *Engine) Abandon(t Task, at time.Time) error {
-	return e.Done(t, Outcome{Kind: Refused, At: at, Code: CodeUnknownOutcome})
+func (e *Engine) Abandon(t wire.Task, at time.Time) error {
+	return e.Done(t, wire.Outcome{Kind: wire.Refused, At: at, Code: CodeUnknownOutcome})
 }
-
-// CodeUnknownOutcome is the failure reason of an abandoned task.
-const CodeUnknownOutcome platform.Code = "unknown_outcome"

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // testWorld parses a config and campaigns written inline.
@@ -54,10 +55,10 @@ func drive(tb testing.TB, e *Engine, now, until time.Time) (invites int) {
 	tb.Helper()
 	for now.Before(until) {
 		for _, t := range e.Plan(now) {
-			if t.Kind == KindInvite && t.At.Before(until) {
+			if t.Kind == wire.KindInvite && t.At.Before(until) {
 				invites++
 			}
-			if err := e.Done(t, Outcome{Kind: Delivered, At: t.At}); err != nil {
+			if err := e.Done(t, wire.Outcome{Kind: wire.Delivered, At: t.At}); err != nil {
 				tb.Fatal(err)
 			}
 		}
@@ -98,7 +99,7 @@ func BenchmarkPlanInvite(b *testing.B) {
 			for planned := 0; planned < b.N; now = now.Add(time.Minute) {
 				for _, t := range e.Plan(now) {
 					planned++
-					if err := e.Done(t, Outcome{Kind: Delivered, At: t.At}); err != nil {
+					if err := e.Done(t, wire.Outcome{Kind: wire.Delivered, At: t.At}); err != nil {
 						b.Fatal(err)
 					}
 				}

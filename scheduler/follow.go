@@ -6,6 +6,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Follows are unlimited on the platform, but a person who follows hundreds
@@ -43,7 +44,7 @@ func backlogCap(a *account, c *campaign) int {
 
 // planFollows plans the account's follows within the planning horizon and
 // re-arms itself for the next one.
-func (e *Engine) planFollows(a *account, now time.Time, tasks []Task) []Task {
+func (e *Engine) planFollows(a *account, now time.Time, tasks []wire.Task) []wire.Task {
 	end := now.Add(e.opt.Horizon)
 	t := maxTime(now, a.followNext)
 	for i := 0; i < 10000; i++ {
@@ -92,7 +93,7 @@ func (e *Engine) planFollows(a *account, now time.Time, tasks []Task) []Task {
 }
 
 // pickFollow takes the next queued prospect of c for sender k to follow.
-func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, bool) {
+func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (wire.Task, bool) {
 	tn := t.UnixNano()
 	for pops := 0; pops < maxPops; pops++ {
 		var idx int32 = -1
@@ -108,7 +109,7 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, 
 			}
 		}
 		if idx < 0 {
-			return Task{}, false
+			return wire.Task{}, false
 		}
 		key := c.src.Key(int(idx))
 		v := e.eligible(e.personOf(c, idx), int16(a.idx), c.c.Dedupe, tn)
@@ -118,10 +119,10 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (Task, 
 		}
 		p := &c.ps[idx]
 		p.out, p.acct = true, int16(a.idx)
-		return Task{
-			Kind: KindFollow, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
-			Ref: Ref{c.idx, idx}, Key: e.key(c, key, "follow", 0),
-		}, true
+		return e.issue(Ref{c.idx, idx}, wire.Task{
+			Kind: wire.KindFollow, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
+			Key: e.key(c, key, "follow", 0),
+		}), true
 	}
-	return Task{}, false
+	return wire.Task{}, false
 }

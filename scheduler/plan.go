@@ -7,6 +7,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // maxPops bounds how many queued prospects one pick may look at (skipping
@@ -16,7 +17,7 @@ const maxPops = 256
 // planAccount plans the account's next invitation if it falls in
 // [now, end). It returns the next time to plan it, or false when it has
 // nothing to send for now (it is woken when that changes, or rechecked).
-func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]Task) (time.Time, bool) {
+func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]wire.Task) (time.Time, bool) {
 	t := a.next
 	if t.Before(now) {
 		t = now
@@ -119,12 +120,12 @@ func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool)
 // may invite at t, and renders its note. Prospects that must never be
 // invited are skipped on the way; those cooling down are put aside until
 // their cooldown ends.
-func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) {
+func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (wire.Task, bool) {
 	tn := t.UnixNano()
 	for pops := 0; pops < maxPops; pops++ {
 		idx, ok := e.nextQueued(c, k, tn)
 		if !ok {
-			return Task{}, false
+			return wire.Task{}, false
 		}
 		if c.follow != nil {
 			c.backlog[k]--
@@ -164,13 +165,13 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (Task, bool) 
 		if note.Variant != templates.Blank {
 			a.notesMonth++
 		}
-		return Task{
-			Kind: KindInvite, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
-			Ref: Ref{c.idx, idx}, Key: e.key(c, key, "connect", p.attempt),
-			Variant: note.Variant, Note: note.Text, Chars: note.Chars, Fallback: note.Reason,
-		}, true
+		return e.issue(Ref{c.idx, idx}, wire.Task{
+			Kind: wire.KindInvite, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
+			Key:     e.key(c, key, "connect", p.attempt),
+			Variant: note.Variant, Note: note.Text, Chars: note.Chars, Fallback: string(note.Reason),
+		}), true
 	}
-	return Task{}, false
+	return wire.Task{}, false
 }
 
 // nextQueued pops the next prospect waiting for sender k of c: in a

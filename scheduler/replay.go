@@ -5,6 +5,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/templates"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Replay applies a recorded outcome to a freshly built engine, to rebuild
@@ -13,7 +14,7 @@ import (
 // a delivered invitation is put back into the account's send log, and the
 // outcome is applied as Done would. Outcomes of campaigns or prospects that
 // are gone are ignored.
-func (e *Engine) Replay(t Task, o Outcome) error {
+func (e *Engine) Replay(t wire.Task, o wire.Outcome) error {
 	ref, ok := e.lookup(t.Campaign, t.Person)
 	if !ok {
 		return nil
@@ -22,16 +23,15 @@ func (e *Engine) Replay(t Task, o Outcome) error {
 	if a == nil {
 		return nil
 	}
-	t.Ref = ref
 	c := e.camps[ref.Campaign]
 	p := &c.ps[ref.Index]
 	if applied(p, t, o) {
 		return nil
 	}
 	p.acct = int16(a.idx)
-	if o.Kind == Delivered {
+	if o.Kind == wire.Delivered {
 		switch t.Kind {
-		case KindInvite:
+		case wire.KindInvite:
 			a.record(t.At)
 			if t.Variant != templates.Blank {
 				ms, _ := a.cal.Month(t.At)
@@ -43,13 +43,13 @@ func (e *Engine) Replay(t Task, o Outcome) error {
 			if k := c.senderPos(a); c.follow != nil && k >= 0 && c.backlog[k] > 0 {
 				c.backlog[k]--
 			}
-		case KindFollow:
+		case wire.KindFollow:
 			if k := c.senderPos(a); k >= 0 {
 				c.backlog[k]++
 			}
 		}
 	}
-	return e.Done(t, o)
+	return e.done(a, ref, t, o)
 }
 
 // lookup finds a prospect by campaign name and person key.

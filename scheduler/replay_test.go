@@ -7,6 +7,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // TestReplayRebuildsState: a second engine fed the first one's recorded
@@ -21,22 +22,22 @@ func TestReplayRebuildsState(t *testing.T) {
 		return e
 	}
 	type rec struct {
-		t  Task
-		o  Outcome
-		ev *platform.Event
+		t  wire.Task
+		o  wire.Outcome
+		ev *wire.Event
 	}
 	var log []rec
 	a := newEngine()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	for i := 0; i < 20; i++ { // 20 minutes of ticks
 		for _, tk := range a.Plan(now) {
-			o := Outcome{Kind: Delivered, At: tk.At}
+			o := wire.Outcome{Kind: wire.Delivered, At: tk.At}
 			if err := a.Done(tk, o); err != nil {
 				t.Fatal(err)
 			}
 			log = append(log, rec{t: tk, o: o})
 			if len(log)%3 == 0 { // every third accepts
-				ev := platform.Event{Type: platform.EventAccepted, Account: tk.Account, Person: tk.Person, Key: tk.Key, At: tk.At.Add(time.Second)}
+				ev := wire.Event{Type: platform.EventAccepted, Account: tk.Account, Person: tk.Person, Key: tk.Key, At: tk.At.Add(time.Second)}
 				if err := a.Observe(ev); err != nil {
 					t.Fatal(err)
 				}
@@ -105,7 +106,7 @@ func TestDoneIsIdempotent(t *testing.T) {
 		t.Fatal("nothing planned")
 	}
 	tk := tasks[0]
-	o := Outcome{Kind: Delivered, At: tk.At}
+	o := wire.Outcome{Kind: wire.Delivered, At: tk.At}
 	for i := 0; i < 3; i++ {
 		if err := e.Done(tk, o); err != nil {
 			t.Fatal(err)
@@ -143,8 +144,8 @@ func TestCancelRemoved(t *testing.T) {
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	// p0 was invited before it was removed: the ledger says so.
-	if err := e.Replay(Task{Kind: KindInvite, At: now.Add(-time.Hour), Account: "alice", Campaign: "c", Person: "p0", Key: "c/x/connect", Variant: "blank"},
-		Outcome{Kind: Delivered, At: now.Add(-time.Hour)}); err != nil {
+	if err := e.Replay(wire.Task{Kind: wire.KindInvite, At: now.Add(-time.Hour), Account: "alice", Campaign: "c", Person: "p0", Key: "c/x/connect", Variant: "blank"},
+		wire.Outcome{Kind: wire.Delivered, At: now.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	e.CancelRemoved(now)
@@ -153,7 +154,7 @@ func TestCancelRemoved(t *testing.T) {
 			if tk.Person == "p0" || tk.Person == "p5" {
 				t.Errorf("planned %s for %s, removed from the file", tk.Kind, tk.Person)
 			}
-			e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+			e.Done(tk, wire.Outcome{Kind: wire.Delivered, At: tk.At})
 		}
 		now = now.Add(time.Minute)
 	}
@@ -181,7 +182,7 @@ func TestAbandonStuckTasks(t *testing.T) {
 	}
 	first := planned[0]
 	for _, tk := range planned[1:] {
-		e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+		e.Done(tk, wire.Outcome{Kind: wire.Delivered, At: tk.At})
 	}
 	stuck := e.Outstanding(now.Add(time.Hour))
 	if len(stuck) != 1 || stuck[0].Key != first.Key {
@@ -193,7 +194,7 @@ func TestAbandonStuckTasks(t *testing.T) {
 	if len(e.Outstanding(now.Add(2*time.Hour))) != 0 {
 		t.Fatal("an abandoned task is still outstanding")
 	}
-	if st := e.camps[0].ps[first.Ref.Index].state; st != campaigns.StateFailed {
+	if st := e.camps[0].ps[mustRef(t, e, first).Index].state; st != campaigns.StateFailed {
 		t.Fatalf("abandoned prospect is %s, want failed", st)
 	}
 	for i := 0; i < 60; i++ {
@@ -202,7 +203,7 @@ func TestAbandonStuckTasks(t *testing.T) {
 			if tk.Person == first.Person {
 				t.Fatalf("the abandoned prospect was planned again")
 			}
-			e.Done(tk, Outcome{Kind: Delivered, At: tk.At})
+			e.Done(tk, wire.Outcome{Kind: wire.Delivered, At: tk.At})
 		}
 	}
 }
@@ -232,14 +233,14 @@ func TestExpiryIsATask(t *testing.T) {
 	a := newEngine()
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	var log [][2]any
-	var exp *Task
+	var exp *wire.Task
 	for i := 0; i < 120 && exp == nil; i++ { // two hours of ticks
 		for _, tk := range a.Plan(now) {
-			if tk.Kind == KindExpire {
+			if tk.Kind == wire.KindExpire {
 				exp = &tk
 				continue
 			}
-			o := Outcome{Kind: Delivered, At: tk.At}
+			o := wire.Outcome{Kind: wire.Delivered, At: tk.At}
 			if err := a.Done(tk, o); err != nil {
 				t.Fatal(err)
 			}
@@ -250,10 +251,10 @@ func TestExpiryIsATask(t *testing.T) {
 	if exp == nil || expired != 0 {
 		t.Fatalf("expire task %v, %d expired before it is done: want a task and none", exp, expired)
 	}
-	if inv := log[0][0].(Task); exp.Person != inv.Person || !exp.At.Equal(inv.At.Add(time.Hour)) {
+	if inv := log[0][0].(wire.Task); exp.Person != inv.Person || !exp.At.Equal(inv.At.Add(time.Hour)) {
 		t.Fatalf("expire task %+v for the invitation %+v", *exp, inv)
 	}
-	o := Outcome{Kind: Delivered, At: exp.At.Add(time.Minute)}
+	o := wire.Outcome{Kind: wire.Delivered, At: exp.At.Add(time.Minute)}
 	for range 2 { // at-least-once: the second is a repeat
 		if err := a.Done(*exp, o); err != nil {
 			t.Fatal(err)
@@ -270,11 +271,21 @@ func TestExpiryIsATask(t *testing.T) {
 	expired = 0
 	b := newEngine()
 	for _, r := range log {
-		if err := b.Replay(r[0].(Task), r[1].(Outcome)); err != nil {
+		if err := b.Replay(r[0].(wire.Task), r[1].(wire.Outcome)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if ts := b.Plan(now.Add(3 * time.Hour)); expired != 1 || len(ts) != 0 {
 		t.Errorf("rebuilt: %d expiries (want 1), tasks %v", expired, ts)
 	}
+}
+
+// mustRef finds the prospect a task names, by identity.
+func mustRef(t *testing.T, e *Engine, tk wire.Task) Ref {
+	t.Helper()
+	ref, ok := e.lookup(tk.Campaign, tk.Person)
+	if !ok {
+		t.Fatalf("task %s names no prospect of the engine", tk.Key)
+	}
+	return ref
 }

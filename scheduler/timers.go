@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Kinds of dated work.
@@ -38,7 +39,7 @@ func (e *Engine) pushTimer(t timer) {
 }
 
 // fire turns a due timer into tasks or state changes.
-func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
+func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	a := e.accounts[tm.acct]
 	switch tm.kind {
 	case tmRequeue:
@@ -73,10 +74,10 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
 			// through a task whose outcome the ledger records (Done).
 			p.out = true
 			key := c.src.Key(int(tm.ref.Index))
-			tasks = append(tasks, Task{
-				Kind: KindExpire, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
+			tasks = append(tasks, e.issue(tm.ref, wire.Task{
+				Kind: wire.KindExpire, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
 				Key: e.key(c, key, "expire", p.attempt),
-			})
+			}))
 		}
 	case tmFollow:
 		a.followArmed = false
@@ -86,7 +87,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []Task) []Task {
 }
 
 // messageTask renders the due message step of an accepted prospect.
-func (e *Engine) messageTask(a *account, tm timer, tasks []Task) []Task {
+func (e *Engine) messageTask(a *account, tm timer, tasks []wire.Task) []wire.Task {
 	c := e.camps[tm.ref.Campaign]
 	p := &c.ps[tm.ref.Index]
 	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) {
@@ -103,28 +104,28 @@ func (e *Engine) messageTask(a *account, tm timer, tasks []Task) []Task {
 		return tasks
 	}
 	p.out = true
-	return append(tasks, Task{
-		Kind: KindMessage, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: tm.ref,
+	return append(tasks, e.issue(tm.ref, wire.Task{
+		Kind: wire.KindMessage, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
 		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step,
-	})
+	}))
 }
 
-func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) Task {
+func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) wire.Task {
 	p := &c.ps[ref.Index]
 	p.out = true
 	key := c.src.Key(int(ref.Index))
 	if open, _, ok := a.cal.NextOpen(at); ok {
 		at = open
 	}
-	return Task{
-		Kind: KindWithdraw, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key, Ref: ref,
+	return e.issue(ref, wire.Task{
+		Kind: wire.KindWithdraw, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
 		Key: e.key(c, key, "withdraw", p.attempt),
-	}
+	})
 }
 
 // withdrawOldest withdraws the account's oldest pending invitation (the
 // pending ceiling is reached).
-func (e *Engine) withdrawOldest(a *account, now time.Time, tasks []Task) []Task {
+func (e *Engine) withdrawOldest(a *account, now time.Time, tasks []wire.Task) []wire.Task {
 	for len(a.pendQ) > 0 {
 		ref := a.pendQ[0]
 		c := e.camps[ref.Campaign]

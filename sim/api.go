@@ -9,9 +9,9 @@ import (
 	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Options configure one simulation.
@@ -99,7 +99,7 @@ type Result struct {
 	models []*sandbox.Model
 	// Events are the platform's answers (accepted, declined, expired), in
 	// the order they were delivered.
-	Events []platform.Event
+	Events []wire.Event
 }
 
 type schedulerSource = scheduler.Source

@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Violation is one broken promise found by CheckInvariants.
@@ -123,7 +124,7 @@ const (
 //
 // Cost: O(n log n) in entries plus events: two sorts of a 48-byte summary
 // of each (about 1 GB for 10 million entries, besides the record itself).
-func CheckInvariants(cfg *config.Config, camps []*campaigns.Campaign, record []sandbox.Entry, events []platform.Event) []Violation {
+func CheckInvariants(cfg *config.Config, camps []*campaigns.Campaign, record []sandbox.Entry, events []wire.Event) []Violation {
 	c := newReferee(cfg, camps, record, events)
 	c.collect()
 	c.byPerson()
@@ -187,7 +188,7 @@ type refCampaign struct {
 type referee struct {
 	cfg    *config.Config
 	record []sandbox.Entry
-	events []platform.Event
+	events []wire.Event
 	camps  []refCampaign
 	accts  map[string]int32
 	campIx map[string]int32
@@ -198,7 +199,7 @@ type referee struct {
 	unknown map[string]bool
 }
 
-func newReferee(cfg *config.Config, camps []*campaigns.Campaign, record []sandbox.Entry, events []platform.Event) *referee {
+func newReferee(cfg *config.Config, camps []*campaigns.Campaign, record []sandbox.Entry, events []wire.Event) *referee {
 	c := &referee{
 		cfg: cfg, record: record, events: events,
 		accts: map[string]int32{}, campIx: map[string]int32{}, unknown: map[string]bool{},

@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 const day = 24 * time.Hour
@@ -71,7 +72,7 @@ func tcMessage(wait time.Duration) campaigns.Step {
 // tcRecord builds a platform record and its events by hand.
 type tcRecord struct {
 	record []sandbox.Entry
-	events []platform.Event
+	events []wire.Event
 	keys   map[string]string // account/person -> key of the latest invitation
 }
 
@@ -105,7 +106,7 @@ func (r *tcRecord) op(op sandbox.Op, acct, person, camp string, at time.Time) *t
 // answer adds the platform's answer to the latest invitation of acct to
 // person.
 func (r *tcRecord) answer(typ platform.EventType, acct, person string, at time.Time) *tcRecord {
-	r.events = append(r.events, platform.Event{Type: typ, Account: acct, Person: person, Key: r.keys[acct+"/"+person], At: at})
+	r.events = append(r.events, wire.Event{Type: typ, Account: acct, Person: person, Key: r.keys[acct+"/"+person], At: at})
 	return r
 }
 
@@ -508,7 +509,7 @@ func BenchmarkCheckInvariants(b *testing.B) {
 		r.record = append(r.record, sandbox.Entry{Seq: int64(i + 1), Op: sandbox.OpInvite, Key: fmt.Sprint("c/", i, "/connect"),
 			Account: acct, Person: fmt.Sprintf("https://www.linkedin.com/in/person-%09d", i), Campaign: "c", At: at})
 		if i%3 == 0 {
-			r.events = append(r.events, platform.Event{Type: platform.EventAccepted, Account: acct, Person: r.record[i].Person,
+			r.events = append(r.events, wire.Event{Type: platform.EventAccepted, Account: acct, Person: r.record[i].Person,
 				Key: r.record[i].Key, At: at.Add(time.Hour)})
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 )
 
@@ -50,7 +51,7 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 		RestrictionPause: cfg.Defaults.RestrictionPause,
 	}
 
-	q := minheap.Heap[scheduler.Task]{Less: taskLess}
+	q := minheap.Heap[wire.Task]{Less: taskLess}
 	now := opt.Start
 	end := r.res.End
 	nextPlan := now
@@ -120,7 +121,7 @@ func newModel(cfg *config.Config, seed int64, light bool) (*sandbox.Model, error
 }
 
 // taskLess orders tasks by time, then key (deterministic).
-func taskLess(a, b scheduler.Task) bool {
+func taskLess(a, b wire.Task) bool {
 	if !a.At.Equal(b.At) {
 		return a.At.Before(b.At)
 	}

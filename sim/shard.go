@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Run simulates the campaigns on a virtual clock with the real planner,
@@ -84,7 +84,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		}
 		streams = append(streams, o.events)
 	}
-	slices.SortStableFunc(res.Events, func(a, b platform.Event) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(res.Events, func(a, b wire.Event) int { return a.At.Compare(b.At) })
 	if opt.OnEvent != nil {
 		mergeEvents(streams, opt.OnEvent)
 	}

@@ -9,8 +9,8 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/templates"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // RulesFunc returns the limiter rules of an account at a time.
@@ -30,39 +30,39 @@ type Deliverer struct {
 // Do performs t at now. The outcome says what happened; a non-nil error
 // means the outcome is unknown (Outcome.Kind Unknown) and the task must be
 // retried with the same key: its reservation stays counted meanwhile.
-func (d *Deliverer) Do(ctx context.Context, t scheduler.Task, now time.Time) (scheduler.Outcome, error) {
+func (d *Deliverer) Do(ctx context.Context, t wire.Task, now time.Time) (wire.Outcome, error) {
 	act := platform.Action{Key: t.Key, Account: t.Account, Person: t.Person, Campaign: t.Campaign, At: now}
 	switch t.Kind {
-	case scheduler.KindInvite:
+	case wire.KindInvite:
 		return d.invite(ctx, t, act)
-	case scheduler.KindFollow:
+	case wire.KindFollow:
 		return settle(now, d.Platform.Follow(ctx, act))
-	case scheduler.KindWithdraw:
+	case wire.KindWithdraw:
 		return settle(now, d.Platform.Withdraw(ctx, act))
-	case scheduler.KindMessage:
+	case wire.KindMessage:
 		return settle(now, d.Platform.Message(ctx, platform.Message{Action: act, Text: t.Text}))
-	case scheduler.KindExpire:
+	case wire.KindExpire:
 		// Nothing to ask the platform: the outcome only records, in the
 		// ledger, that the invitation expired on the scheduler's clock.
-		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
+		return wire.Outcome{Kind: wire.Delivered, At: now}, nil
 	}
-	return scheduler.Outcome{}, fmt.Errorf("worker: unknown task kind %v", t.Kind)
+	return wire.Outcome{}, fmt.Errorf("worker: unknown task kind %v", t.Kind)
 }
 
-func (d *Deliverer) invite(ctx context.Context, t scheduler.Task, act platform.Action) (scheduler.Outcome, error) {
+func (d *Deliverer) invite(ctx context.Context, t wire.Task, act platform.Action) (wire.Outcome, error) {
 	now := act.At
 	rules, err := d.Rules(t.Account, now)
 	if err != nil {
-		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, err
+		return wire.Outcome{Kind: wire.Unknown, At: now}, err
 	}
 	dec, err := d.Limiter.Reserve(ctx, pacing.Request{
 		Account: t.Account, ID: t.Key, At: now, Note: t.Variant != templates.Blank && t.Note != "", Rules: rules,
 	})
 	if err != nil {
-		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("reserving slot for account %s: %w", t.Account, err)
+		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("reserving slot for account %s: %w", t.Account, err)
 	}
 	if !dec.Granted {
-		return scheduler.Outcome{Kind: scheduler.Denied, At: now, Denial: dec.Denial, RetryAt: dec.RetryAt}, nil
+		return wire.Outcome{Kind: wire.Denied, At: now, Denial: dec.Denial, RetryAt: dec.RetryAt}, nil
 	}
 	err = d.Platform.Invite(ctx, platform.Invite{Action: act, Variant: t.Variant, Note: t.Note})
 	if err == nil {
@@ -73,15 +73,15 @@ func (d *Deliverer) invite(ctx context.Context, t scheduler.Task, act platform.A
 		// Usage.Reserved, would cost a round trip per invitation on the
 		// hot path (measured: the end-to-end rate rises from 0.59 to 0.69 of
 		// raw asynq without it), so the worker does not call it.
-		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
+		return wire.Outcome{Kind: wire.Delivered, At: now}, nil
 	}
 	if platform.IsRetryable(err) {
 		// Unknown outcome: keep the reservation counted; retry with the key.
-		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("inviting for account %s: %w", t.Account, err)
+		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("inviting for account %s: %w", t.Account, err)
 	}
 	// A definite refusal: nothing was sent, free the slot.
 	if rerr := d.Limiter.Release(ctx, t.Account, t.Key); rerr != nil && !errors.Is(rerr, pacing.ErrConfirmed) {
-		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("releasing slot for account %s: %w", t.Account, rerr)
+		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("releasing slot for account %s: %w", t.Account, rerr)
 	}
 	var pe *platform.Error
 	errors.As(err, &pe)
@@ -91,21 +91,21 @@ func (d *Deliverer) invite(ctx context.Context, t scheduler.Task, act platform.A
 			pause = 7 * 24 * time.Hour
 		}
 		if perr := d.Limiter.Pause(ctx, t.Account, now.Add(pause)); perr != nil {
-			return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, fmt.Errorf("pausing account %s: %w", t.Account, perr)
+			return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("pausing account %s: %w", t.Account, perr)
 		}
 	}
-	return scheduler.Outcome{Kind: scheduler.Refused, At: now, Code: pe.Code}, nil
+	return wire.Outcome{Kind: wire.Refused, At: now, Code: pe.Code}, nil
 }
 
 // settle turns a platform answer into an outcome.
-func settle(now time.Time, err error) (scheduler.Outcome, error) {
+func settle(now time.Time, err error) (wire.Outcome, error) {
 	if err == nil {
-		return scheduler.Outcome{Kind: scheduler.Delivered, At: now}, nil
+		return wire.Outcome{Kind: wire.Delivered, At: now}, nil
 	}
 	if platform.IsRetryable(err) {
-		return scheduler.Outcome{Kind: scheduler.Unknown, At: now}, err
+		return wire.Outcome{Kind: wire.Unknown, At: now}, err
 	}
-	return scheduler.Outcome{Kind: scheduler.Refused, At: now, Code: platform.CodeOf(err)}, nil
+	return wire.Outcome{Kind: wire.Refused, At: now, Code: platform.CodeOf(err)}, nil
 }
 
 // ConfigRules returns the RulesFunc of the accounts of cfg: their effective

@@ -8,7 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Key groups the counts.
@@ -38,12 +38,12 @@ func Counts(ctx context.Context, led *ledger.Ledger) (sent, accepted map[Key]int
 				tk := e.Task
 				ap := tk.Account + "|" + tk.Person
 				switch {
-				case tk.Kind == scheduler.KindInvite && e.Outcome.Kind == scheduler.Delivered && !seen[tk.Key]:
+				case tk.Kind == wire.KindInvite && e.Outcome.Kind == wire.Delivered && !seen[tk.Key]:
 					seen[tk.Key] = true
 					k := Key{tk.Campaign, tk.Account, tk.Variant}
 					sent[k]++
 					pending[ap] = k
-				case tk.Kind == scheduler.KindWithdraw && e.Outcome.Kind == scheduler.Delivered:
+				case tk.Kind == wire.KindWithdraw && e.Outcome.Kind == wire.Delivered:
 					delete(pending, ap)
 				}
 			case e.Event != nil:

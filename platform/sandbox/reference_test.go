@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // TestAgainstReference drives the model with random requests and replays
@@ -34,7 +35,7 @@ func checkReference(t *testing.T, seed uint64) {
 	notes := []string{"", "", "Hi!", "Hello there 😀", strings.Repeat("x", 25)}
 	type sent struct{ op, key, acct, who string }
 	var past []sent
-	var events []platform.Event
+	var events []wire.Event
 	now := t0
 	for i := range 4000 {
 		now = now.Add(time.Duration(rng.Int64N(int64(4 * time.Hour))))
@@ -70,7 +71,7 @@ func checkReference(t *testing.T, seed uint64) {
 		}
 	}
 	events = append(events, m.Advance(now.Add(100*day))...)
-	if !slices.IsSortedFunc(events, func(x, y platform.Event) int { return x.At.Compare(y.At) }) {
+	if !slices.IsSortedFunc(events, func(x, y wire.Event) int { return x.At.Compare(y.At) }) {
 		t.Fatal("events out of time order")
 	}
 

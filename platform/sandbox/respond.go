@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Outcomes of an invitation, decided when it is accepted by the platform.
@@ -55,7 +56,7 @@ type pend struct {
 
 type queued struct {
 	seq int64
-	ev  platform.Event
+	ev  wire.Event
 }
 
 // delayPoint is a DelayPoint in nanoseconds.
@@ -214,7 +215,7 @@ func (m *Model) catchUp(now int64) {
 			continue
 		}
 		a := p.a
-		ev := platform.Event{Account: a.id, Person: p.person, Key: p.key, At: time.Unix(0, it.at).UTC()}
+		ev := wire.Event{Account: a.id, Person: p.person, Key: p.key, At: time.Unix(0, it.at).UTC()}
 		r := rel{}
 		switch p.kind {
 		case kindAccept:
@@ -249,7 +250,7 @@ func (q *queued) less(at, seq int64) bool {
 // Answers are also applied, though not delivered, when a request's time
 // passes them: a withdrawal made after an acceptance fell due finds the
 // invitation accepted, whether or not Advance was called in between.
-func (m *Model) Advance(now time.Time) []platform.Event {
+func (m *Model) Advance(now time.Time) []wire.Event {
 	n, _ := unixNano(now)
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -278,7 +279,7 @@ func (m *Model) Advance(now time.Time) []platform.Event {
 	if k == 0 {
 		return nil
 	}
-	evs := make([]platform.Event, k)
+	evs := make([]wire.Event, k)
 	for i := range evs {
 		evs[i] = m.out[i].ev
 	}

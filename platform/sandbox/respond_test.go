@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // roomy has limits that never get in the way.
@@ -127,7 +128,7 @@ func TestConnectionCapByAcceptances(t *testing.T) {
 
 // playTwo invites n people from each of two accounts, a's at even hours and
 // b's at odd ones, in the given order.
-func playTwo(t *testing.T, seed int64, interleave bool) []platform.Event {
+func playTwo(t *testing.T, seed int64, interleave bool) []wire.Event {
 	m := New(Options{Seed: seed, Accounts: roomy})
 	const n = 500
 	at := func(acct string, i int) time.Time {
@@ -149,7 +150,7 @@ func playTwo(t *testing.T, seed int64, interleave bool) []platform.Event {
 			}
 		}
 	}
-	var evs []platform.Event
+	var evs []wire.Event
 	for {
 		next, ok := m.NextEventAt()
 		if !ok {
@@ -184,7 +185,7 @@ func TestDeterminism(t *testing.T) {
 
 // answers invites n people with the given variant and returns the model's
 // answers after a year, with each invitation's time.
-func answers(t *testing.T, opt Options, variant string, n int) (evs []platform.Event, sent map[string]time.Time) {
+func answers(t *testing.T, opt Options, variant string, n int) (evs []wire.Event, sent map[string]time.Time) {
 	m := New(opt)
 	sent = make(map[string]time.Time, n)
 	for i := range n {
@@ -196,7 +197,7 @@ func answers(t *testing.T, opt Options, variant string, n int) (evs []platform.E
 	return m.Advance(t0.Add(400 * day)), sent
 }
 
-func shares(evs []platform.Event, n int) (accepted, declined, expired float64) {
+func shares(evs []wire.Event, n int) (accepted, declined, expired float64) {
 	for _, e := range evs {
 		switch e.Type {
 		case platform.EventAccepted:

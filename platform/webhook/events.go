@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // EventsHandler returns the inbound events endpoint: mount it at EventsPath
@@ -25,7 +26,7 @@ import (
 //   - 503 when sink fails (the signature is forgotten, so the same request
 //     may be retried);
 //   - 204 once sink took the event.
-func EventsHandler(secret []byte, now func() time.Time, sink func(platform.Event) error) http.Handler {
+func EventsHandler(secret []byte, now func() time.Time, sink func(wire.Event) error) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
@@ -35,7 +36,7 @@ func EventsHandler(secret []byte, now func() time.Time, sink func(platform.Event
 type eventsHandler struct {
 	secret []byte
 	now    func() time.Time
-	sink   func(platform.Event) error
+	sink   func(wire.Event) error
 	replay *ReplayCache
 }
 
@@ -76,21 +77,21 @@ func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // DecodeEvent decodes and checks one EventRequest body. Unknown fields are
 // ignored; trailing data is an error.
-func DecodeEvent(body []byte) (platform.Event, error) {
+func DecodeEvent(body []byte) (wire.Event, error) {
 	var q EventRequest
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&q); err != nil {
-		return platform.Event{}, fmt.Errorf("bad JSON: %v", err)
+		return wire.Event{}, fmt.Errorf("bad JSON: %v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return platform.Event{}, errors.New("bad JSON: data after the event")
+		return wire.Event{}, errors.New("bad JSON: data after the event")
 	}
 	return q.Event()
 }
 
 // PostEvent sends ev to url (the full address of an events endpoint),
 // signed with secret at now. It returns an error unless the answer is 2xx.
-func PostEvent(ctx context.Context, client *http.Client, url string, secret []byte, ev platform.Event, now time.Time) error {
+func PostEvent(ctx context.Context, client *http.Client, url string, secret []byte, ev wire.Event, now time.Time) error {
 	body, err := json.Marshal(EventRequestOf(ev))
 	if err != nil {
 		return err

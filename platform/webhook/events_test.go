@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 var (
@@ -112,11 +113,11 @@ func TestReplayCache(t *testing.T) {
 
 type sink struct {
 	mu   sync.Mutex
-	evs  []platform.Event
+	evs  []wire.Event
 	fail bool
 }
 
-func (s *sink) take(ev platform.Event) error {
+func (s *sink) take(ev wire.Event) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail {
@@ -152,7 +153,7 @@ func TestEventsHandler(t *testing.T) {
 	if got := post(t, srv.URL, signed(t, goodEvent, t0, secret)); got != http.StatusNoContent {
 		t.Fatalf("good event: HTTP %d", got)
 	}
-	want := platform.Event{Type: platform.EventAccepted, Account: "alice", Person: "ann", Key: "k1", At: t0.Add(time.Hour)}
+	want := wire.Event{Type: platform.EventAccepted, Account: "alice", Person: "ann", Key: "k1", At: t0.Add(time.Hour)}
 	if len(s.evs) != 1 || s.evs[0] != want {
 		t.Fatalf("sink got %+v, want %+v", s.evs, want)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // The actions, as the last element of their path: POST {url}/v1/actions/{op}.
@@ -64,21 +65,21 @@ type EventRequest struct {
 }
 
 // EventRequestOf returns the wire form of ev, with a fresh nonce.
-func EventRequestOf(ev platform.Event) EventRequest {
+func EventRequestOf(ev wire.Event) EventRequest {
 	return EventRequest{Type: ev.Type, Account: ev.Account, Person: ev.Person, Key: ev.Key, At: ev.At.UTC(), Nonce: Nonce()}
 }
 
-// Event checks the request and returns its platform.Event.
-func (e *EventRequest) Event() (platform.Event, error) {
+// Event checks the request and returns its wire.Event.
+func (e *EventRequest) Event() (wire.Event, error) {
 	switch e.Type {
 	case platform.EventAccepted, platform.EventDeclined, platform.EventExpired:
 	default:
-		return platform.Event{}, fmt.Errorf("unknown event type %q (want accepted, declined or expired)", e.Type)
+		return wire.Event{}, fmt.Errorf("unknown event type %q (want accepted, declined or expired)", e.Type)
 	}
 	if e.Account == "" || e.Person == "" || e.Key == "" || e.At.IsZero() {
-		return platform.Event{}, fmt.Errorf("an event needs account, person, key and at")
+		return wire.Event{}, fmt.Errorf("an event needs account, person, key and at")
 	}
-	return platform.Event{Type: e.Type, Account: e.Account, Person: e.Person, Key: e.Key, At: e.At}, nil
+	return wire.Event{Type: e.Type, Account: e.Account, Person: e.Person, Key: e.Key, At: e.At}, nil
 }
 
 // Nonce returns 16 random hex digits.

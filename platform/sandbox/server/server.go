@@ -36,6 +36,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // Options configure a Server.
@@ -67,8 +68,8 @@ type Server struct {
 	mux    *http.ServeMux
 
 	mu     sync.Mutex
-	events []platform.Event // every answer delivered by the model, in order; seq = index+1
-	pushed int              // events[:pushed] were pushed to EventsURL
+	events []wire.Event // every answer delivered by the model, in order; seq = index+1
+	pushed int          // events[:pushed] were pushed to EventsURL
 
 	flushMu sync.Mutex // one Flush at a time, so events are pushed in order
 }

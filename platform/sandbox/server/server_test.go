@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 var (
@@ -118,9 +119,9 @@ func TestPollEvents(t *testing.T) {
 func TestFlushToEventsHandler(t *testing.T) {
 	c := &clock{t: t0}
 	var mu sync.Mutex
-	var got []platform.Event
+	var got []wire.Event
 	down := true
-	recv := httptest.NewServer(webhook.EventsHandler(secret, c.now, func(ev platform.Event) error {
+	recv := httptest.NewServer(webhook.EventsHandler(secret, c.now, func(ev wire.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -169,7 +170,7 @@ func TestFlushToEventsHandler(t *testing.T) {
 
 func TestFlushSignsWithServerSecret(t *testing.T) {
 	c := &clock{t: t0}
-	recv := httptest.NewServer(webhook.EventsHandler([]byte("receiver's"), c.now, func(platform.Event) error { return nil }))
+	recv := httptest.NewServer(webhook.EventsHandler([]byte("receiver's"), c.now, func(wire.Event) error { return nil }))
 	defer recv.Close()
 	m := acceptAll()
 	m.Invite(t.Context(), invite("k", "ann"))

@@ -1,0 +1,29 @@
+// Package wire is the durable format of outreach: the records that outlive
+// a process. A Task is the payload of an asynq task (planned by the
+// scheduler, performed by a worker); an Outcome is what the worker reports;
+// an Event is what the platform reports about an invitation; an Entry is
+// one record of the ledger stream (a task with its outcome, or an event).
+//
+// Every record is JSON with explicit lower-case field names and carries the
+// schema version it was written with ("v"). A record is applied by identity
+// (campaign name, the person's normalized key, and for messages the step),
+// never by a position in a slice: the prospects of a campaign may be
+// reordered, inserted or removed between the moment a task is planned and
+// the moment its outcome is applied, by another scheduler.
+//
+// # Versions
+//
+//   - 0: the format before versions (Go field names, numeric kinds, and an
+//     engine index "Ref" that is ignored now). Decode still reads it, so
+//     that tasks queued and ledger entries written by an older outreach
+//     are applied after an upgrade.
+//   - 1: this format.
+//
+// A record of a version newer than Version is refused with an
+// *ErrVersion naming both versions, so that a rolling upgrade never has an
+// older process misread what a newer one wrote: the older process leaves
+// the record alone (the task is retried later; the ledger entry stops the
+// replay) until it is upgraded.
+//
+// The golden files in testdata pin the encoding of each record.
+package wire

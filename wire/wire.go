@@ -1,0 +1,270 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
+)
+
+// Version is the schema version this package writes, and the newest it
+// reads.
+const Version = 1
+
+// ErrVersion is returned when a record was written by a newer schema
+// version than this process reads.
+type ErrVersion struct {
+	What string // "task", "ledger entry", "snapshot"
+	Got  int    // the record's version
+	Max  int    // the newest version this process reads
+}
+
+func (e *ErrVersion) Error() string {
+	return fmt.Sprintf("%s has schema version %d, newer than the version %d this outreach reads: upgrade this process (the record is left as it is)", e.What, e.Got, e.Max)
+}
+
+// Kind is what a task does on the platform.
+type Kind uint8
+
+// Task kinds.
+const (
+	KindFollow Kind = iota + 1
+	KindInvite
+	KindWithdraw
+	KindMessage
+	// KindExpire records that a pending invitation reached expire_after
+	// without the platform reporting it. It makes no platform call: the
+	// worker records it in the ledger like any outcome, so that the expiry
+	// is a ledger entry (an engine rebuilt after a restart, and the
+	// statistics, see it once) rather than a decision each engine makes on
+	// its own clock.
+	KindExpire
+)
+
+var kindNames = [...]string{KindFollow: "follow", KindInvite: "invite", KindWithdraw: "withdraw", KindMessage: "message", KindExpire: "expire"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "kind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText writes the kind's name.
+func (k Kind) MarshalText() ([]byte, error) {
+	if int(k) >= len(kindNames) || kindNames[k] == "" {
+		return nil, fmt.Errorf("wire: unknown task kind %d", uint8(k))
+	}
+	return []byte(kindNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if n != "" && n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("wire: unknown task kind %q", b)
+}
+
+// Task is one platform action planned for a given time: the payload of an
+// asynq task, and the first half of a ledger entry.
+type Task struct {
+	V        int       `json:"v"`
+	Kind     Kind      `json:"kind"`
+	At       time.Time `json:"at"`       // when to perform it (asynq ProcessAt)
+	Account  string    `json:"account"`  // the sender account's ID
+	Campaign string    `json:"campaign"` // the campaign's name
+	Person   string    `json:"person"`   // the person's normalized key
+	// Key is the idempotency key: campaign, a hash of the person, the step
+	// and the attempt. It carries no personal data.
+	Key string `json:"key"`
+	// Step is the message step (0 for the first message); messages only.
+	Step int `json:"step,omitempty"`
+	// Invitations: the chosen note.
+	Variant  string `json:"variant,omitempty"`  // the note variant, "blank" for none
+	Note     string `json:"note,omitempty"`     // the rendered note
+	Chars    int    `json:"chars,omitempty"`    // its length in UTF-16 code units
+	Fallback string `json:"fallback,omitempty"` // why the preferred variant was not used
+	// Text is a message's rendered text.
+	Text string `json:"text,omitempty"`
+}
+
+// OutcomeKind classifies what happened to a task.
+type OutcomeKind uint8
+
+// Outcome kinds.
+const (
+	// Delivered: the platform did it.
+	Delivered OutcomeKind = iota + 1
+	// Denied: the limiter refused the slot (see Outcome.Denial, RetryAt);
+	// nothing reached the platform.
+	Denied
+	// Refused: the platform refused for good (see Outcome.Code); nothing
+	// happened there.
+	Refused
+	// Unknown: the outcome is unknown (the queue retries with the same key).
+	Unknown
+)
+
+var outcomeNames = [...]string{Delivered: "delivered", Denied: "denied", Refused: "refused", Unknown: "unknown"}
+
+func (k OutcomeKind) String() string {
+	if int(k) < len(outcomeNames) && outcomeNames[k] != "" {
+		return outcomeNames[k]
+	}
+	return "outcome(" + strconv.Itoa(int(k)) + ")"
+}
+
+// MarshalText writes the outcome kind's name.
+func (k OutcomeKind) MarshalText() ([]byte, error) {
+	if int(k) >= len(outcomeNames) || outcomeNames[k] == "" {
+		return nil, fmt.Errorf("wire: unknown outcome kind %d", uint8(k))
+	}
+	return []byte(outcomeNames[k]), nil
+}
+
+// UnmarshalText reads an outcome kind's name.
+func (k *OutcomeKind) UnmarshalText(b []byte) error {
+	for i, n := range outcomeNames {
+		if n != "" && n == string(b) {
+			*k = OutcomeKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("wire: unknown outcome kind %q", b)
+}
+
+// Outcome is what a worker reports for a task.
+type Outcome struct {
+	Kind    OutcomeKind   `json:"kind"`
+	At      time.Time     `json:"at"`                // when the worker acted
+	Denial  pacing.Denial `json:"denial,omitempty"`  // Denied: the limiter's rule
+	RetryAt time.Time     `json:"retry_at,omitzero"` // Denied: when the slot may be granted
+	Code    platform.Code `json:"code,omitempty"`    // Refused: the platform's code
+}
+
+// Event is something the platform reports about an invitation.
+type Event struct {
+	Type    platform.EventType `json:"type"`
+	Account string             `json:"account"`
+	Person  string             `json:"person"` // the person's normalized key
+	Key     string             `json:"key"`    // the invitation's idempotency key
+	At      time.Time          `json:"at"`     // when it happened
+}
+
+// Entry is one record of the ledger: a task's outcome or a platform event.
+type Entry struct {
+	V       int      `json:"v"`
+	ID      string   `json:"-"` // the stream ID, set on read
+	Task    *Task    `json:"task,omitempty"`
+	Outcome *Outcome `json:"outcome,omitempty"`
+	Event   *Event   `json:"event,omitempty"`
+}
+
+// EncodeTask returns the payload of a task, stamped with Version.
+func EncodeTask(t Task) ([]byte, error) {
+	t.V = Version
+	return json.Marshal(t)
+}
+
+// DecodeTask reads a task payload of any version up to Version.
+func DecodeTask(b []byte) (Task, error) {
+	v, err := version(b)
+	if err != nil {
+		return Task{}, fmt.Errorf("task: %w", err)
+	}
+	switch {
+	case v > Version:
+		return Task{}, &ErrVersion{What: "task", Got: v, Max: Version}
+	case v == 0:
+		var l legacyTask
+		if err := strictDecode(b, &l); err != nil {
+			return Task{}, fmt.Errorf("task (version 0): %w", err)
+		}
+		return l.task(), nil
+	}
+	var t Task
+	if err := strictDecode(b, &t); err != nil {
+		return Task{}, fmt.Errorf("task: %w", err)
+	}
+	return t, nil
+}
+
+// EncodeEntry returns the JSON of a ledger entry, stamped with Version.
+func EncodeEntry(e Entry) ([]byte, error) {
+	e.V = Version
+	if e.Task != nil {
+		t := *e.Task
+		t.V = Version
+		e.Task = &t
+	}
+	if (e.Task == nil) != (e.Outcome == nil) || (e.Task == nil) == (e.Event == nil) {
+		return nil, fmt.Errorf("wire: a ledger entry holds a task with its outcome, or an event")
+	}
+	return json.Marshal(e)
+}
+
+// DecodeEntry reads a ledger entry of any version up to Version.
+func DecodeEntry(b []byte) (Entry, error) {
+	v, err := version(b)
+	if err != nil {
+		return Entry{}, fmt.Errorf("ledger entry: %w", err)
+	}
+	var e Entry
+	switch {
+	case v > Version:
+		return Entry{}, &ErrVersion{What: "ledger entry", Got: v, Max: Version}
+	case v == 0:
+		var l legacyEntry
+		if err := strictDecode(b, &l); err != nil {
+			return Entry{}, fmt.Errorf("ledger entry (version 0): %w", err)
+		}
+		e = l.entry()
+	default:
+		if err := strictDecode(b, &e); err != nil {
+			return Entry{}, fmt.Errorf("ledger entry: %w", err)
+		}
+	}
+	if (e.Task == nil) != (e.Outcome == nil) || (e.Task == nil) == (e.Event == nil) {
+		return Entry{}, fmt.Errorf("ledger entry: holds neither a task with its outcome nor an event")
+	}
+	return e, nil
+}
+
+// version reads the "v" field of a JSON object (0 when absent).
+func version(b []byte) (int, error) {
+	var h struct {
+		V *int `json:"v"`
+	}
+	if err := json.Unmarshal(b, &h); err != nil {
+		return 0, err
+	}
+	if h.V == nil {
+		return 0, nil
+	}
+	if *h.V < 1 {
+		return 0, fmt.Errorf("bad schema version %d", *h.V)
+	}
+	return *h.V, nil
+}
+
+// strictDecode decodes JSON refusing unknown fields: a field this version
+// does not know means the record is not what it claims to be.
+func strictDecode(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return fmt.Errorf("trailing data after the record")
+	}
+	return nil
+}
