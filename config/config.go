@@ -128,6 +128,12 @@ type Sandbox struct {
 	// for demos and tests where acceptances should show within minutes.
 	// Default 1 (the delays of shared/DOMAIN.md).
 	DelayScale float64
+	// Refuse (`refuse`) makes the model refuse invitations, or fail them
+	// transiently, on top of its own rules, for given accounts, people,
+	// times and rates: to see and test how outreach answers a restriction,
+	// a weekly limit, a bad profile or an outage (see SandboxRefusal).
+	// Default: none.
+	Refuse []SandboxRefusal
 }
 
 // Defaults is the `defaults` section. Every key is optional.

@@ -36,6 +36,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
 	c.Defaults.decode(m.Map("defaults", "withdraw_after", "reinvite_cooldown", "expire_after",
 		"max_pending", "min_gap", "jitter", "timezone", "days", "hours", "restriction_pause"))
 	c.decodeAccounts(m)
+	c.checkRefusalAccounts(d)
 	if items, ok := m.Seq("campaigns"); ok {
 		for i, item := range items {
 			path := strictyaml.Index("campaigns", i)
@@ -118,7 +119,7 @@ func (p *Platform) decode(m *strictyaml.Map) {
 	} else if p.Driver == DriverWebhook {
 		m.Errorf("driver", "driver webhook needs a platform.webhook section with a url")
 	}
-	p.Sandbox.decode(m.Map("sandbox", "seed", "accept_rate", "decline_rate", "variant_accept_rates", "delay_scale"))
+	p.Sandbox.decode(m.Map("sandbox", "seed", "accept_rate", "decline_rate", "variant_accept_rates", "delay_scale", "refuse"))
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
@@ -157,6 +158,7 @@ func (s *Sandbox) decode(m *strictyaml.Map) {
 		}
 		s.VariantAcceptRates[e.Key] = r
 	}
+	decodeRefusals(m, &s.Refuse)
 }
 
 // rate decodes a share in [0, 1]; n may be nil (absent).

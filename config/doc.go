@@ -32,4 +32,7 @@
 //   - A webhook section is accepted, and checked, with the sandbox driver
 //     too; the sandbox section is used by `simulate` whatever the driver.
 //   - Time zones come from the embedded tz database; "Local" is refused.
+//   - platform.sandbox.refuse (refusals the sandbox injects, for tests and
+//     demos) takes RFC 3339 times for from and until, and people as the
+//     prospects' key column writes them (normalized the same way).
 package config

@@ -79,6 +79,7 @@ const (
 	CodeConnectionCap    Code = "connection_cap"    // the account has 30,000 connections
 	CodeNotConnected     Code = "not_connected"     // a message to someone who is not a connection
 	CodeNotPending       Code = "not_pending"       // withdrawing an invitation that is not pending
+	CodeInvalidProfile   Code = "invalid_profile"   // the person's profile cannot be invited (deleted, deactivated, not found)
 	CodeUnavailable      Code = "unavailable"       // transient: try again later
 )
 

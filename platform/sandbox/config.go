@@ -12,8 +12,9 @@ import (
 // `platform.sandbox` section and accounts describe: each account's weekly
 // limit is its tier's (the platform's own; the account's `limits.weekly`
 // is the user's self-limit, unless set above the tier), its note length and
-// allowance and its connections are the account's. A configured rate of 0
-// means none (the model reads 0 as "default"). seed 0 takes the config's.
+// allowance and its connections are the account's; `refuse` becomes
+// Refusals. A configured rate of 0 means none (the model reads 0 as
+// "default"). seed 0 takes the config's.
 func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 	sb := cfg.Platform.Sandbox
 	opt := Options{
@@ -32,6 +33,12 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		for _, p := range DefaultDelays() {
 			opt.Delays = append(opt.Delays, DelayPoint{Within: max(time.Duration(float64(p.Within)*sb.DelayScale), time.Millisecond), Share: p.Share})
 		}
+	}
+	for _, r := range sb.Refuse {
+		opt.Refusals = append(opt.Refusals, Refusal{
+			Account: r.Account, Persons: r.Persons, Code: r.Code,
+			From: r.From, Until: r.Until, Rate: r.Rate, Applied: r.Applied,
+		})
 	}
 	for _, a := range cfg.Accounts {
 		tier, err := pacing.TierDefaults(a.Tier)

@@ -50,6 +50,23 @@
 // CodeNotConnected). Only invitations the platform accepted count toward the
 // weekly limit and the note allowance.
 //
+// # Configured refusals
+//
+// Options.Refusals (config: platform.sandbox.refuse) make the model refuse
+// invitations its own rules would take, as the real platform does for
+// reasons outreach cannot see: a restriction (platform.CodeRestricted), a
+// weekly limit spent elsewhere (CodeWeeklyLimit), a deleted profile
+// (CodeInvalidProfile), ... for given accounts, people, time windows and a
+// rate. A first invitation a Refusal matches is refused with its code
+// before the rules are checked, recorded and counted like any refusal, and
+// never counted as sent; its key keeps that answer. Code
+// platform.CodeUnavailable is a transient, retryable failure instead,
+// applied to first requests and repeats alike: by default the request is
+// not performed (recorded as refused unavailable, remembered under no
+// key, so a retry with the same key is a first request); with
+// Refusal.Applied it is performed but its answer lost (recorded as
+// handled, marked Lost), so that a retry is a repeat.
+//
 // # Idempotency
 //
 // A request whose key was seen before, for the same operation, account and

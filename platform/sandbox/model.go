@@ -51,6 +51,10 @@ type Options struct {
 	// simulations where a record of every request would cost too much
 	// memory. Stats stay complete.
 	ViolationsOnly bool
+	// Refusals make the model refuse the invitations they match, or fail
+	// them transiently (see Refusal), on top of its own rules. Default:
+	// none.
+	Refusals []Refusal
 }
 
 // Account is what the platform knows of one sender account: its own limits
@@ -104,6 +108,9 @@ func (o Options) Validate() error {
 			errs = append(errs, err)
 		}
 	}
+	if err := validateRefusals(o.Refusals); err != nil {
+		errs = append(errs, err)
+	}
 	for id, a := range o.Accounts {
 		switch {
 		case id == "":
@@ -145,6 +152,8 @@ type Model struct {
 	cooldown    int64 // ns
 	delays      []delayPoint
 	keepAll     bool
+	refuse      []refusal // configured definite refusals (Options.Refusals)
+	unavail     []refusal // configured transient failures
 
 	accts   map[string]*acct
 	names   []string          // interned small strings: accounts, campaigns, variants, codes
@@ -248,6 +257,7 @@ func New(opt Options) *Model {
 		d = DefaultDelays()
 	}
 	m.delays = makeDelays(d)
+	m.refuse, m.unavail = makeRefusals(opt.Refusals)
 	m.intern("")
 	for op := range m.idem {
 		m.idem[op] = map[keyHash]answer{}
@@ -349,11 +359,23 @@ func (m *Model) do(ctx context.Context, op opKind, r *platform.Action, variant s
 	}
 	q.vidx = e.variant
 	var err *platform.Error
+	var lost *refusal // a transient failure after the fact: performed, answer lost
 	a := m.accts[r.Account]
 	switch {
 	case r.Key == "" || r.Account == "" || r.Person == "" || !okAt:
 		err = platform.Refused(platform.CodeInvalid, "%s: a request needs an idempotency key, an account, a person and a time", op)
 	default:
+		if op == opInvite && len(m.unavail) > 0 {
+			if x := m.outage(&q); x != nil {
+				if !x.applied {
+					// Not performed, and no answer to remember: a retry
+					// with the same key is a first request.
+					err = unavailable(x)
+					break
+				}
+				lost = x
+			}
+		}
 		fp := uint32(uint64(q.ph) ^ uint64(e.acct)*0x9E3779B97F4A7C15)
 		if first, seen := m.idem[op][q.kh]; seen {
 			if first.fp == fp {
@@ -374,7 +396,12 @@ func (m *Model) do(ctx context.Context, op opKind, r *platform.Action, variant s
 			err = platform.Refused(platform.CodeUnknownAccount, "account %q is not known to the platform", r.Account)
 		} else {
 			m.catchUp(q.at)
-			err = m.apply(a, &q)
+			if op == opInvite && len(m.refuse) > 0 {
+				err = m.injected(&q)
+			}
+			if err == nil {
+				err = m.apply(a, &q)
+			}
 		}
 		ans := answer{fp: fp}
 		if err != nil {
@@ -394,8 +421,17 @@ func (m *Model) do(ctx context.Context, op opKind, r *platform.Action, variant s
 		}
 		m.viol = append(m.viol, vrec{seq: m.seq, rec: e})
 	}
+	if lost != nil {
+		e.lost = true
+		if a != nil {
+			a.st.Lost++
+		}
+	}
 	if m.keepAll {
 		m.appendRec(e)
+	}
+	if lost != nil {
+		return unavailable(lost)
 	}
 	if err != nil {
 		return err

@@ -49,6 +49,10 @@ type Entry struct {
 	// Repeat: the idempotency key was seen before for the same request: it
 	// was answered as the first time and counted nowhere else.
 	Repeat bool `json:"repeat,omitempty"`
+	// Lost: the request was handled as Refused says, but the caller was
+	// answered platform.CodeUnavailable (a configured transient failure
+	// after the fact, Refusal.Applied).
+	Lost bool `json:"lost,omitempty"`
 }
 
 // rec is an Entry in 48 bytes and no pointers (the garbage collector
@@ -62,7 +66,7 @@ type rec struct {
 	code                    uint32 // interned platform.Code; 0 = accepted
 	chars                   int32
 	op                      opKind
-	hasNote, repeat         bool
+	hasNote, repeat, lost   bool
 }
 
 const recChunk = 1 << 15
@@ -111,7 +115,7 @@ func (m *Model) entry(seq int64, r *rec) Entry {
 		Seq: seq, Op: opNames[r.op], Key: key, Person: person,
 		Account: m.names[r.acct], Campaign: m.names[r.campaign], Variant: m.names[r.variant],
 		Chars: int(r.chars), HasNote: r.hasNote, At: toTime(r.at),
-		Refused: platform.Code(m.names[r.code]), Repeat: r.repeat,
+		Refused: platform.Code(m.names[r.code]), Repeat: r.repeat, Lost: r.lost,
 	}
 }
 
@@ -183,6 +187,7 @@ type AccountStats struct {
 	Followed    int                   `json:"followed"`
 	Messaged    int                   `json:"messaged"`
 	Repeats     int                   `json:"repeats"`     // requests answered from their idempotency key
+	Lost        int                   `json:"lost"`        // requests performed whose answer was lost (Refusal.Applied)
 	Connections int                   `json:"connections"` // 1st-degree connections now
 	Refused     map[platform.Code]int `json:"refused,omitempty"`
 }
@@ -217,6 +222,7 @@ func (s Stats) Total() AccountStats {
 		t.Followed += a.Followed
 		t.Messaged += a.Messaged
 		t.Repeats += a.Repeats
+		t.Lost += a.Lost
 		t.Connections += a.Connections
 		for c, n := range a.Refused {
 			if t.Refused == nil {

@@ -47,11 +47,12 @@
 //   - 409 or 422 with {"code":"<code>","message":"..."}: refused, for good;
 //     code is a platform.Code such as weekly_limit, restricted,
 //     note_allowance, note_too_long, duplicate, already_connected,
-//     cooldown, declined, connection_cap, not_connected, not_pending
-//     (request-level problems such as invalid, unknown_account and
-//     key_conflict conventionally use 422). weekly_limit and restricted
-//     make outreach pause the account. The driver returns a non-retryable
-//     *platform.Error with that code (code "unavailable" stays retryable).
+//     cooldown, declined, connection_cap, not_connected, not_pending,
+//     invalid_profile (request-level problems such as invalid,
+//     unknown_account and key_conflict conventionally use 422). weekly_limit
+//     and restricted make outreach pause the account. The driver returns a
+//     non-retryable *platform.Error with that code (code "unavailable"
+//     stays retryable).
 //   - 429 or 5xx: try again later. The driver retries, as it does on
 //     network errors and timeouts.
 //   - anything else (401, 404, a 409 without a code, ...): refused with

@@ -7,7 +7,9 @@
 //
 //	POST /v1/actions/{follow|invite|withdraw|message}
 //	    an action, signed (when Options.Secret is set); answered 204, or
-//	    409 / 422 {"code","message"} with the model's refusal
+//	    409 / 422 {"code","message"} with the model's refusal, or 503
+//	    {"code":"unavailable"} on a configured transient failure
+//	    (sandbox.Refusal)
 //	GET  /v1/invitations
 //	    {"requests":[sandbox.Entry...],"violations":[sandbox.Entry...]}:
 //	    every request received (repeats and refusals included) and every
@@ -106,8 +108,8 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if len(s.opt.Secret) > 0 {
-		// The model answers every request definitely, so a signature stays
-		// recorded once verified.
+		// A signature stays recorded once verified: the driver signs every
+		// attempt anew (a fresh nonce), retries after a 503 included.
 		if _, err := webhook.VerifyAndRecord(s.opt.Secret, s.replay, r, body, s.opt.Now(), s.opt.Tolerance); err != nil {
 			s.opt.Logger.Warn("action refused", "op", op, "reason", err.Error())
 			webhook.WriteError(w, http.StatusUnauthorized, platform.CodeInvalid, err.Error())
@@ -146,8 +148,10 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &pe):
 		s.opt.Logger.Info("action", "op", op, "account", q.Account, "result", string(pe.Code))
 		status := http.StatusConflict
-		switch pe.Code {
-		case platform.CodeInvalid, platform.CodeUnknownAccount, platform.CodeKeyConflict:
+		switch {
+		case pe.Retryable: // a configured transient failure: try again later
+			status = http.StatusServiceUnavailable
+		case pe.Code == platform.CodeInvalid, pe.Code == platform.CodeUnknownAccount, pe.Code == platform.CodeKeyConflict:
 			status = http.StatusUnprocessableEntity
 		}
 		webhook.WriteError(w, status, pe.Code, pe.Msg)
