@@ -1,0 +1,189 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/wire"
+)
+
+var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
+
+// limits of the test account: a one-minute gap binds, the caps do not.
+var limits = pacing.Limits{Weekly: 100, Daily: 50, NoteChars: 300, NotesPerMonth: pacing.Unlimited, MinGap: time.Minute}
+
+// rig is a Deliverer over the in-memory limiter and a sandbox model that
+// refuses as told; nobody answers the invitations.
+type rig struct {
+	d     *Deliverer
+	lim   *pacing.MemLimiter
+	model *sandbox.Model
+}
+
+func newRig(pause time.Duration, refusals ...sandbox.Refusal) *rig {
+	lim := pacing.NewMemLimiter()
+	m := sandbox.New(sandbox.Options{AcceptRate: -1, DeclineRate: -1, Refusals: refusals,
+		Accounts: map[string]sandbox.Account{"alice": {Weekly: 100, NoteChars: 300, NotesPerMonth: sandbox.Unlimited}}})
+	return &rig{lim: lim, model: m, d: &Deliverer{Limiter: lim, Platform: m, RestrictionPause: pause,
+		Rules: func(_ string, at time.Time) (pacing.Rules, error) {
+			return pacing.RulesFor(limits, time.Time{}, time.UTC, at), nil
+		}}}
+}
+
+func task(person string) wire.Task {
+	return wire.Task{V: wire.Version, Kind: wire.KindInvite, At: t0, Account: "alice", Campaign: "c", Person: person,
+		Key: "c/" + person + "/0", Variant: "hi", Note: "Hi, let's connect", Chars: 17}
+}
+
+func (r *rig) usage(t *testing.T, now time.Time) pacing.Usage {
+	t.Helper()
+	u, err := r.lim.Usage(context.Background(), "alice", now, pacing.RulesFor(limits, time.Time{}, time.UTC, now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// sent counts the invitations the platform took (first requests, not
+// refused), by key.
+func (r *rig) sent() map[string]int {
+	n := map[string]int{}
+	for _, e := range r.model.Record() {
+		if e.Op == sandbox.OpInvite && e.Refused == "" && !e.Repeat {
+			n[e.Key]++
+		}
+	}
+	return n
+}
+
+// TestDefiniteRefusalFreesSlot: the platform refuses for good (a profile
+// that is gone): the outcome is Refused with its code, the reservation is
+// released (the week counts nothing, and another send at the same instant
+// is granted: the gap is free), and the account is not paused.
+func TestDefiniteRefusalFreesSlot(t *testing.T) {
+	r := newRig(time.Hour, sandbox.Refusal{Persons: []string{"gone"}, Code: platform.CodeInvalidProfile})
+	ctx := context.Background()
+	out, err := r.d.Do(ctx, task("gone"), t0)
+	if err != nil || out.Kind != wire.Refused || out.Code != platform.CodeInvalidProfile || !out.At.Equal(t0) {
+		t.Fatalf("Do = %+v, %v; want refused %s", out, err, platform.CodeInvalidProfile)
+	}
+	if u := r.usage(t, t0); u.Week != 0 || u.Day != 0 || u.Reserved != 0 || !u.Last.IsZero() || !u.PausedUntil.IsZero() {
+		t.Errorf("usage after a definite refusal = %+v, want nothing counted, no pause", u)
+	}
+	out, err = r.d.Do(ctx, task("ann"), t0)
+	if err != nil || out.Kind != wire.Delivered {
+		t.Fatalf("the next send at the same instant = %+v, %v; want delivered (the slot was freed)", out, err)
+	}
+	if u := r.usage(t, t0); u.Week != 1 {
+		t.Errorf("week = %d after one delivered invitation", u.Week)
+	}
+	if st := r.model.Stats().Accounts["alice"]; st.Invited != 1 || st.Refused[platform.CodeInvalidProfile] != 1 {
+		t.Errorf("the platform's stats: %+v", st)
+	}
+}
+
+// TestStandingRefusalPauses: restricted and weekly_limit also pause the
+// account until now + RestrictionPause (7d by default): until then the
+// Deliverer is denied DenyPaused by the limiter and the platform hears
+// nothing; from then on it sends again.
+func TestStandingRefusalPauses(t *testing.T) {
+	for _, c := range []struct {
+		code  platform.Code
+		pause time.Duration
+	}{
+		{platform.CodeRestricted, 2 * time.Hour},
+		{platform.CodeWeeklyLimit, 30 * time.Minute},
+		{platform.CodeRestricted, 0}, // the default
+	} {
+		t.Run(fmt.Sprintf("%s/%v", c.code, c.pause), func(t *testing.T) {
+			pause := c.pause
+			if pause == 0 {
+				pause = 7 * 24 * time.Hour
+			}
+			// The platform refuses during the first minute only: what keeps
+			// the account quiet afterwards is the pause.
+			r := newRig(c.pause, sandbox.Refusal{Account: "alice", Code: c.code, Until: t0.Add(time.Minute)})
+			ctx := context.Background()
+			out, err := r.d.Do(ctx, task("ann"), t0)
+			if err != nil || out.Kind != wire.Refused || out.Code != c.code {
+				t.Fatalf("Do = %+v, %v; want refused %s", out, err, c.code)
+			}
+			u := r.usage(t, t0)
+			if u.Week != 0 || u.Reserved != 0 || !u.PausedUntil.Equal(t0.Add(pause)) {
+				t.Errorf("usage = %+v; want the slot free and a pause until %v", u, t0.Add(pause))
+			}
+			requests := len(r.model.Record())
+			for _, at := range []time.Time{t0.Add(2 * time.Minute), t0.Add(pause / 2), t0.Add(pause - time.Millisecond)} {
+				out, err := r.d.Do(ctx, task("bob"), at)
+				if err != nil || out.Kind != wire.Denied || out.Denial != pacing.DenyPaused || !out.RetryAt.Equal(t0.Add(pause)) {
+					t.Errorf("Do at +%v = %+v, %v; want denied paused, retry at +%v", at.Sub(t0), out, err, pause)
+				}
+			}
+			if n := len(r.model.Record()); n != requests {
+				t.Errorf("the platform got %d requests during the pause", n-requests)
+			}
+			out, err = r.d.Do(ctx, task("bob"), t0.Add(pause))
+			if err != nil || out.Kind != wire.Delivered {
+				t.Fatalf("Do when the pause ends = %+v, %v; want delivered", out, err)
+			}
+			if u := r.usage(t, t0.Add(pause)); u.Week != 1 || !u.PausedUntil.IsZero() {
+				t.Errorf("usage after the pause = %+v", u)
+			}
+			if s := r.sent(); len(s) != 1 || s["c/bob/0"] != 1 {
+				t.Errorf("the platform took %v; want bob's invitation only", s)
+			}
+		})
+	}
+}
+
+// TestUnknownOutcomeKeepsReservation: a retryable platform error is an
+// unknown outcome: Do returns an error and the reservation stays counted;
+// retrying with the same key neither counts it twice in the limiter nor
+// sends twice (the platform answers the key as the first time).
+func TestUnknownOutcomeKeepsReservation(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		t.Run(fmt.Sprintf("performed=%v", applied), func(t *testing.T) {
+			r := newRig(time.Hour, sandbox.Refusal{Code: platform.CodeUnavailable, Applied: applied, Until: t0.Add(time.Minute)})
+			ctx := context.Background()
+			tk := task("ann")
+			for _, at := range []time.Time{t0, t0.Add(10 * time.Second)} {
+				out, err := r.d.Do(ctx, tk, at)
+				if err == nil || !platform.IsRetryable(err) || out.Kind != wire.Unknown {
+					t.Fatalf("Do at +%v = %+v, %v; want an unknown outcome with a retryable error", at.Sub(t0), out, err)
+				}
+				if u := r.usage(t, at); u.Week != 1 || u.Reserved != 1 || !u.Last.Equal(t0) || !u.PausedUntil.IsZero() {
+					t.Errorf("usage at +%v = %+v; want the first reservation counted once", at.Sub(t0), u)
+				}
+			}
+			// Meanwhile another send within the gap is denied: the
+			// reservation holds its slot.
+			if out, err := r.d.Do(ctx, task("bob"), t0.Add(30*time.Second)); err != nil || out.Kind != wire.Denied || out.Denial != pacing.DenyGap {
+				t.Errorf("another send within the gap = %+v, %v; want denied gap", out, err)
+			}
+			out, err := r.d.Do(ctx, tk, t0.Add(2*time.Minute))
+			if err != nil || out.Kind != wire.Delivered {
+				t.Fatalf("retry after the outage = %+v, %v; want delivered", out, err)
+			}
+			if u := r.usage(t, t0.Add(2*time.Minute)); u.Week != 1 {
+				t.Errorf("week = %d after three attempts of one invitation", u.Week)
+			}
+			keys := 0
+			for _, e := range r.model.Record() {
+				if e.Key == tk.Key {
+					keys++
+				}
+			}
+			if s := r.sent(); keys != 3 || len(s) != 1 || s[tk.Key] != 1 {
+				t.Errorf("the platform saw the key %d times and took %v; want 3 attempts, one invitation", keys, s)
+			}
+			if st := r.model.Stats().Accounts["alice"]; st.Invited != 1 || st.Pending != 1 {
+				t.Errorf("the platform's stats: %+v", st)
+			}
+		})
+	}
+}
