@@ -20,6 +20,7 @@ type prospect struct {
 	acct    int16 // the sender it is assigned to; -1 none yet
 	pin     int16 // the pinned sender; -1 none
 	at      int64 // unix ns: when followed, or invited
+	end     int64 // unix ns: when the invitation was answered or ended, or the last message sent
 	person  int32 // index in the people registry; -1 until first needed
 	variant uint8 // the invitation's note variant: index in campaign.variants (0 blank)
 }

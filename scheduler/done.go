@@ -91,6 +91,7 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 			return nil
 		}
 		p.msgStep++
+		p.end = o.At.UnixNano()
 		e.emit(o.At, campaigns.EvMessaged, c, a, t.Person, nil, "")
 		if int(p.msgStep) >= len(c.messages) {
 			e.transition(c, ref, campaigns.EvDone)
@@ -213,6 +214,7 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 	key := c.src.Key(int(ref.Index))
 	st := e.with(e.personOf(c, ref.Index), int16(a.idx))
 	e.transition(c, ref, ev)
+	p.end = at.UnixNano()
 	a.pending--
 	c.exp.Resolved(int(p.variant), ev == campaigns.EvAccepted)
 	switch ev {
@@ -242,7 +244,7 @@ func (e *Engine) scheduleMessage(a *account, c *campaign, ref Ref, after time.Ti
 	if open, _, ok := c.cals[c.senderPos(a)].NextOpen(at); ok {
 		at = open
 	}
-	e.pushTimer(timer{at: at.UnixNano(), kind: tmMessage, acct: int16(a.idx), ref: ref})
+	e.pushTimer(timer{at: at.UnixNano(), kind: tmMessage, step: p.msgStep, acct: int16(a.idx), ref: ref})
 }
 
 // transition moves a prospect along the lifecycle. An impossible move is a

@@ -115,7 +115,7 @@ func New(opt Options) (*Engine, error) {
 		opt.RestrictionPause = opt.Config.Defaults.RestrictionPause
 	}
 	opt.setDefaults()
-	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(), events: opt.OnEvent}
+	e := &Engine{opt: opt, byID: map[string]*account{}, people: newPeople(opt.Seed ^ 0x70656f706c65), events: opt.OnEvent}
 	e.abRand = rand.New(rand.NewPCG(opt.Seed, 0x61622d74657374))
 	e.pbRand = rand.New(rand.NewPCG(opt.Seed, 0x702862657374))
 	e.timers.Less = timerLess

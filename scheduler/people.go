@@ -1,7 +1,7 @@
 package scheduler
 
 import (
-	"hash/maphash"
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 )
@@ -41,20 +41,28 @@ type node struct {
 }
 
 // people is the workspace's registry of persons. It is keyed by a 64-bit
-// hash of the normalized key, not the key itself: no strings to keep or
-// scan. Two people whose keys collide (odds about n^2/2^65: 3e-6 for ten
+// seeded hash (xxHash64) of the normalized key, not the key itself: no
+// strings to keep or scan, and a snapshot (which carries the seed) names a
+// person without naming the key. Two people whose keys collide (odds about n^2/2^65: 3e-6 for ten
 // million people) would be taken for one, which can only skip someone,
 // never invite anyone twice.
 type people struct {
-	seed  maphash.Seed
+	seed  uint64
+	d     *xxhash.Digest // reused by hash
 	index map[uint64]int32
 	all   []person
 	more  []node
 }
 
-func newPeople() people { return people{seed: maphash.MakeSeed(), index: map[uint64]int32{}} }
+func newPeople(seed uint64) people {
+	return people{seed: seed, d: xxhash.NewWithSeed(seed), index: map[uint64]int32{}}
+}
 
-func (p *people) hash(key string) uint64 { return maphash.String(p.seed, key) }
+func (p *people) hash(key string) uint64 {
+	p.d.ResetWithSeed(p.seed)
+	p.d.WriteString(key)
+	return p.d.Sum64()
+}
 
 // get returns the person with key, or nil.
 func (p *people) get(key string) *person {

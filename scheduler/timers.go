@@ -19,6 +19,7 @@ const (
 type timer struct {
 	at   int64 // unix ns
 	kind uint8
+	step uint8 // tmMessage: the message step it is for
 	acct int16
 	ref  Ref
 	seq  uint64
@@ -90,7 +91,10 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 func (e *Engine) messageTask(a *account, tm timer, tasks []wire.Task) []wire.Task {
 	c := e.camps[tm.ref.Campaign]
 	p := &c.ps[tm.ref.Index]
-	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) {
+	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) || tm.step != p.msgStep {
+		// Answered by then, on its way, or a timer of a step already sent
+		// (an engine rebuilt from the ledger holds the timers of every
+		// step it replayed: only the current step's may fire, at its time).
 		return tasks
 	}
 	step := int(p.msgStep)

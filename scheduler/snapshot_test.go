@@ -1,0 +1,324 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/wire"
+	"github.com/outreach-scheduler/outreach/worker"
+)
+
+const snapConfig = `
+defaults:
+  min_gap: 5m
+  jitter: 1
+  withdraw_after: 6d
+  reinvite_cooldown: 3d
+  days: [mon, tue, wed, thu, fri]
+  hours: "09:00-18:00"
+accounts:
+  - id: alice
+    tier: premium
+    limits: {weekly: 100, daily: 25, max_pending: 60, notes_per_month: 200}
+  - id: bob
+    tier: free
+    timezone: Europe/Paris
+    limits: {weekly: 80, daily: 20, max_pending: 40}
+platform:
+  sandbox: {accept_rate: 0.4, decline_rate: 0.1}
+`
+
+const snapMessages = `
+name: c1
+accounts: [alice, bob]
+prospects: {csv: none.csv}
+steps:
+  - connect:
+      note:
+        variants:
+          - {name: a, text: "Hi {{.first_name}}, glad to connect."}
+          - {name: b, text: "Hello {{.first_name}}! Shall we connect?"}
+        fallback: [b, blank]
+  - message:
+      wait: 1d
+      text: "Thanks for connecting, {{.first_name}}!"
+  - message:
+      wait: 2d
+      text: "How is {{.company}} doing?"
+`
+
+const snapFollow = `
+name: c2
+accounts: [bob]
+prospects: {csv: none.csv}
+steps:
+  - follow: {}
+    wait: 2d
+  - connect: {}
+`
+
+// snapWorld is a workspace for the snapshot tests: two accounts, one
+// campaign with an A/B test and two messages, one follow-first campaign,
+// both over the same people (so dedupe matters).
+func snapWorld(t *testing.T) (*config.Config, []*campaigns.Campaign, func() map[string]Source) {
+	cfg, cs := testWorld(t, snapConfig, snapMessages, snapFollow)
+	return cfg, cs, func() map[string]Source {
+		return map[string]Source{"c1": &Synthetic{Prefix: "p", N: 900}, "c2": &Synthetic{Prefix: "p", N: 400}}
+	}
+}
+
+// ledgerRun drives an engine against the sandbox model through the real
+// deliverer and limiter, as the simulator does, and returns the ledger it
+// would have written: each task with a known outcome, each platform event.
+func ledgerRun(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, srcs map[string]Source, start time.Time, days int) []wire.Entry {
+	t.Helper()
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := sandbox.New(sbOpt)
+	eng, err := New(Options{Config: cfg, Campaigns: cs, Sources: srcs, Seed: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}
+	var out []wire.Entry
+	var queue []wire.Task
+	end := start.AddDate(0, 0, days)
+	for now := start; now.Before(end); now = now.Add(time.Minute) {
+		for _, ev := range model.Advance(now) {
+			if err := eng.Observe(ev); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, wire.Entry{Event: &ev})
+		}
+		queue = append(queue, eng.Plan(now)...)
+		slices.SortStableFunc(queue, func(a, b wire.Task) int { return a.At.Compare(b.At) })
+		for len(queue) > 0 && !queue[0].At.After(now) {
+			tk := queue[0]
+			queue = queue[1:]
+			o, err := d.Do(context.Background(), tk, tk.At)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := eng.Done(tk, o); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, wire.Entry{Task: &tk, Outcome: &o})
+		}
+	}
+	return out
+}
+
+func replayAll(t *testing.T, e *Engine, es []wire.Entry) {
+	t.Helper()
+	for _, x := range es {
+		var err error
+		if x.Event != nil {
+			err = e.Observe(*x.Event)
+		} else {
+			err = e.Replay(*x.Task, *x.Outcome)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func entryTime(x wire.Entry) time.Time {
+	if x.Event != nil {
+		return x.Event.At
+	}
+	return x.Outcome.At
+}
+
+// TestSnapshotBehavesAsFullReplay: an engine restored from a snapshot taken
+// at any point of the ledger, then given the rest of the ledger, plans
+// exactly what an engine given the whole ledger plans, tick by tick, for
+// weeks, through the same outcomes and answers.
+func TestSnapshotBehavesAsFullReplay(t *testing.T) {
+	cfg, cs, sources := snapWorld(t)
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ledger := ledgerRun(t, cfg, cs, sources(), start, 21)
+	var kinds [6]int
+	for _, x := range ledger {
+		if x.Task != nil {
+			kinds[x.Task.Kind]++
+		}
+	}
+	if kinds[wire.KindInvite] < 300 || kinds[wire.KindMessage] == 0 || kinds[wire.KindFollow] == 0 || kinds[wire.KindWithdraw] == 0 {
+		t.Fatalf("the run did not exercise every kind of task: %v", kinds)
+	}
+	for _, cut := range []int{1, len(ledger) / 3, 2 * len(ledger) / 3, len(ledger)} {
+		t.Run(fmt.Sprint("cut", cut), func(t *testing.T) {
+			newEngine := func(seed uint64) *Engine {
+				e, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+			full := newEngine(7)
+			replayAll(t, full, ledger)
+
+			before := newEngine(99) // another seed: the snapshot carries its own
+			replayAll(t, before, ledger[:cut])
+			var buf bytes.Buffer
+			if err := before.Snapshot(&buf, entryTime(ledger[cut-1])); err != nil {
+				t.Fatal(err)
+			}
+			restored := newEngine(7)
+			st, err := restored.Restore(buf.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Prospects == 0 || st.Unmatched != 0 {
+				t.Fatalf("restore: %+v", st)
+			}
+			replayAll(t, restored, ledger[cut:])
+			lockstep(t, cfg, full, restored, start.AddDate(0, 0, 21), 14)
+		})
+	}
+}
+
+// lockstep plans both engines minute by minute and fails at the first
+// difference; both get the same outcomes and answers.
+func lockstep(t *testing.T, cfg *config.Config, a, b *Engine, from time.Time, days int) {
+	t.Helper()
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := sandbox.New(sbOpt)
+	d := &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}
+	var qa []wire.Task
+	planned := 0
+	show := func(ts []wire.Task) string {
+		var s []string
+		for _, x := range ts {
+			s = append(s, fmt.Sprintf("%s %s %s %s", x.Kind, x.Key, x.At.Format(time.RFC3339), x.Variant))
+		}
+		return strings.Join(s, "\n  ")
+	}
+	end := from.AddDate(0, 0, days)
+	for now := from; now.Before(end); now = now.Add(time.Minute) {
+		for _, ev := range model.Advance(now) {
+			if err := errors.Join(a.Observe(ev), b.Observe(ev)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pa, pb := slices.Clone(a.Plan(now)), slices.Clone(b.Plan(now))
+		byKey := func(x, y wire.Task) int { return strings.Compare(x.Key, y.Key) }
+		slices.SortFunc(pa, byKey)
+		slices.SortFunc(pb, byKey)
+		if !slices.EqualFunc(pa, pb, func(x, y wire.Task) bool { return x == y }) {
+			t.Fatalf("at %s the engines plan differently after %d tasks:\nfull replay:\n  %s\nsnapshot:\n  %s", now, planned, show(pa), show(pb))
+		}
+		planned += len(pa)
+		qa = append(qa, pa...)
+		slices.SortStableFunc(qa, func(x, y wire.Task) int { return x.At.Compare(y.At) })
+		for len(qa) > 0 && !qa[0].At.After(now) {
+			tk := qa[0]
+			qa = qa[1:]
+			o, err := d.Do(context.Background(), tk, tk.At)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := errors.Join(a.Done(tk, o), b.Done(tk, o)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if planned < 100 {
+		t.Fatalf("only %d tasks planned in %d days: the comparison says little", planned, days)
+	}
+}
+
+// TestRestoreRejectsDamage: a truncated or altered snapshot is refused
+// with ErrSnapshotCorrupt, a newer version with *wire.ErrVersion, and the
+// engine is left fresh (a restore of the good one then works).
+func TestRestoreRejectsDamage(t *testing.T) {
+	cfg, cs, sources := snapWorld(t)
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ledger := ledgerRun(t, cfg, cs, sources(), start, 5)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayAll(t, e, ledger)
+	var buf bytes.Buffer
+	if err := e.Snapshot(&buf, entryTime(ledger[len(ledger)-1])); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	r := rand.New(rand.NewPCG(1, 2))
+	damaged := [][]byte{nil, good[:10], good[:len(good)/2], good[:len(good)-1]}
+	for range 20 {
+		b := slices.Clone(good)
+		b[r.IntN(len(b))] ^= byte(1 + r.IntN(255))
+		damaged = append(damaged, b)
+	}
+	fresh, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range damaged {
+		if _, err := fresh.Restore(b); !errors.Is(err, ErrSnapshotCorrupt) {
+			t.Fatalf("damaged snapshot %d: %v, want ErrSnapshotCorrupt", i, err)
+		}
+	}
+	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":1,`), []byte(`{"v":2,`), 1)
+	// Re-seal it, so that only the version is wrong.
+	newer = reseal(newer)
+	var ev *wire.ErrVersion
+	if _, err := fresh.Restore(newer); !errors.As(err, &ev) || ev.Got != 2 {
+		t.Fatalf("newer snapshot: %v, want *wire.ErrVersion", err)
+	}
+	if _, err := fresh.Restore(good); err != nil {
+		t.Fatalf("the good snapshot after refused ones: %v", err)
+	}
+	if _, err := fresh.Restore(good); err == nil {
+		t.Fatal("a second Restore into the same engine was accepted")
+	}
+}
+
+// TestSnapshotHasNoPersonalData: no key, field or note of any prospect in
+// the bytes.
+func TestSnapshotHasNoPersonalData(t *testing.T) {
+	cfg, cs, sources := snapWorld(t)
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ledger := ledgerRun(t, cfg, cs, sources(), start, 7)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayAll(t, e, ledger)
+	var buf bytes.Buffer
+	if err := e.Snapshot(&buf, entryTime(ledger[len(ledger)-1])); err != nil {
+		t.Fatal(err)
+	}
+	for _, needle := range []string{"p123", "p899", "Emeka", "Company 1", "glad to connect", "Thanks for"} {
+		if bytes.Contains(buf.Bytes(), []byte(needle)) {
+			t.Errorf("the snapshot contains %q", needle)
+		}
+	}
+}
+
+// reseal recomputes a snapshot's checksum after a deliberate change.
+func reseal(b []byte) []byte {
+	body := b[:len(b)-sha256.Size]
+	sum := sha256.Sum256(body)
+	return append(slices.Clone(body), sum[:]...)
+}
