@@ -47,7 +47,7 @@ var (
 	ErrorReasons = []string{
 		"weekly_limit", "restricted", "note_allowance", "note_too_long", "duplicate",
 		"already_connected", "cooldown", "declined", "connection_cap", "not_connected",
-		"not_pending", "unknown_account", "invalid", "key_conflict", "unknown_outcome", "other",
+		"not_pending", "invalid_profile", "unknown_account", "invalid", "key_conflict", "unknown_outcome", "other",
 	}
 	// QueueStates are the asynq task states of QueueTasks.
 	QueueStates = []string{"pending", "active", "scheduled", "retry", "archived", "completed"}
