@@ -79,10 +79,11 @@ func (d *Deliverer) invite(ctx context.Context, t wire.Task, act platform.Action
 		// Unknown outcome: keep the reservation counted; retry with the key.
 		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("inviting for account %s: %w", t.Account, err)
 	}
-	// A definite refusal: nothing was sent, free the slot.
-	if rerr := d.Limiter.Release(ctx, t.Account, t.Key); rerr != nil && !errors.Is(rerr, pacing.ErrConfirmed) {
-		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("releasing slot for account %s: %w", t.Account, rerr)
-	}
+	// A definite refusal: nothing was sent. A refusal about the account's
+	// standing pauses it first; only then is the slot freed: freed first,
+	// it could go to another worker's invitation of the same account
+	// before the pause lands (TestRefusalsEndToEnd saw one reach the
+	// platform 9ms into the pause).
 	var pe *platform.Error
 	errors.As(err, &pe)
 	if pe.Pause() {
@@ -93,6 +94,9 @@ func (d *Deliverer) invite(ctx context.Context, t wire.Task, act platform.Action
 		if perr := d.Limiter.Pause(ctx, t.Account, now.Add(pause)); perr != nil {
 			return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("pausing account %s: %w", t.Account, perr)
 		}
+	}
+	if rerr := d.Limiter.Release(ctx, t.Account, t.Key); rerr != nil && !errors.Is(rerr, pacing.ErrConfirmed) {
+		return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("releasing slot for account %s: %w", t.Account, rerr)
 	}
 	return wire.Outcome{Kind: wire.Refused, At: now, Code: pe.Code}, nil
 }

@@ -187,3 +187,43 @@ func TestUnknownOutcomeKeepsReservation(t *testing.T) {
 		})
 	}
 }
+
+// racer is a limiter in which another worker reserves a send of the same
+// account at the instant a slot is released.
+type racer struct {
+	*pacing.MemLimiter
+	rules  pacing.Rules
+	at     time.Time
+	raced  []pacing.Decision
+	failed error
+}
+
+func (l *racer) Release(ctx context.Context, account, id string) error {
+	err := l.MemLimiter.Release(ctx, account, id)
+	d, rerr := l.MemLimiter.Reserve(ctx, pacing.Request{Account: account, ID: "other-worker", At: l.at, Rules: l.rules})
+	l.raced = append(l.raced, d)
+	if rerr != nil {
+		l.failed = rerr
+	}
+	return err
+}
+
+// TestPauseBeforeRelease: a restricted answer pauses the account before
+// its slot is freed, so that another worker's invitation of the account
+// cannot take the freed slot in between and reach the platform during the
+// pause.
+func TestPauseBeforeRelease(t *testing.T) {
+	r := newRig(time.Hour, sandbox.Refusal{Account: "alice", Code: platform.CodeRestricted})
+	lim := &racer{MemLimiter: r.lim, rules: pacing.RulesFor(limits, time.Time{}, time.UTC, t0), at: t0}
+	r.d.Limiter = lim
+	out, err := r.d.Do(context.Background(), task("ann"), t0)
+	if err != nil || out.Kind != wire.Refused || out.Code != platform.CodeRestricted {
+		t.Fatalf("Do = %+v, %v; want refused restricted", out, err)
+	}
+	if lim.failed != nil || len(lim.raced) != 1 {
+		t.Fatalf("the racing reservation: %v, %v", lim.raced, lim.failed)
+	}
+	if d := lim.raced[0]; d.Granted || d.Denial != pacing.DenyPaused {
+		t.Errorf("another worker's reservation as the slot was freed: %+v; want denied paused", d)
+	}
+}
