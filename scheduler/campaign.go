@@ -75,7 +75,7 @@ type campaign struct {
 	variants []string           // "blank" then the note variants (disabled ones too): what prospect.variant indexes
 	first    string             // the first enabled variant ("" for blank invitations)
 	exp      *abtest.Experiment // arms indexed like variants
-	byKey    map[string]int32   // person key -> index, built on the first Replay
+	byHash   map[uint64]int32   // person hash -> index, built on the first lookup (or by Restore)
 	removed  []int32            // prospects removed from the file (see CancelRemoved)
 	left     int                // prospects not yet invited nor finished
 	done     time.Time

@@ -52,20 +52,26 @@ func (e *Engine) Replay(t wire.Task, o wire.Outcome) error {
 	return e.done(a, ref, t, o)
 }
 
-// lookup finds a prospect by campaign name and person key.
+// lookup finds a prospect by campaign name and person key. Each campaign
+// keeps an index from the person hash to the prospect, built on first use
+// (or by Restore); the key found is compared, so a hash collision can only
+// miss a prospect, never pick another.
 func (e *Engine) lookup(campaign, person string) (Ref, bool) {
 	for _, c := range e.camps {
 		if c.c.Name != campaign {
 			continue
 		}
-		if c.byKey == nil {
-			c.byKey = make(map[string]int32, len(c.ps))
+		if c.byHash == nil {
+			c.byHash = make(map[uint64]int32, len(c.ps))
 			for i := range c.ps {
-				c.byKey[c.src.Key(i)] = int32(i)
+				c.byHash[e.people.hash(c.src.Key(i))] = int32(i)
 			}
 		}
-		i, ok := c.byKey[person]
-		return Ref{Campaign: c.idx, Index: i}, ok
+		i, ok := c.byHash[e.people.hash(person)]
+		if !ok || c.src.Key(int(i)) != person {
+			return Ref{}, false
+		}
+		return Ref{Campaign: c.idx, Index: i}, true
 	}
 	return Ref{}, false
 }

@@ -409,6 +409,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		for i := range c.ps {
 			index[e.people.hash(c.src.Key(i))] = int32(i)
 		}
+		c.byHash = index // lookup's index, under the snapshot's seed
 		if !hdr.Campaigns[ci].Done.IsZero() {
 			c.done = hdr.Campaigns[ci].Done
 		}

@@ -176,6 +176,10 @@ func EncodeTask(t Task) ([]byte, error) {
 
 // DecodeTask reads a task payload of any version up to Version.
 func DecodeTask(b []byte) (Task, error) {
+	var t Task
+	if err := strictDecode(b, &t); err == nil && t.V >= 1 && t.V <= Version {
+		return t, nil // the common case, in one pass
+	}
 	v, err := version(b)
 	if err != nil {
 		return Task{}, fmt.Errorf("task: %w", err)
@@ -190,7 +194,7 @@ func DecodeTask(b []byte) (Task, error) {
 		}
 		return l.task(), nil
 	}
-	var t Task
+	t = Task{}
 	if err := strictDecode(b, &t); err != nil {
 		return Task{}, fmt.Errorf("task: %w", err)
 	}
@@ -213,22 +217,23 @@ func EncodeEntry(e Entry) ([]byte, error) {
 
 // DecodeEntry reads a ledger entry of any version up to Version.
 func DecodeEntry(b []byte) (Entry, error) {
-	v, err := version(b)
-	if err != nil {
-		return Entry{}, fmt.Errorf("ledger entry: %w", err)
-	}
 	var e Entry
-	switch {
-	case v > Version:
-		return Entry{}, &ErrVersion{What: "ledger entry", Got: v, Max: Version}
-	case v == 0:
-		var l legacyEntry
-		if err := strictDecode(b, &l); err != nil {
-			return Entry{}, fmt.Errorf("ledger entry (version 0): %w", err)
+	if err := strictDecode(b, &e); err != nil || e.V < 1 || e.V > Version {
+		// Not this version's (or not an entry): find out which.
+		v, verr := version(b)
+		if verr != nil {
+			return Entry{}, fmt.Errorf("ledger entry: %w", verr)
 		}
-		e = l.entry()
-	default:
-		if err := strictDecode(b, &e); err != nil {
+		switch {
+		case v > Version:
+			return Entry{}, &ErrVersion{What: "ledger entry", Got: v, Max: Version}
+		case v == 0:
+			var l legacyEntry
+			if err := strictDecode(b, &l); err != nil {
+				return Entry{}, fmt.Errorf("ledger entry (version 0): %w", err)
+			}
+			e = l.entry()
+		default:
 			return Entry{}, fmt.Errorf("ledger entry: %w", err)
 		}
 	}
