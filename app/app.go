@@ -145,6 +145,9 @@ func Run(ctx context.Context, opt Options) error {
 		planSpec: opt.PlanSpec, horizon: opt.horizon, seed: opt.Seed, onEvent: rep.onEvent,
 		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
 		events: tel.events, stats: stats,
+		sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
+			return csvSources(ctx, led.Forgotten(), opt.Campaigns) // forgotten people skipped
+		},
 	}
 	if err := p.start(ctx); err != nil {
 		return err

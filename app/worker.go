@@ -41,6 +41,9 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 	case err != nil:
 		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
 	}
+	if err := h.dropForgotten(ctx, t); err != nil {
+		return err
+	}
 	out, err := h.deliver.Do(ctx, t, h.now())
 	if h.metrics != nil {
 		h.metrics.Observe(t.Account, out, err)

@@ -62,6 +62,7 @@ const (
 	SkipCooldown       = "cooldown"        // withdrawn or expired recently and the campaign was stopped before the cooldown ended
 	SkipInvalid        = "invalid"         // a bad row, a bad pinned account, or no note fits
 	SkipRemoved        = "removed"         // the prospect was removed from the campaign's CSV
+	SkipForgotten      = "forgotten"       // the person was erased with `outreach forget`: never contacted again
 )
 
 // Event is something that happens to a prospect.

@@ -97,6 +97,6 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g), newSandboxCmd(g), newRunCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newApplyCmd(g), newStatusCmd(g))
+	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g), newSandboxCmd(g), newRunCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newApplyCmd(g), newStatusCmd(g), newForgetCmd(g))
 	return root
 }

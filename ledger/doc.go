@@ -7,4 +7,8 @@
 //
 // One stream is one ordered log; its key carries the hash tag {ledger} so
 // that it lives on one slot of a Redis Cluster.
+//
+// Erasure: Forget deletes every entry naming a person (`outreach forget`),
+// and an outcome or event naming a person in the forget.Registry is not
+// appended at all, so that their key and note texts never come back.
 package ledger

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/forget"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/redis/go-redis/v9"
 )
@@ -15,8 +16,9 @@ type Entry = wire.Entry
 
 // Ledger appends to and reads the stream.
 type Ledger struct {
-	rdb redis.UniversalClient
-	key string
+	rdb       redis.UniversalClient
+	key       string
+	forgotten *forget.Registry // entries naming a forgotten person are not recorded
 }
 
 // New returns the ledger under prefix (default "outreach:").
@@ -24,7 +26,7 @@ func New(rdb redis.UniversalClient, prefix string) *Ledger {
 	if prefix == "" {
 		prefix = "outreach:"
 	}
-	return &Ledger{rdb: rdb, key: prefix + "{ledger}:stream"}
+	return &Ledger{rdb: rdb, key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix)}
 }
 
 // Key is the stream's key.
@@ -41,6 +43,9 @@ func (l *Ledger) AppendEvent(ctx context.Context, ev wire.Event) error {
 }
 
 func (l *Ledger) append(ctx context.Context, e Entry) error {
+	if skip, err := l.namesForgotten(ctx, e); err != nil || skip {
+		return err
+	}
 	b, err := wire.EncodeEntry(e)
 	if err != nil {
 		return err

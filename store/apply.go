@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/forget"
 )
 
 // Row is one prospect given to Apply.
@@ -48,6 +49,11 @@ type ApplyResult struct {
 	Unchanged bool
 	// Generation is the version now applied.
 	Generation int64
+	// Forgotten counts the rows left out because their person was
+	// forgotten (`outreach forget`): their key is not stored. (A person
+	// forgotten while the apply staged them is counted here and in Added
+	// or Kept too.)
+	Forgotten int
 }
 
 // Apply stores campaign c with the prospects rows yields, as one atomic
@@ -58,7 +64,8 @@ type ApplyResult struct {
 //
 // c must be valid (campaigns.Check without errors): Apply only refuses
 // rows it cannot store (an empty or repeated key, a pin that is not a
-// sender of c, an unknown skip reason).
+// sender of c, an unknown skip reason). Rows of forgotten people (package
+// forget) are left out and counted in ApplyResult.Forgotten.
 func (s *Store) Apply(ctx context.Context, c *campaigns.Campaign, rows iter.Seq2[Row, error], opt ApplyOptions) (ApplyResult, error) {
 	if c.Name == "" {
 		return ApplyResult{}, errors.New("store: campaign has no name")
@@ -82,6 +89,9 @@ func (s *Store) Apply(ctx context.Context, c *campaigns.Campaign, rows iter.Seq2
 		a.base, err = nil, nil
 	}
 	if err != nil {
+		return ApplyResult{}, err
+	}
+	if err := a.loadForgotten(ctx); err != nil {
 		return ApplyResult{}, err
 	}
 	a.gen, err = s.rdb.HIncrBy(ctx, a.k.meta(), metaNext, 1).Result()
@@ -117,7 +127,9 @@ type applier struct {
 	yaml     []byte
 	batchMax int
 	res      ApplyResult
-	count    int // rows staged
+	count    int         // rows staged
+	pos      int         // rows read
+	forgot   *forget.Set // forgotten people, left out (see recheckForgotten)
 }
 
 // pending is one staged row of a batch and its replies.
@@ -137,7 +149,12 @@ func (a *applier) run(ctx context.Context, rows iter.Seq2[Row, error]) (ApplyRes
 		if err := a.check(&r); err != nil {
 			return ApplyResult{}, err
 		}
-		batch = append(batch, pending{key: r.Key, value: encodeRow(nil, a.count, &r, a.fields)})
+		a.pos++ // a forgotten row keeps its place: the others' positions do not change
+		if a.forgot.Has(r.Key) {
+			a.res.Forgotten++
+			continue
+		}
+		batch = append(batch, pending{key: r.Key, value: encodeRow(nil, a.pos-1, &r, a.fields)})
 		a.count++
 		if len(batch) == a.batchMax {
 			if err := a.flush(ctx, batch); err != nil {
@@ -168,7 +185,9 @@ func (a *applier) run(ctx context.Context, rows iter.Seq2[Row, error]) (ApplyRes
 		return res, nil
 	}
 	res.Generation = a.gen
-	return res, a.commit(ctx, removedTotal)
+	err = a.commit(ctx, removedTotal)
+	res.Forgotten = a.res.Forgotten // with those forgotten while it staged
+	return res, err
 }
 
 func (a *applier) check(r *Row) error {
@@ -288,7 +307,7 @@ func (a *applier) addMissing(ctx context.Context, keys []string) (int, error) {
 	}
 	var missing []any
 	for i, cmd := range cmds {
-		if !cmd.Val() {
+		if !cmd.Val() && !a.forgot.Has(keys[i]) {
 			missing = append(missing, keys[i])
 		}
 	}
@@ -318,6 +337,9 @@ func (a *applier) commit(ctx context.Context, removedTotal int) error {
 		}
 		if cur != baseGen {
 			return ErrConcurrentApply
+		}
+		if err := a.recheckForgotten(ctx, &removedTotal); err != nil {
+			return err
 		}
 		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, a.k.meta(),
@@ -359,8 +381,12 @@ func (a *applier) discard(ctx context.Context) {
 
 // String formats the result as the apply command prints it.
 func (r ApplyResult) String() string {
-	if r.Unchanged {
-		return "unchanged"
+	s := "unchanged"
+	if !r.Unchanged {
+		s = strconv.Itoa(r.Added) + " added, " + strconv.Itoa(r.Kept) + " kept, " + strconv.Itoa(r.Removed) + " removed"
 	}
-	return strconv.Itoa(r.Added) + " added, " + strconv.Itoa(r.Kept) + " kept, " + strconv.Itoa(r.Removed) + " removed"
+	if r.Forgotten > 0 {
+		s += "; " + strconv.Itoa(r.Forgotten) + " skipped: forgotten"
+	}
+	return s
 }

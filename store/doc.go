@@ -70,4 +70,17 @@
 // (64 bytes) and the buckets become hashtables: 162 bytes (1.62); with
 // hash-max-listpack-value 256, 116 bytes (1.16). A key or value over that
 // limit turns only its own bucket into a hashtable: correct, just larger.
+//
+// # Forgotten people
+//
+// Apply leaves out the rows of the people `outreach forget` erased
+// (package forget holds salted hashes of their keys): their key never
+// comes back into Redis; ApplyResult.Forgotten counts them. Forget removes
+// people from every campaign: from the applied generation in one
+// MULTI/EXEC under WATCH (members and removed set, meta count and removed
+// adjusted), then from every other generation still in Redis (replaced
+// ones within Grace, staging ones). It also bumps meta "forgets", so that
+// an Apply staging at that moment fails its WATCH and, before it switches,
+// looks at the forgotten set again and drops from its staging generation
+// whoever was forgotten meanwhile (recounting it).
 package store
