@@ -49,6 +49,9 @@ type Options struct {
 	// Registry receives the metrics served at metrics.listen. Default: a
 	// new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// InstallCheck is how often the install marker is re-read (package
+	// install). Default DefaultInstallCheck (2s).
+	InstallCheck time.Duration
 	// horizon, if > 0, is the planner's horizon (scheduler.Options.Horizon,
 	// default 2m). BenchmarkEndToEnd shortens it, so that the first plan
 	// does not enqueue two minutes of a large offered load at once.
@@ -83,7 +86,7 @@ func (o *Options) setDefaults() {
 // process until ctx is cancelled: the same pieces as the scheduler and
 // worker daemons, talking through the same Redis (the embedded one by
 // default), with the ledger between them.
-func Run(ctx context.Context, opt Options) error {
+func Run(ctx context.Context, opt Options) (err error) {
 	opt.setDefaults()
 	cfg := opt.Config
 	log := opt.Logger.With("component", "run")
@@ -110,6 +113,11 @@ func Run(ctx context.Context, opt Options) error {
 		}
 		model = sandbox.New(sbOpt)
 	}
+	_, ctx, closeInstall, err := openRunInstall(ctx, &opt, c.Embedded != nil, c.Client, model)
+	if err != nil {
+		return err
+	}
+	defer closeInstall(&err) // a lost install marker is the error returned
 	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return err

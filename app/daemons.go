@@ -53,6 +53,9 @@ type DaemonOptions struct {
 	// Registry receives the metrics served at metrics.listen. Default: a
 	// new registry with the Go and process collectors.
 	Registry *prometheus.Registry
+	// InstallCheck is how often the install marker is re-read (package
+	// install). Default DefaultInstallCheck (2s).
+	InstallCheck time.Duration
 }
 
 func (o *DaemonOptions) setDefaults() {
@@ -84,7 +87,7 @@ func (o *DaemonOptions) setDefaults() {
 // may run at once: one holds the lease in Redis and plans; the others
 // wait to take over. Every one of them serves the inbound events endpoint
 // and records what it receives in the ledger.
-func RunScheduler(ctx context.Context, opt DaemonOptions) error {
+func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	opt.setDefaults()
 	log := opt.Logger.With("component", "scheduler")
 	c, err := redisconn.Shared(opt.Config.Redis)
@@ -92,6 +95,11 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		return err
 	}
 	defer c.Close()
+	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, schedulerLister(opt.Config, opt.Secret, opt.Now))
+	if err != nil {
+		return err
+	}
+	defer closeInstall(&err) // a lost install marker is the error returned
 	led := ledger.New(c.Client, "")
 	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
@@ -129,6 +137,9 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) error {
 		log.Info("waiting for the lease", "id", opt.ID)
 		if err := l.acquire(ctx); err != nil {
 			return nil // ctx cancelled
+		}
+		if err := g.confirm(ctx); err != nil {
+			return err // the marker went while this process waited for the lease
 		}
 		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
 		p := &planner{
@@ -190,7 +201,7 @@ func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, log
 
 // RunWorker runs a worker daemon until ctx is cancelled, then finishes the
 // tasks in flight (asynq's graceful shutdown) and returns.
-func RunWorker(ctx context.Context, opt DaemonOptions) error {
+func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	opt.setDefaults()
 	cfg := opt.Config
 	if cfg.Platform.Driver != config.DriverWebhook || cfg.Platform.Webhook == nil {
@@ -205,6 +216,11 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 	if err != nil {
 		return err
 	}
+	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, lister(drv))
+	if err != nil {
+		return err
+	}
+	defer closeInstall(&err) // a lost install marker is the error returned
 	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return err
@@ -223,6 +239,7 @@ func RunWorker(ctx context.Context, opt DaemonOptions) error {
 		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
 		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
 	}
+	h.guard = g // nothing is delivered once the install marker is lost
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)

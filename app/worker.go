@@ -27,9 +27,13 @@ type handler struct {
 	now     func() time.Time
 	log     *slog.Logger
 	metrics *metrics.Delivery // nil: not counted
+	guard   *guard            // nil: none (tripped: nothing is delivered)
 }
 
 func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
+	if err := h.guard.Err(); err != nil {
+		return err // the install marker is lost: deliver nothing; the task stays queued
+	}
 	t, err := wire.DecodeTask(at.Payload())
 	var ev *wire.ErrVersion
 	switch {

@@ -70,6 +70,9 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("apply: connecting to Redis: %w", err)}
 	}
+	if err := checkEviction(ctx, g, rdb); err != nil {
+		return err
+	}
 	st := store.New(rdb, "")
 	for _, c := range l.campaigns {
 		rows, estimate, err := store.CSVRows(c)

@@ -98,5 +98,6 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 		return usageError("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g), newSandboxCmd(g), newRunCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newApplyCmd(g), newStatusCmd(g), newForgetCmd(g))
+	root.AddCommand(newInitCmd(g))
 	return root
 }

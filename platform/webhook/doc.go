@@ -79,4 +79,35 @@
 // timestamp or a replay, 400 on a body that is not an event, 503 when it
 // could not store the event (retry the same request), 405 and 413 on a bad
 // method or a body over 1 MiB.
+//
+// # Sent invitations (optional; outreach to the integration)
+//
+//	POST {url}/v1/invitations/sent
+//	Content-Type: application/json
+//
+//	{"since":"2026-03-01T00:00:00Z","nonce":"..."}
+//
+// signed like an action ("since" omitted: every invitation). outreach asks
+// it when a daemon starts on a Redis without its install marker (Redis
+// lost its data): the answer rebuilds what the caps, the gaps and the
+// dedupe need (see package install). The integration answers 200 with
+//
+//	{"invitations":[{"key":"spring/1x9k/invite","account":"alice",
+//	  "person":"https://example.com/in/ann","campaign":"spring",
+//	  "at":"2026-03-02T09:00:00Z","variant":"short","note":true,
+//	  "answer":"accepted","answered":"2026-03-03T14:00:00Z"}]}
+//
+// listing every invitation the platform accepted at or after since (not
+// the refused ones, not repeats): key, account, person, campaign and at
+// as the action carried them (at: when the platform accepted it);
+// "variant" and "note" (a personalized note was sent) when known;
+// "answer" is accepted, declined, withdrawn or expired with its time in
+// "answered", omitted while the invitation is pending. An integration
+// that does not keep such a record answers 404 (or 405, 501): outreach
+// then refuses to start on a Redis without a marker until the operator
+// runs `outreach init` (or `outreach init --recover FILE` with an export
+// of the sent invitations). 429 and 5xx are retried like actions. The
+// request is a POST, not a GET, because the signature covers the body:
+// a GET has none, so its query would go unsigned and every GET within a
+// second would carry the same signature (a replay).
 package webhook

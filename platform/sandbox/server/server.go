@@ -14,6 +14,11 @@
 //	    {"requests":[sandbox.Entry...],"violations":[sandbox.Entry...]}:
 //	    every request received (repeats and refusals included) and every
 //	    refused one
+//	POST /v1/invitations/sent
+//	    the webhook protocol's optional "sent invitations" request,
+//	    signed (when Options.Secret is set): {"invitations":[...]}, every
+//	    invitation the model accepted since the request's "since", with
+//	    its answer (sandbox.Model.SentInvitations)
 //	GET  /v1/events?since=N
 //	    {"events":[{"seq",...event}],"next":M}: the answers that fell due
 //	    by now (Options.Now), numbered from 1; poll with since=next
@@ -93,6 +98,7 @@ func New(model *sandbox.Model, opt Options) *Server {
 	s := &Server{model: model, opt: opt, replay: webhook.NewReplayCache(0), mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST "+webhook.ActionsPath+"{op}", s.action)
 	s.mux.HandleFunc("GET /v1/invitations", s.invitations)
+	s.mux.HandleFunc("POST "+webhook.SentPath, s.sent)
 	s.mux.HandleFunc("GET "+webhook.EventsPath, s.poll)
 	return s
 }
