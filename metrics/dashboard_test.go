@@ -23,7 +23,6 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
 const dashboardPath = "dashboards/outreach.json"
@@ -58,7 +57,7 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	sent := now.Add(-2 * time.Hour)
-	evs := []scheduler.Event{
+	evs := []metrics.Lifecycle{
 		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "alice", Variant: "topic"},
 		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "alice", Variant: "blank"},
 		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "bob", Variant: "topic"},
@@ -98,6 +97,9 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 		Config: cfg, Stats: stats, Limiter: lim, Now: func() time.Time { return now },
 		Queue: func(context.Context) (metrics.QueueStats, error) {
 			return metrics.QueueStats{Pending: 1, Scheduled: 5, Latency: 2 * time.Second, Processed: 10, Failed: 1}, nil
+		},
+		Ledger: func(context.Context) (metrics.LedgerStats, error) {
+			return metrics.LedgerStats{Entries: 12, SnapshotAt: now.Add(-time.Minute), SnapshotBytes: 4096}, nil
 		},
 	}))
 	mfs, err := reg.Gather()

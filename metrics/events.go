@@ -9,7 +9,6 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -84,8 +83,19 @@ func (m *Events) Init(campaign string, accounts, variants []string) {
 	}
 }
 
+// Lifecycle is what the metrics read of a prospect's lifecycle event (the
+// planner's scheduler.Event): no person, only the labels and times.
+type Lifecycle struct {
+	T        time.Time
+	Type     campaigns.Event
+	Campaign string
+	Account  string
+	Variant  string    // the invitation's note variant ("blank" for none)
+	Invited  time.Time // when the invitation was sent, on its answer; zero otherwise
+}
+
 // Observe counts one lifecycle event. It is safe for concurrent use.
-func (m *Events) Observe(ev scheduler.Event) {
+func (m *Events) Observe(ev Lifecycle) {
 	if ev.Account == "" {
 		return
 	}

@@ -9,13 +9,12 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/metrics"
-	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
 var t0 = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 
-func ev(typ campaigns.Event, camp, acct, variant string) scheduler.Event {
-	return scheduler.Event{T: t0, Type: typ, Campaign: camp, Account: acct, Variant: variant, Person: "https://example.com/in/x"}
+func ev(typ campaigns.Event, camp, acct, variant string) metrics.Lifecycle {
+	return metrics.Lifecycle{T: t0, Type: typ, Campaign: camp, Account: acct, Variant: variant}
 }
 
 // TestStatsCommitOnce: a write applies only from the checkpoint it was
