@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -130,7 +131,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 	defer insp.Close()
 	stats := metrics.NewStats(c.Client, "")
 	tel, err := startTelemetry(telemetryOptions{
-		cfg: cfg, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp,
+		cfg: cfg, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp, led: led,
 		now: opt.Now, log: opt.Logger.With("component", "metrics"), events: true, delivery: true,
 	})
 	if err != nil {
@@ -152,7 +153,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
 		planSpec: opt.PlanSpec, horizon: opt.horizon, seed: opt.Seed, onEvent: rep.onEvent,
 		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
-		events: tel.events, stats: stats,
+		events: tel.events, stats: stats, snapEvery: cfg.Ledger.SnapshotEvery, retention: cfg.Ledger.Retention,
 		sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
 			return csvSources(ctx, led.Forgotten(), opt.Campaigns) // forgotten people skipped
 		},
@@ -188,6 +189,13 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
 	err = p.loop(ctx, nil)
+	for errors.Is(err, errReload) { // a forget or an apply changed the workspace
+		rep.live.Store(false)
+		if err = p.start(ctx); err == nil {
+			rep.live.Store(true)
+			err = p.loop(ctx, nil)
+		}
+	}
 	fmt.Fprintln(opt.Out, "outreach run: stopping")
 	srv.Shutdown() // the tasks in flight finish and record their outcomes
 	p.drain(context.WithoutCancel(ctx))

@@ -56,6 +56,10 @@ type DaemonOptions struct {
 	// InstallCheck is how often the install marker is re-read (package
 	// install). Default DefaultInstallCheck (2s).
 	InstallCheck time.Duration
+	// SkipBadEntries makes the scheduler skip ledger entries that do not
+	// decode (each logged at ERROR with its stream ID) instead of stopping
+	// at the first one. Default false: stop, never skip silently.
+	SkipBadEntries bool
 }
 
 func (o *DaemonOptions) setDefaults() {
@@ -124,7 +128,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	stats := metrics.NewStats(c.Client, "")
 	tel, err := startTelemetry(telemetryOptions{
-		cfg: opt.Config, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp,
+		cfg: opt.Config, camps: opt.Campaigns, reg: opt.Registry, stats: stats, lim: lim, insp: insp, led: led,
 		now: opt.Now, log: opt.Logger.With("component", "metrics"), events: true,
 	})
 	if err != nil {
@@ -142,19 +146,26 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 			return err // the marker went while this process waited for the lease
 		}
 		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
-		p := &planner{
-			cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
-			planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), events: tel.events, stats: stats,
-			sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
-				return openAll(ctx, st, opt.Campaigns)
-			},
-		}
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
 		go l.hold(leadCtx, lost)
-		err := p.start(leadCtx)
-		if err == nil {
-			err = p.loop(leadCtx, lost)
+		var err error
+		for {
+			p := &planner{
+				cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
+				planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), events: tel.events, stats: stats,
+				snapEvery: opt.Config.Ledger.SnapshotEvery, retention: opt.Config.Ledger.Retention, skipBad: opt.SkipBadEntries,
+				sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
+					return openAll(ctx, st, opt.Campaigns)
+				},
+			}
+			err = p.start(leadCtx)
+			if err == nil {
+				err = p.loop(leadCtx, lost)
+			}
+			if !errors.Is(err, errReload) {
+				break
+			}
 		}
 		cancel()
 		switch {

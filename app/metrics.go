@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 )
@@ -29,6 +30,7 @@ type telemetryOptions struct {
 	stats    *metrics.Stats
 	lim      pacing.Limiter
 	insp     *asynq.Inspector
+	led      *ledger.Ledger // nil: no ledger metrics
 	now      func() time.Time
 	log      *slog.Logger
 	events   bool // the process applies the ledger (scheduler, run)
@@ -60,10 +62,14 @@ func startTelemetry(o telemetryOptions) (*telemetry, error) {
 		}
 		t.delivery = metrics.NewDelivery(reg, ids)
 	}
-	reg.MustRegister(metrics.NewCollector(metrics.CollectorOptions{
+	co := metrics.CollectorOptions{
 		Config: o.cfg, Stats: o.stats, Limiter: o.lim, Now: o.now, Logger: o.log,
 		Queue: func(ctx context.Context) (metrics.QueueStats, error) { return queueStats(o.insp) },
-	}))
+	}
+	if o.led != nil {
+		co.Ledger = func(ctx context.Context) (metrics.LedgerStats, error) { return ledgerStats(ctx, o.led) }
+	}
+	reg.MustRegister(metrics.NewCollector(co))
 	if o.cfg.Metrics.Listen != "" {
 		srv, err := metrics.Listen(o.cfg.Metrics.Listen, reg, o.log)
 		if err != nil {
@@ -98,3 +104,20 @@ func queueStats(insp *asynq.Inspector) (metrics.QueueStats, error) {
 
 // queueName is asynq's queue the tasks go to.
 const queueName = "default"
+
+// ledgerStats reads the ledger's length and its newest snapshot.
+func ledgerStats(ctx context.Context, led *ledger.Ledger) (metrics.LedgerStats, error) {
+	n, err := led.Len(ctx)
+	if err != nil {
+		return metrics.LedgerStats{}, err
+	}
+	cur, _, err := led.Snapshots(ctx)
+	if err != nil {
+		return metrics.LedgerStats{}, err
+	}
+	st := metrics.LedgerStats{Entries: n}
+	if cur != nil {
+		st.SnapshotAt, st.SnapshotBytes = cur.At, cur.Bytes
+	}
+	return st, nil
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,6 +47,13 @@ type planner struct {
 	events *metrics.Events
 	stats  *metrics.Stats
 
+	// snapEvery is how often a snapshot of the state is written (then the
+	// ledger before the previous one, and older than retention, trimmed);
+	// 0 writes none. skipBad skips ledger entries that do not decode.
+	snapEvery time.Duration
+	retention time.Duration
+	skipBad   bool
+
 	eng        *scheduler.Engine
 	last       string // the last ledger ID applied
 	checkpoint string // the last ledger ID the stats account for
@@ -53,6 +61,7 @@ type planner struct {
 	batch      metrics.Batch
 	oldestAt   time.Time // when the oldest-pending times were last written
 	flushedAt  time.Time // when the stats were last written
+	epoch      int64     // the workspace epoch the state was built at
 }
 
 // onEngineEvent receives every event of the engine.
@@ -63,11 +72,12 @@ func (p *planner) onEngineEvent(ev scheduler.Event) {
 	if !p.counting {
 		return
 	}
+	lc := metrics.Lifecycle{T: ev.T, Type: ev.Type, Campaign: ev.Campaign, Account: ev.Account, Variant: ev.Variant, Invited: ev.Invited}
 	if p.events != nil {
-		p.events.Observe(ev)
+		p.events.Observe(lc)
 	}
 	if p.stats != nil {
-		p.batch.Add(ev)
+		p.batch.Add(lc)
 	}
 }
 
@@ -141,36 +151,98 @@ func (p *planner) start(ctx context.Context) error {
 		return err
 	}
 	p.eng = eng
-	n, last, err := replay(ctx, eng, p.ledger, p.entering)
+	if p.epoch, err = p.ledger.Epoch(ctx); err != nil {
+		return err
+	}
+	rb, err := rebuild(ctx, eng, p.ledger, rebuildOptions{before: p.entering, skipBad: p.skipBad, log: p.log})
 	if err != nil {
 		return err
 	}
-	p.last = last
+	p.last = rb.last
 	p.counting = true
-	eng.CancelRemoved(p.now())
+	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
 	p.flush(ctx)
-	if n > 0 {
-		p.log.Info("state rebuilt from the ledger", "entries", n)
+	if rb.entries > 0 || rb.snapshot != nil {
+		from := "the start"
+		if rb.snapshot != nil {
+			from = fmt.Sprintf("snapshot %d (%s)", rb.snapshot.Gen, rb.snapshot.Position)
+		}
+		p.log.Info("state rebuilt", "from", from, "entries", rb.entries, "skipped", rb.skipped)
 	}
 	return nil
+}
+
+// cancelQueued deletes from the queue the tasks of prospects removed from
+// their campaign (planned by an earlier leader before the removal). A task
+// already running cannot be deleted: it finishes, and its outcome is
+// applied like any other.
+func (p *planner) cancelQueued(ctx context.Context, keys []string) {
+	if p.inspector == nil || len(keys) == 0 {
+		return
+	}
+	n := 0
+	for _, k := range keys {
+		err := p.inspector.DeleteTask(queueName, k)
+		switch {
+		case err == nil:
+			n++
+		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		default:
+			p.log.Warn("cancelling a removed prospect's queued task", "key", k, "err", err)
+		}
+	}
+	if n > 0 {
+		p.log.Info("cancelled the queued tasks of removed prospects", "tasks", n)
+	}
+}
+
+// snapshot writes the engine's state as of the last ledger entry applied,
+// once the statistics account for that entry too, then trims the ledger
+// before the previous snapshot and the retention window: the previous
+// snapshot stays usable as a fallback, and entries younger than retention
+// (with their note texts) are kept whatever the snapshots.
+func (p *planner) snapshot(ctx context.Context) {
+	p.flush(ctx)
+	if p.stats != nil && ledger.After(p.last, p.checkpoint) {
+		p.log.Warn("snapshot postponed: the statistics are not written up to the ledger yet")
+		return
+	}
+	now := p.now()
+	var buf bytes.Buffer
+	if err := p.eng.Snapshot(&buf, now); err != nil {
+		p.log.Error("encoding a snapshot", "err", err)
+		return
+	}
+	s, err := p.ledger.WriteSnapshot(ctx, p.last, now, buf.Bytes())
+	if err != nil {
+		p.log.Warn("writing a snapshot; will retry", "err", err)
+		return
+	}
+	_, prev, err := p.ledger.Snapshots(ctx)
+	if err != nil || prev == nil || p.retention <= 0 {
+		p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
+		return
+	}
+	minID := ledger.IDAt(now.Add(-p.retention))
+	if ledger.After(minID, prev.Position) {
+		minID = prev.Position
+	}
+	if minID == "0" || minID == "" {
+		p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
+		return
+	}
+	n, err := p.ledger.Trim(ctx, minID)
+	if err != nil {
+		p.log.Warn("trimming the ledger", "err", err)
+	}
+	p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes, "trimmed_before", minID, "trimmed", n)
 }
 
 // apply feeds one ledger entry to the engine.
 func (p *planner) apply(e ledger.Entry, replay bool) {
 	p.entering(e)
 	defer func() { p.counting = true }()
-	var err error
-	switch {
-	case e.Event != nil:
-		err = p.eng.Observe(*e.Event)
-	case e.Task != nil && e.Outcome != nil:
-		if replay {
-			err = p.eng.Replay(*e.Task, *e.Outcome)
-		} else {
-			err = p.eng.Done(*e.Task, *e.Outcome)
-		}
-	}
-	if err != nil {
+	if err := applyEntry(p.eng, e, replay); err != nil {
 		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
 	}
 }
@@ -192,9 +264,10 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	defer cr.Stop()
 
 	entries := make(chan []ledger.Entry)
+	tailFailed := make(chan error, 1)
 	tailCtx, stopTail := context.WithCancel(ctx)
 	defer stopTail()
-	go p.tail(tailCtx, p.last, entries)
+	go p.tail(tailCtx, p.last, entries, tailFailed)
 
 	var progress <-chan time.Time
 	if p.progress > 0 && p.onProgress != nil {
@@ -206,6 +279,13 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	reconcile := time.NewTicker(reconcileEvery)
 	defer reconcile.Stop()
 
+	var snapC <-chan time.Time
+	if p.snapEvery > 0 {
+		t := time.NewTicker(p.snapEvery)
+		defer t.Stop()
+		snapC = t.C
+	}
+
 	p.plan(ctx) // at once
 	p.flush(ctx)
 	for {
@@ -216,13 +296,27 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 		case <-progress:
 			p.onProgress(p.eng)
 		case <-ctx.Done():
-			p.flush(context.WithoutCancel(ctx)) // what was counted since the last write
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			p.flush(sctx) // what was counted since the last write
+			if p.snapEvery > 0 {
+				p.snapshot(sctx) // so that the next leader replays little
+			}
+			cancel()
 			return nil
+		case <-snapC:
+			p.snapshot(ctx)
 		case <-lost:
 			return errLostLead
 		case <-tick:
+			if n, err := p.ledger.Epoch(ctx); err == nil && n != p.epoch {
+				p.log.Info("the workspace changed (apply, forget): rebuilding the state")
+				return errReload
+			}
 			p.plan(ctx)
 			p.flush(ctx)
+		case err := <-tailFailed:
+			p.log.Error("the ledger cannot be applied", "err", err)
+			return err
 		case es := <-entries:
 			for _, e := range es {
 				p.apply(e, false)
@@ -238,6 +332,9 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 }
 
 var errLostLead = errors.New("lost the scheduler lead")
+
+// errReload: the workspace changed; the state must be rebuilt (start).
+var errReload = errors.New("the workspace changed")
 
 // drain applies what the ledger holds beyond the last entry applied (the
 // outcomes of tasks that finished while the service stopped) and writes
@@ -261,24 +358,36 @@ func (p *planner) drain(ctx context.Context) {
 }
 
 // tail reads the ledger after `after` and hands batches to the loop.
-func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.Entry) {
+func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.Entry, fail chan<- error) {
 	for ctx.Err() == nil {
 		es, err := p.ledger.Read(ctx, after, 1000, time.Second)
-		if err != nil {
-			if ctx.Err() == nil {
-				p.log.Warn("reading the ledger", "err", err)
-				time.Sleep(time.Second)
+		var bad *ledger.BadEntryError
+		if errors.As(err, &bad) && p.skipBad {
+			p.log.Error("skipping a ledger entry that does not decode (--skip-bad-entries)", "id", bad.ID, "err", bad.Err)
+			es = append(es, ledger.Entry{ID: bad.ID}) // applies nothing; moves the position past it
+			err = nil
+		}
+		if len(es) > 0 {
+			select {
+			case out <- es:
+				after = es[len(es)-1].ID
+			case <-ctx.Done():
+				return
 			}
-			continue
 		}
-		if len(es) == 0 {
-			continue
-		}
-		select {
-		case out <- es:
-			after = es[len(es)-1].ID
-		case <-ctx.Done():
+		switch {
+		case errors.As(err, &bad):
+			select {
+			case fail <- fmt.Errorf("%w: stopping; fix or delete the entry (XDEL), or start the scheduler with --skip-bad-entries to skip it", err):
+			case <-ctx.Done():
+			}
 			return
+		case err != nil && ctx.Err() == nil:
+			p.log.Warn("reading the ledger", "err", err)
+			select {
+			case <-time.After(time.Second):
+			case <-ctx.Done():
+			}
 		}
 	}
 }

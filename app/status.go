@@ -50,28 +50,24 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 	}
 	defer c.Close()
 	st := &Status{At: now}
-	byAcct := map[string]*campaigns.Counts{}
-	byCamp := map[string]*campaigns.Counts{}
-	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1, OnEvent: func(ev scheduler.Event) {
-		if ev.Account != "" {
-			if byAcct[ev.Account] == nil {
-				byAcct[ev.Account] = &campaigns.Counts{}
-			}
-			byAcct[ev.Account].Add(ev.Type)
-		}
-		if byCamp[ev.Campaign] == nil {
-			byCamp[ev.Campaign] = &campaigns.Counts{}
-		}
-		byCamp[ev.Campaign].Add(ev.Type)
-	}})
+	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1})
 	if err != nil {
 		return nil, err
 	}
-	n, _, err := Rebuild(ctx, eng, ledger.New(c.Client, ""))
+	rb, err := rebuild(ctx, eng, ledger.New(c.Client, ""), rebuildOptions{})
 	if err != nil {
 		return nil, err
 	}
-	st.Ledger = n
+	st.Ledger = rb.entries
+	byAcct := map[string]campaigns.Counts{}
+	byCamp := map[string]campaigns.Counts{}
+	for _, cp := range camps {
+		total, accts := eng.Counts(cp.Name)
+		byCamp[cp.Name] = total
+		for id, n := range accts {
+			byAcct[id] = scheduler.AddCounts(byAcct[id], n)
+		}
+	}
 	lim, err := pacing.NewRedisLimiter(c.Client)
 	if err != nil {
 		return nil, err
@@ -88,54 +84,14 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 			NotesMonth: u.NotesMonth, NotesCap: r.NotesPerMonth, PausedUntil: u.PausedUntil,
 			Connections: es.Connections, MaxPending: a.Limits.MaxPending,
 		}
-		if c := byAcct[a.ID]; c != nil {
-			as.Counts = *c
-		}
+		as.Counts = byAcct[a.ID]
 		st.Accounts = append(st.Accounts, as)
 	}
 	for _, cp := range camps {
 		cs := CampaignStatus{Name: cp.Name, Prospects: eng.Prospects(cp.Name), Variants: eng.Variants(cp.Name, now)}
-		if c := byCamp[cp.Name]; c != nil {
-			cs.Counts = *c
-		}
+		cs.Counts = byCamp[cp.Name]
 		st.Campaigns = append(st.Campaigns, cs)
 	}
 	return st, nil
 }
 
-// Rebuild replays the whole ledger into a fresh engine and returns the
-// number of entries applied and the ID of the last one ("0" for none), from
-// which to go on reading.
-func Rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger) (n int, last string, err error) {
-	return replay(ctx, eng, led, nil)
-}
-
-// replay is Rebuild, calling before (if not nil) ahead of each entry.
-func replay(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, before func(ledger.Entry)) (n int, last string, err error) {
-	last = "0"
-	for {
-		entries, err := led.Read(ctx, last, 10000, 0)
-		if err != nil {
-			return n, last, err
-		}
-		if len(entries) == 0 {
-			return n, last, nil
-		}
-		for _, e := range entries {
-			if before != nil {
-				before(e)
-			}
-			switch {
-			case e.Event != nil:
-				err = eng.Observe(*e.Event)
-			case e.Task != nil && e.Outcome != nil:
-				err = eng.Replay(*e.Task, *e.Outcome)
-			}
-			if err != nil {
-				return n, last, err
-			}
-			last = e.ID
-			n++
-		}
-	}
-}

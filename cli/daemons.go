@@ -16,6 +16,7 @@ type daemonOptions struct {
 	metrics     string
 	concurrency int
 	verbose     bool
+	skipBad     bool
 }
 
 func newSchedulerCmd(g *globals) *cobra.Command {
@@ -34,6 +35,7 @@ or --listen), and records the signed events it receives in the ledger.`,
 		},
 	}
 	cmd.Flags().StringVar(&opt.listen, "listen", "", "inbound events endpoint `host:port` (default platform.webhook.events_listen)")
+	cmd.Flags().BoolVar(&opt.skipBad, "skip-bad-entries", false, "skip ledger entries that do not decode (each logged at ERROR with its stream ID) instead of stopping at the first")
 	addMetricsFlag(cmd, &opt.metrics)
 	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
 	return cmd
@@ -84,6 +86,8 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 		Logger:      serviceLogger(g, opt.verbose),
 		Listen:      opt.listen,
 		Concurrency: opt.concurrency,
+
+		SkipBadEntries: opt.skipBad,
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}

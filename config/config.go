@@ -18,6 +18,8 @@ type Config struct {
 	Redis Redis
 	// Metrics (`metrics`) is the Prometheus endpoint.
 	Metrics Metrics
+	// Ledger (`ledger`) is the retention of the ledger and its snapshots.
+	Ledger Ledger
 	// Platform (`platform`) is the driver that talks to the network.
 	Platform Platform
 	// Defaults (`defaults`) apply to every account and campaign unless

@@ -27,9 +27,10 @@ func Parse(path string, data []byte) (*Config, diag.List) {
 }
 
 func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
-	m := d.Map(root, "", "redis", "metrics", "platform", "defaults", "accounts", "campaigns")
+	m := d.Map(root, "", "redis", "metrics", "platform", "defaults", "accounts", "campaigns", "ledger")
 	c.Redis.decode(m.Map("redis", "addr", "db", "username", "password_env", "tls", "cluster_addrs", "sentinel"))
 	c.Metrics.decode(m.Map("metrics", "listen"))
+	c.Ledger.decode(m.Map("ledger", "retention", "snapshot_every"))
 	c.Platform.decode(m.Map("platform", "driver", "webhook", "sandbox"))
 	// Defaults before accounts, which inherit from them, whatever the
 	// order in the file.

@@ -18,6 +18,7 @@ const (
 // from webhookDefaults.
 func (c *Config) setDefaults() {
 	c.Metrics.Listen = DefaultMetricsListen
+	c.Ledger = Ledger{Retention: DefaultLedgerRetention, SnapshotEvery: DefaultLedgerSnapshotEvery}
 	c.Platform.Driver = DriverSandbox
 	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05, DelayScale: 1}
 	c.Defaults = Defaults{

@@ -17,6 +17,7 @@ type Entry = wire.Entry
 // Ledger appends to and reads the stream.
 type Ledger struct {
 	rdb       redis.UniversalClient
+	base      string // prefix + "{ledger}:": the stream and its snapshots
 	key       string
 	forgotten *forget.Registry // entries naming a forgotten person are not recorded
 }
@@ -26,7 +27,7 @@ func New(rdb redis.UniversalClient, prefix string) *Ledger {
 	if prefix == "" {
 		prefix = "outreach:"
 	}
-	return &Ledger{rdb: rdb, key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix)}
+	return &Ledger{rdb: rdb, base: prefix + "{ledger}:", key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix)}
 }
 
 // Key is the stream's key.

@@ -23,6 +23,13 @@ type QueueStats struct {
 	Processed, Failed                                      int64         // totals since the queue was created
 }
 
+// LedgerStats is the ledger's size and its newest snapshot.
+type LedgerStats struct {
+	Entries       int64     // entries in the stream
+	SnapshotAt    time.Time // when the newest snapshot was written (zero: none)
+	SnapshotBytes int
+}
+
 // CollectorOptions configure a Collector.
 type CollectorOptions struct {
 	// Config supplies the accounts (quota limits, max_pending). Required.
@@ -33,6 +40,9 @@ type CollectorOptions struct {
 	Limiter UsageReader
 	// Queue reads the task queue; nil exports no queue metrics.
 	Queue func(ctx context.Context) (QueueStats, error)
+	// Ledger reads the ledger's size and its newest snapshot; nil exports
+	// no ledger metrics.
+	Ledger func(ctx context.Context) (LedgerStats, error)
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Timeout bounds the reads of one scrape. Default 5s.
@@ -80,6 +90,9 @@ func NewCollector(opt CollectorOptions) *Collector {
 		VariantRateHigh:         d(VariantRateHigh, "A/B test: high end of the Wilson 95% interval of outreach_variant_acceptance_estimate (durable).", "campaign", "variant"),
 		VariantBestProbability:  d(VariantBestProbability, "A/B test: probability that the variant is the campaign's best (durable).", "campaign", "variant"),
 		StatsAge:                d(StatsAge, "Time since the leading scheduler last wrote the durable statistics."),
+		LedgerEntries:           d(LedgerEntries, "Entries in the ledger stream (bounded by ledger.retention once snapshots are written)."),
+		SnapshotAge:             d(SnapshotAge, "Time since the leading scheduler last wrote a snapshot of the planner's state."),
+		SnapshotBytes:           d(SnapshotBytes, "Size of the newest snapshot of the planner's state."),
 		QueueTasks:              d(QueueTasks, "Tasks in the queue by state.", "state"),
 		QueueLatency:            d(QueueLatency, "How long the oldest task ready to run has waited."),
 		QueueProcessed:          d(QueueProcessed, "Tasks processed by the workers (queue total)."),
@@ -104,6 +117,22 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	c.collectAccounts(ctx, ch, now)
 	if c.opt.Queue != nil {
 		c.collectQueue(ctx, ch)
+	}
+	if c.opt.Ledger != nil {
+		c.collectLedger(ctx, ch, now)
+	}
+}
+
+func (c *Collector) collectLedger(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) {
+	l, err := c.opt.Ledger(ctx)
+	if err != nil {
+		c.opt.Logger.Warn("metrics: reading the ledger", "err", err)
+		return
+	}
+	c.gauge(ch, LedgerEntries, float64(l.Entries))
+	if !l.SnapshotAt.IsZero() {
+		c.gauge(ch, SnapshotAge, max(now.Sub(l.SnapshotAt), 0).Seconds())
+		c.gauge(ch, SnapshotBytes, float64(l.SnapshotBytes))
 	}
 }
 

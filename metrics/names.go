@@ -23,6 +23,9 @@ const (
 	PendingOldestAge        = "outreach_pending_oldest_age_seconds"       // gauge {account}: age of the oldest pending invitation (0 none)
 	AccountPaused           = "outreach_account_paused"                   // gauge {account}: 1 while paused after a limit or restriction answer
 	StatsAge                = "outreach_stats_age_seconds"                // gauge: time since the scheduler last updated the durable stats
+	LedgerEntries           = "outreach_ledger_entries"                   // gauge: entries in the ledger stream
+	SnapshotAge             = "outreach_snapshot_age_seconds"             // gauge: time since the newest snapshot of the planner's state
+	SnapshotBytes           = "outreach_snapshot_bytes"                   // gauge: size of the newest snapshot
 	VariantRate             = "outreach_variant_acceptance_estimate"      // gauge {campaign, variant}: A/B estimate, pending weighted by age
 	VariantRateLow          = "outreach_variant_acceptance_estimate_low"  // gauge {campaign, variant}: its Wilson 95% interval, low end
 	VariantRateHigh         = "outreach_variant_acceptance_estimate_high" // gauge {campaign, variant}: high end

@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/ledger"
 )
 
 // Stats are the durable statistics: per campaign, account and variant, the
@@ -92,7 +92,7 @@ func (k batchKey) field() string {
 
 // Add counts one lifecycle event; events that are not counted (skipped,
 // followed, failed) are ignored.
-func (b *Batch) Add(ev scheduler.Event) {
+func (b *Batch) Add(ev Lifecycle) {
 	k := kindOf(ev.Type)
 	if k == "" || ev.Account == "" {
 		return
@@ -270,18 +270,4 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 
 // LedgerAfter reports whether ledger (stream) ID a comes after b; "" and
 // "0" come before every ID.
-func LedgerAfter(a, b string) bool {
-	am, as := splitID(a)
-	bm, bs := splitID(b)
-	if am != bm {
-		return am > bm
-	}
-	return as > bs
-}
-
-func splitID(id string) (ms, seq uint64) {
-	m, s, _ := strings.Cut(id, "-")
-	ms, _ = strconv.ParseUint(m, 10, 64)
-	seq, _ = strconv.ParseUint(s, 10, 64)
-	return ms, seq
-}
+func LedgerAfter(a, b string) bool { return ledger.After(a, b) }

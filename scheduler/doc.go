@@ -10,6 +10,14 @@
 // outcome) and Observe (an event reported by the platform). The same code
 // runs in production and in `outreach simulate`.
 //
+// What crosses a process boundary is package wire's: a task names its
+// campaign and person, and Done, Replay and Observe find the prospect by
+// them (an engine built over the same campaigns in another order, by
+// another scheduler, applies the outcome to the right person). Snapshot
+// writes the state as the ledger taught it, Restore loads it into a fresh
+// engine: restored and then given the rest of the ledger, an engine plans
+// exactly what an engine given the whole ledger plans (snapshot_test.go).
+//
 // Cost per tick does not grow with the number of queued prospects: accounts
 // wait in a heap ordered by their next slot, prospects in FIFO queues, and
 // pending invitations in per-account FIFOs ordered by age.

@@ -80,14 +80,35 @@ func (e *Engine) lookup(campaign, person string) (Ref, bool) {
 // from their campaign's file that had not been acted on; those already
 // followed or invited go on to the end of their invitation (an answer, a
 // withdrawal) but get nothing more. Call it once the ledger is replayed.
-func (e *Engine) CancelRemoved(now time.Time) {
+//
+// It returns the idempotency keys of the tasks another engine may have
+// queued for them before the removal (their next follow or invitation):
+// the caller deletes those from the queue, so that nobody is invited after
+// being removed.
+func (e *Engine) CancelRemoved(now time.Time) []string {
+	var keys []string
 	for _, c := range e.camps {
 		for _, idx := range c.removed {
 			p := &c.ps[idx]
 			if (p.state == campaigns.StateQueued || p.state == campaigns.StateFollowed) && !p.out {
-				e.skip(c, idx, nil, c.src.Key(int(idx)), now, campaigns.SkipRemoved)
+				key := c.src.Key(int(idx))
+				if c.follow != nil && p.state == campaigns.StateQueued {
+					keys = append(keys, e.key(c, key, "follow", 0))
+				}
+				keys = append(keys, e.key(c, key, "connect", p.attempt))
+				e.skip(c, idx, nil, key, now, campaigns.SkipRemoved)
 			}
 		}
 		c.removed = nil
 	}
+	return keys
+}
+
+// State returns the state of a campaign's prospect, by the person's key.
+func (e *Engine) State(campaign, person string) (campaigns.State, bool) {
+	ref, ok := e.lookup(campaign, person)
+	if !ok {
+		return 0, false
+	}
+	return e.camps[ref.Campaign].ps[ref.Index].state, true
 }

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
+	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -399,16 +402,14 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	}
 	active := map[activeKey]bool{} // standings whose pending invitation Restore found
 	logCut := hdr.At.UnixNano() - int64(pacing.SendRetention)
+	indexes := hashIndexes(camps, hdr.Seed)
 	for ci, rs := range recs {
 		c := camps[ci]
 		if c == nil {
 			st.Unmatched += len(rs)
 			continue
 		}
-		index := make(map[uint64]int32, len(c.ps))
-		for i := range c.ps {
-			index[e.people.hash(c.src.Key(i))] = int32(i)
-		}
+		index := indexes[ci]
 		c.byHash = index // lookup's index, under the snapshot's seed
 		if !hdr.Campaigns[ci].Done.IsZero() {
 			c.done = hdr.Campaigns[ci].Done
@@ -430,7 +431,15 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			if x.acct >= 0 {
 				p.acct = x.acct
 			}
-			e.personOf(c, idx)
+			if p.person < 0 { // the person registry, by the hash the record carries
+				pi, ok := e.people.index[x.hash]
+				if !ok {
+					pi = int32(len(e.people.all))
+					e.people.index[x.hash] = pi
+					e.people.all = append(e.people.all, person{first: standing{acct: -1}})
+				}
+				p.person = pi
+			}
 			if x.state != campaigns.StateQueued && x.state != campaigns.StateFollowed {
 				c.left-- // finished (invited, failed or skipped), as finish counts it
 			}
@@ -450,7 +459,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 					c.backlog[k]++
 				}
 			case campaigns.StateInvited:
-				sd := e.with(e.personOf(c, idx), int16(a.idx))
+				sd := e.with(&e.people.all[p.person], int16(a.idx))
 				sd.active = ref
 				active[activeKey{p.person, int16(a.idx)}] = true
 				a.pending++
@@ -533,6 +542,40 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		}
 	}
 	return st, nil
+}
+
+// hashIndexes returns, for each campaign (nil ones skipped), the map from
+// person hash (under seed) to prospect index, built on every core: hashing
+// every key of every campaign is most of a restore's work.
+func hashIndexes(camps []*campaign, seed uint64) []map[uint64]int32 {
+	out := make([]map[uint64]int32, len(camps))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := xxhash.NewWithSeed(seed)
+			for ci := range work {
+				c := camps[ci]
+				m := make(map[uint64]int32, len(c.ps))
+				for i := range c.ps {
+					d.ResetWithSeed(seed)
+					d.WriteString(c.src.Key(i))
+					m[d.Sum64()] = int32(i)
+				}
+				out[ci] = m
+			}
+		}()
+	}
+	for ci, c := range camps {
+		if c != nil {
+			work <- ci
+		}
+	}
+	close(work)
+	wg.Wait()
+	return out
 }
 
 // snapReader reads the snapshot's encoding, keeping the first error.

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/golden"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -321,4 +324,101 @@ func reseal(b []byte) []byte {
 	body := b[:len(b)-sha256.Size]
 	sum := sha256.Sum256(body)
 	return append(slices.Clone(body), sum[:]...)
+}
+
+// TestSnapshotGolden pins the snapshot encoding (go test -update rewrites
+// testdata/snapshot-v1.golden), and checks that a snapshot written in that
+// format still restores: change the format only with a new version, and
+// keep the old golden file as a test that the old version still reads.
+func TestSnapshotGolden(t *testing.T) {
+	cfg, cs, _ := snapWorld(t)
+	sources := func() map[string]Source {
+		return map[string]Source{"c1": &Synthetic{Prefix: "p", N: 40}, "c2": &Synthetic{Prefix: "p", N: 20}}
+	}
+	start := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ledger := ledgerRun(t, cfg, cs, sources(), start, 6)
+	e, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayAll(t, e, ledger)
+	var buf bytes.Buffer
+	if err := e.Snapshot(&buf, entryTime(ledger[len(ledger)-1])); err != nil {
+		t.Fatal(err)
+	}
+	enc := base64.StdEncoding.EncodeToString(buf.Bytes())
+	var lines strings.Builder
+	for len(enc) > 76 {
+		lines.WriteString(enc[:76] + "\n")
+		enc = enc[76:]
+	}
+	lines.WriteString(enc + "\n")
+	golden.Check(t, "testdata/snapshot-v1.golden", lines.String())
+
+	raw, err := os.ReadFile("testdata/snapshot-v1.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\n", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	restored, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := restored.Restore(data)
+	if err != nil || st.Prospects == 0 {
+		t.Fatalf("the golden snapshot does not restore: %+v %v", st, err)
+	}
+	for _, c := range []string{"c1", "c2"} {
+		want, _ := e.Counts(c)
+		got, _ := restored.Counts(c)
+		if got != want {
+			t.Errorf("campaign %s restored from the golden file: %+v, want %+v", c, got, want)
+		}
+	}
+}
+
+// FuzzRestore: whatever the bytes (sealed with a valid checksum, so that
+// the decoder itself is exercised), Restore never panics, and what it
+// refuses leaves the engine fresh.
+func FuzzRestore(f *testing.F) {
+	raw, err := os.ReadFile("testdata/snapshot-v1.golden")
+	if err != nil {
+		f.Fatal(err)
+	}
+	golden, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\n", ""))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(golden[:len(golden)-sha256.Size])
+	f.Add([]byte(snapshotMagic))
+	cfg, fs := config.Parse("config.yaml", []byte(snapConfig))
+	if fs.HasErrors() {
+		f.Fatal(fs.Strings())
+	}
+	var cs []*campaigns.Campaign
+	for i, y := range []string{snapMessages, snapFollow} {
+		c, fs := campaigns.Parse(fmt.Sprintf("c%d.yaml", i), []byte(y), cfg)
+		if fs.HasErrors() {
+			f.Fatal(fs.Strings())
+		}
+		cs = append(cs, c)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := New(Options{Config: cfg, Campaigns: cs, Seed: 1,
+			Sources: map[string]Source{"c1": &Synthetic{Prefix: "p", N: 40}, "c2": &Synthetic{Prefix: "p", N: 20}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(body)
+		if _, err := e.Restore(append(slices.Clone(body), sum[:]...)); err != nil {
+			if len(e.people.all) != 0 || len(e.out) != 0 {
+				t.Fatalf("a refused snapshot changed the engine: %v", err)
+			}
+			return
+		}
+		e.Plan(time.Date(2026, 11, 9, 10, 0, 0, 0, time.UTC)) // a restored engine plans
+	})
 }

@@ -13,7 +13,8 @@ import (
 // Source is the prospects of one campaign, by index.
 type Source interface {
 	Len() int
-	// Key is the person's normalized key.
+	// Key is the person's normalized key. It must be safe for concurrent
+	// use (Restore hashes the keys of several campaigns at once).
 	Key(i int) string
 	// Account is the pinned sender, or "".
 	Account(i int) string

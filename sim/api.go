@@ -26,6 +26,10 @@ type Options struct {
 
 	sources     map[string]schedulerSource // synthetic prospects (tests, benchmarks)
 	lightRecord bool                       // keep only refused requests in the sandbox record
+	// onEntry, if set, receives what the ledger would hold (each task with
+	// a known outcome, each platform event), in time order within a shard;
+	// shards call it concurrently. Tests and benchmarks.
+	onEntry func(wire.Entry)
 }
 
 // Event is one lifecycle event of one prospect (the --json stream).

@@ -79,6 +79,10 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 				if err := eng.Observe(ev); err != nil {
 					return nil, err
 				}
+				if opt.onEntry != nil {
+					ev := ev
+					opt.onEntry(wire.Entry{Event: &ev})
+				}
 			}
 			continue
 		}
@@ -90,6 +94,9 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 			}
 			if err := eng.Done(task, out); err != nil {
 				return nil, err
+			}
+			if opt.onEntry != nil && out.Kind != wire.Unknown {
+				opt.onEntry(wire.Entry{Task: &task, Outcome: &out})
 			}
 			nextPlan = now // outcomes change what can be planned
 			continue

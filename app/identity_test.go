@@ -1,0 +1,188 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/store"
+	"github.com/outreach-scheduler/outreach/worker"
+)
+
+// TestOutcomesByIdentity: a leader plans every prospect of a campaign and
+// enqueues the tasks; the campaign's CSV is then re-applied with its rows
+// reversed, one inserted at the top and one removed; a new leader takes
+// over (built from the new rows), and only then do the workers deliver
+// the first leader's tasks. Every outcome must land on the person it was
+// sent to (by campaign and key, not by row), nobody is invited twice, and
+// the removed person is never invited (their queued task is cancelled).
+func TestOutcomesByIdentity(t *testing.T) {
+	rs := redistest.Start(t)
+	dir := t.TempDir()
+	csv := func(keys []string) string {
+		var b strings.Builder
+		b.WriteString("profile_url,first_name\n")
+		for _, k := range keys {
+			fmt.Fprintf(&b, "https://example.com/in/%s,%s\n", k, strings.ToUpper(k))
+		}
+		return b.String()
+	}
+	var v1 []string
+	for i := range 12 {
+		v1 = append(v1, fmt.Sprintf("p%d", i))
+	}
+	cfg, camp := loadWorkspace(t, dir, map[string]string{
+		"p.csv": csv(v1),
+		"config.yaml": fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()) + `
+defaults:
+  min_gap: 1s
+  jitter: 0
+  days: [mon, tue, wed, thu, fri, sat, sun]
+  hours: "00:00-24:00"
+accounts:
+  - id: alice
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+  - id: bob
+    tier: premium
+    limits: {weekly: 1000000, daily: 500000}
+campaigns: [c.yaml]
+`,
+		"c.yaml": `
+name: c
+accounts: [alice, bob]
+prospects: {csv: p.csv}
+steps:
+  - connect:
+      note:
+        variants:
+          - name: hi
+            text: "Hi {{.first_name}}, let's connect."
+`,
+	})
+	camps := []*campaigns.Campaign{camp}
+	ctx := context.Background()
+	rdb := rs.Client()
+	st := store.New(rdb, "")
+	apply := func() {
+		rows, hint, err := store.CSVRows(camp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Apply(ctx, camp, rows, store.ApplyOptions{SizeHint: hint}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply()
+	led := ledger.New(rdb, "")
+	redisOpt := asynq.RedisClientOpt{Addr: rs.Addr()}
+	client := asynq.NewClient(redisOpt)
+	defer client.Close()
+	insp := asynq.NewInspector(redisOpt)
+	defer insp.Close()
+	log := slog.New(slog.DiscardHandler)
+	newPlanner := func(seed uint64) *planner {
+		return &planner{
+			cfg: cfg, campaigns: camps, now: time.Now, log: log, ledger: led, client: client, inspector: insp,
+			planSpec: "@every 1s", seed: seed,
+			sources: func(ctx context.Context) (map[string]scheduler.Source, error) { return openAll(ctx, st, camps) },
+		}
+	}
+
+	// Leader A plans everyone (12 prospects, 1s gaps, 2 senders: all within
+	// the two-minute horizon); nothing is delivered yet.
+	a := newPlanner(1)
+	if err := a.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.plan(ctx)
+	qi, err := insp.GetQueueInfo(queueName)
+	if err != nil || qi.Scheduled+qi.Pending != len(v1) {
+		t.Fatalf("leader A enqueued %+v (%v), want %d tasks", qi, err, len(v1))
+	}
+
+	// The CSV changes: reversed, p5 removed, "new" inserted at the top.
+	v2 := []string{"new"}
+	for i := len(v1) - 1; i >= 0; i-- {
+		if v1[i] != "p5" {
+			v2 = append(v2, v1[i])
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "p.csv"), []byte(csv(v2)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	apply()
+
+	// Leader B takes over, then the workers start.
+	b := newPlanner(2)
+	if err := b.start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbOpt.AcceptRate, sbOpt.DeclineRate = -1, -1 // nobody answers: every invitation stays pending
+	model := sandbox.New(sbOpt)
+	lim, err := pacing.NewRedisLimiter(rdb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(redisOpt, 4, log)
+	h := &handler{deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}, ledger: led, now: time.Now, log: log}
+	if err := srv.Start(h); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown()
+	lctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.loop(lctx, nil) }()
+	deadline := time.Now().Add(40 * time.Second)
+	for time.Now().Before(deadline) && len(invitedBy(model)) < len(v2) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(1500 * time.Millisecond) // the last outcomes reach B
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	b.drain(ctx)
+
+	invited := invitedBy(model)
+	slices.Sort(invited)
+	var want []string
+	for _, k := range v2 {
+		want = append(want, "https://example.com/in/"+k)
+	}
+	slices.Sort(want)
+	if !slices.Equal(invited, want) {
+		t.Fatalf("the platform saw invitations for\n  %v\nwant exactly once each of\n  %v", invited, want)
+	}
+	for _, k := range v2 {
+		s, ok := b.eng.State("c", "https://example.com/in/"+k)
+		if !ok || s != campaigns.StateInvited {
+			t.Errorf("%s: state %v (%v), want invited: an outcome landed elsewhere", k, s, ok)
+		}
+	}
+	if s, _ := b.eng.State("c", "https://example.com/in/p5"); s != campaigns.StateSkipped {
+		t.Errorf("the removed p5 is %v, want skipped", s)
+	}
+	total, _ := b.eng.Counts("c")
+	if total.Invited != len(v2) || total.Pending != len(v2) {
+		t.Errorf("counts %+v, want %d invited and pending", total, len(v2))
+	}
+}
