@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
+	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/store"
 )
 
@@ -74,6 +75,15 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 		return err
 	}
 	st := store.New(rdb, "")
+	changed := false
+	defer func() {
+		// The leading scheduler rebuilds its state on the new rows.
+		if changed {
+			if err := ledger.New(rdb, "").BumpEpoch(context.WithoutCancel(ctx)); err != nil {
+				fmt.Fprintf(g.stderr, "apply: %v (the scheduler picks the change up at its next restart)\n", err)
+			}
+		}
+	}()
 	for _, c := range l.campaigns {
 		rows, estimate, err := store.CSVRows(c)
 		if err != nil {
@@ -88,6 +98,7 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 			// Campaigns before this one are applied; this one is as it was.
 			return &exitError{code: ExitError, err: err}
 		}
+		changed = changed || !res.Unchanged
 		fmt.Fprintf(g.stdout, "campaign %s: %s\n", c.Name, res)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/store"
 )
 
@@ -58,14 +59,15 @@ func TestApplyAndReapply(t *testing.T) {
 	cfg := applyWorkspace(t, srv.Addr())
 	good := filepath.Join(filepath.Dir(cfg), "campaigns", "good.yaml")
 	steps := []struct {
-		csv  string // new good.csv, "" to keep it
-		want string
+		csv   string // new good.csv, "" to keep it
+		want  string
+		epoch int64 // the workspace epoch after it: a change tells the leading scheduler to rebuild
 	}{
-		{"", "campaign good: 3 added, 0 kept, 0 removed\n"},
-		{"", "campaign good: unchanged\n"},
+		{"", "campaign good: 3 added, 0 kept, 0 removed\n", 1},
+		{"", "campaign good: unchanged\n", 1},
 		{"Profile URL,First Name,Event\nhttps://example.com/in/ann,Ann,RetailConf\nhttps://example.com/in/cy,Cy,Expo\n" +
 			"https://example.com/in/di,Di,Expo\nhttps://example.com/in/ed,Ed,Expo\n",
-			"campaign good: 2 added, 2 kept, 1 removed\n"},
+			"campaign good: 2 added, 2 kept, 1 removed\n", 2},
 	}
 	for i, st := range steps {
 		if st.csv != "" {
@@ -76,6 +78,9 @@ func TestApplyAndReapply(t *testing.T) {
 		code, stdout, stderr := runCLI(t, "--config", cfg, "apply", good)
 		if code != ExitOK || stdout != st.want {
 			t.Fatalf("step %d: exit %d, stdout %q, want %q\n%s", i, code, stdout, st.want, stderr)
+		}
+		if e, err := ledger.New(srv.Client(), "").Epoch(context.Background()); err != nil || e != st.epoch {
+			t.Errorf("step %d: workspace epoch %d (%v), want %d", i, e, err, st.epoch)
 		}
 	}
 	src, err := store.New(srv.Client(), "").Open(context.Background(), "good")
