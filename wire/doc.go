@@ -17,7 +17,14 @@
 //     engine index "Ref" that is ignored now). Decode still reads it, so
 //     that tasks queued and ledger entries written by an older outreach
 //     are applied after an upgrade.
-//   - 1: this format.
+//   - 1: explicit lower-case field names and a version.
+//   - 2: adds Task.NotAfter (the end of the working period a task may be
+//     performed in) and Entry.Command (an operator's decision).
+//
+// Each record is stamped with the lowest version that can carry it, so a
+// record that uses nothing version 2 added is still written as version 1
+// and read by processes not yet upgraded; only the records that need the
+// newer fields wait for them.
 //
 // A record of a version newer than Version is refused with an
 // *ErrVersion naming both versions, so that a rolling upgrade never has an

@@ -11,9 +11,11 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 )
 
-// Version is the schema version this package writes, and the newest it
-// reads.
-const Version = 1
+// Version is the newest schema version this package writes and reads. A
+// record is stamped with the lowest version that can carry it (a record
+// without the fields version 2 added is written as version 1), so that
+// processes not yet upgraded keep reading what they can.
+const Version = 2
 
 // ErrVersion is returned when a record was written by a newer schema
 // version than this process reads.
@@ -94,6 +96,44 @@ type Task struct {
 	Fallback string `json:"fallback,omitempty"` // why the preferred variant was not used
 	// Text is a message's rendered text.
 	Text string `json:"text,omitempty"`
+	// NotAfter (version 2) is the end of the working period the task was
+	// planned in: a worker that gets it later (workers were down, the
+	// queue was behind) does not perform it but hands it back to the
+	// planner, which plans it again in the next open period. Zero: no
+	// limit.
+	NotAfter time.Time `json:"not_after,omitzero"`
+}
+
+// version is the lowest schema version that can carry the task.
+func (t *Task) version() int {
+	if !t.NotAfter.IsZero() {
+		return 2
+	}
+	return 1
+}
+
+// CommandKind is what an operator's command does.
+type CommandKind string
+
+// Command kinds.
+const (
+	// CommandRetry puts the failed prospects of a campaign (or of every
+	// campaign) whose failure reason is Code back in the queue.
+	CommandRetry CommandKind = "retry"
+)
+
+// Command (version 2) is an operator's decision recorded in the ledger
+// (`outreach retry`, ...), so that every scheduler, and every rebuild,
+// applies it at the same point of the history. It is also the audit
+// trail: when, what, why and who.
+type Command struct {
+	Kind     CommandKind `json:"kind"`
+	At       time.Time   `json:"at"`
+	Campaign string      `json:"campaign,omitempty"` // "" every campaign
+	Account  string      `json:"account,omitempty"`
+	Code     string      `json:"code,omitempty"`   // retry: the failure reason of the prospects to retry
+	Reason   string      `json:"reason,omitempty"` // the operator's words
+	By       string      `json:"by,omitempty"`     // user@host that ran the command
 }
 
 // OutcomeKind classifies what happened to a task.
@@ -159,18 +199,44 @@ type Event struct {
 	At      time.Time          `json:"at"`     // when it happened
 }
 
-// Entry is one record of the ledger: a task's outcome or a platform event.
+// Entry is one record of the ledger: a task's outcome, a platform event,
+// or (version 2) an operator's command.
 type Entry struct {
 	V       int      `json:"v"`
 	ID      string   `json:"-"` // the stream ID, set on read
 	Task    *Task    `json:"task,omitempty"`
 	Outcome *Outcome `json:"outcome,omitempty"`
 	Event   *Event   `json:"event,omitempty"`
+	Command *Command `json:"command,omitempty"`
 }
 
-// EncodeTask returns the payload of a task, stamped with Version.
+// valid reports whether the entry holds exactly one of: a task with its
+// outcome, an event, a command.
+func (e *Entry) valid() bool {
+	if (e.Task == nil) != (e.Outcome == nil) {
+		return false
+	}
+	n := 0
+	for _, set := range []bool{e.Task != nil, e.Event != nil, e.Command != nil} {
+		if set {
+			n++
+		}
+	}
+	return n == 1
+}
+
+// version is the lowest schema version that can carry the entry.
+func (e *Entry) version() int {
+	if e.Command != nil || (e.Task != nil && e.Task.version() > 1) {
+		return 2
+	}
+	return 1
+}
+
+// EncodeTask returns the payload of a task, stamped with the lowest
+// version that carries it.
 func EncodeTask(t Task) ([]byte, error) {
-	t.V = Version
+	t.V = t.version()
 	return json.Marshal(t)
 }
 
@@ -201,16 +267,17 @@ func DecodeTask(b []byte) (Task, error) {
 	return t, nil
 }
 
-// EncodeEntry returns the JSON of a ledger entry, stamped with Version.
+// EncodeEntry returns the JSON of a ledger entry, stamped with the lowest
+// version that carries it.
 func EncodeEntry(e Entry) ([]byte, error) {
-	e.V = Version
+	if !e.valid() {
+		return nil, fmt.Errorf("wire: a ledger entry holds a task with its outcome, an event, or a command")
+	}
+	e.V = e.version()
 	if e.Task != nil {
 		t := *e.Task
-		t.V = Version
+		t.V = t.version()
 		e.Task = &t
-	}
-	if (e.Task == nil) != (e.Outcome == nil) || (e.Task == nil) == (e.Event == nil) {
-		return nil, fmt.Errorf("wire: a ledger entry holds a task with its outcome, or an event")
 	}
 	return json.Marshal(e)
 }
@@ -237,8 +304,11 @@ func DecodeEntry(b []byte) (Entry, error) {
 			return Entry{}, fmt.Errorf("ledger entry: %w", err)
 		}
 	}
-	if (e.Task == nil) != (e.Outcome == nil) || (e.Task == nil) == (e.Event == nil) {
-		return Entry{}, fmt.Errorf("ledger entry: holds neither a task with its outcome nor an event")
+	if !e.valid() {
+		return Entry{}, fmt.Errorf("ledger entry: holds none or several of a task with its outcome, an event, a command")
+	}
+	if e.V >= 1 && e.V < e.version() {
+		return Entry{}, fmt.Errorf("ledger entry: version %d cannot carry what it holds (version %d fields)", e.V, e.version())
 	}
 	return e, nil
 }

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"errors"
 	"os"
 	"path/filepath"
@@ -44,36 +45,65 @@ func entries() map[string]wire.Entry {
 	}
 }
 
+// entriesV2 are the entries only version 2 carries.
+func entriesV2() map[string]wire.Entry {
+	return map[string]wire.Entry{
+		"entry-command": {Command: &wire.Command{Kind: wire.CommandRetry, At: at, Campaign: "cfos", Code: "invalid", Reason: "integration fixed", By: "ops@host1"}},
+	}
+}
+
 // TestGolden pins the encoding of every record (go test -update rewrites
-// testdata/v1-*.json) and checks that each decodes back to itself.
+// testdata/vN-*.json, N the version the record is written with) and checks
+// that each decodes back to itself.
 func TestGolden(t *testing.T) {
-	for name, tk := range map[string]wire.Task{"task-invite": invite(), "task-message": message()} {
+	late := invite()
+	late.NotAfter = at.Add(8 * time.Hour)
+	for name, tk := range map[string]wire.Task{"task-invite": invite(), "task-message": message(), "task-not-after": late} {
 		b, err := wire.EncodeTask(tk)
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden.Check(t, filepath.Join("testdata", "v1-"+name+".json"), string(b)+"\n")
+		v := 1
+		if !tk.NotAfter.IsZero() {
+			v = 2
+		}
+		golden.Check(t, filepath.Join("testdata", fmt.Sprintf("v%d-%s.json", v, name)), string(b)+"\n")
 		got, err := wire.DecodeTask(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		tk.V = wire.Version
+		tk.V = 1
+		if !tk.NotAfter.IsZero() {
+			tk.V = 2 // the lowest version that carries it
+		}
 		if !reflect.DeepEqual(got, tk) {
 			t.Errorf("%s: decoded %+v, want %+v", name, got, tk)
 		}
 	}
-	for name, e := range entries() {
+	all := entries()
+	for k, v := range entriesV2() {
+		all[k] = v
+	}
+	for name, e := range all {
 		b, err := wire.EncodeEntry(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden.Check(t, filepath.Join("testdata", "v1-"+name+".json"), string(b)+"\n")
+		v := 1
+		if e.Command != nil {
+			v = 2
+		}
+		golden.Check(t, filepath.Join("testdata", fmt.Sprintf("v%d-%s.json", v, name)), string(b)+"\n")
 		got, err := wire.DecodeEntry(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.V != wire.Version || (got.Task != nil && got.Task.V != wire.Version) {
-			t.Errorf("%s: versions %d, task %+v", name, got.V, got.Task)
+		want := 1
+		if e.Command != nil {
+			want = 2
+		}
+		if got.V != want || (got.Task != nil && got.Task.V != 1) {
+			t.Errorf("%s: versions %d, task %+v; want %d", name, got.V, got.Task, want)
 		}
 		got.V = 0
 		if got.Task != nil {
@@ -119,17 +149,22 @@ func TestDecodeVersion0(t *testing.T) {
 // naming both versions, never a partial read.
 func TestNewerVersionRefused(t *testing.T) {
 	b, _ := wire.EncodeTask(invite())
-	newer := strings.Replace(string(b), `"v":1`, `"v":2`, 1)
+	newer := strings.Replace(string(b), `"v":1`, `"v":3`, 1)
 	_, err := wire.DecodeTask([]byte(newer))
 	var ev *wire.ErrVersion
-	if !errors.As(err, &ev) || ev.Got != 2 || ev.Max != 1 {
-		t.Fatalf("DecodeTask(v2) = %v, want *ErrVersion{Got: 2, Max: 1}", err)
+	if !errors.As(err, &ev) || ev.Got != 3 || ev.Max != 2 {
+		t.Fatalf("DecodeTask(v3) = %v, want *ErrVersion{Got: 3, Max: 2}", err)
 	}
-	if !strings.Contains(err.Error(), "version 2") || !strings.Contains(err.Error(), "version 1") {
+	if !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "version 2") {
 		t.Errorf("error %q does not name both versions", err)
 	}
 	e, _ := wire.EncodeEntry(entries()["entry-event"])
 	_, err = wire.DecodeEntry([]byte(strings.Replace(string(e), `"v":1`, `"v":7`, 1)))
+	// A version-1 record claiming a version-2 field is not what it says.
+	c, _ := wire.EncodeEntry(entriesV2()["entry-command"])
+	if _, err := wire.DecodeEntry([]byte(strings.Replace(string(c), `"v":2`, `"v":1`, 1))); err == nil {
+		t.Error("a version-1 entry holding a command was accepted")
+	}
 	if !errors.As(err, &ev) || ev.Got != 7 {
 		t.Fatalf("DecodeEntry(v7) = %v", err)
 	}
