@@ -1,8 +1,9 @@
 // Package wire is the durable format of outreach: the records that outlive
 // a process. A Task is the payload of an asynq task (planned by the
 // scheduler, performed by a worker); an Outcome is what the worker reports;
-// an Event is what the platform reports about an invitation; an Entry is
-// one record of the ledger stream (a task with its outcome, or an event).
+// an Event is what the platform reports about an invitation; a Command is
+// an operator's decision; an Entry is one record of the ledger stream (a
+// task with its outcome, an event, or a command).
 //
 // Every record is JSON with explicit lower-case field names and carries the
 // schema version it was written with ("v"). A record is applied by identity
