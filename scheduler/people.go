@@ -32,6 +32,7 @@ type standing struct {
 type person struct {
 	first standing // most people deal with one account
 	more  int32    // 1 + index in people.more of the next standing; 0 none
+	hash  uint64   // the registry's key (Snapshot writes it without hashing again)
 }
 
 // node is a standing beyond a person's first, in a linked list.
@@ -82,7 +83,7 @@ func (e *Engine) personOf(c *campaign, idx int32) *person {
 		} else {
 			p.person = int32(len(e.people.all))
 			e.people.index[h] = p.person
-			e.people.all = append(e.people.all, person{first: standing{acct: -1}})
+			e.people.all = append(e.people.all, person{first: standing{acct: -1}, hash: h})
 		}
 	}
 	return &e.people.all[p.person]

@@ -120,7 +120,13 @@ func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
 			if !snapshotWorthy(p) {
 				continue
 			}
-			buf = binary.LittleEndian.AppendUint64(buf, e.people.hash(c.src.Key(i)))
+			h := uint64(0)
+			if p.person >= 0 {
+				h = e.people.all[p.person].hash
+			} else {
+				h = e.people.hash(c.src.Key(i))
+			}
+			buf = binary.LittleEndian.AppendUint64(buf, h)
 			state := p.state
 			var at int64
 			if state >= campaigns.StateFollowed && state <= campaigns.StateExpired {
@@ -144,18 +150,21 @@ func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
 			return err
 		}
 	}
-	// People: their standings with each account.
-	hashes := make([]uint64, 0, len(e.people.index))
-	for hv, i := range e.people.index {
+	// People: their standings with each account, in registry order.
+	n := 0
+	for i := range e.people.all {
 		if e.people.worthy(&e.people.all[i]) {
-			hashes = append(hashes, hv)
+			n++
 		}
 	}
-	slices.Sort(hashes) // a stable output for a given state
-	buf = binary.AppendUvarint(buf[:0], uint64(len(hashes)))
+	buf = binary.AppendUvarint(buf[:0], uint64(n))
 	var sts []*standing
-	for _, hv := range hashes {
-		ps := &e.people.all[e.people.index[hv]]
+	for i := range e.people.all {
+		ps := &e.people.all[i]
+		if !e.people.worthy(ps) {
+			continue
+		}
+		hv := ps.hash
 		sts = e.people.standings(ps, sts[:0])
 		buf = binary.LittleEndian.AppendUint64(buf, hv)
 		buf = binary.AppendUvarint(buf, uint64(len(sts)))
@@ -436,7 +445,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				if !ok {
 					pi = int32(len(e.people.all))
 					e.people.index[x.hash] = pi
-					e.people.all = append(e.people.all, person{first: standing{acct: -1}})
+					e.people.all = append(e.people.all, person{first: standing{acct: -1}, hash: x.hash})
 				}
 				p.person = pi
 			}
@@ -522,7 +531,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			// that a campaign added later still sees the person's history.
 			pi = int32(len(e.people.all))
 			e.people.index[x.hash] = pi
-			e.people.all = append(e.people.all, person{first: standing{acct: -1}})
+			e.people.all = append(e.people.all, person{first: standing{acct: -1}, hash: x.hash})
 		}
 		st.People++
 		for _, s := range x.sts {
