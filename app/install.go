@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -66,10 +67,11 @@ type guard struct {
 	every time.Duration
 	log   *slog.Logger
 
-	lost chan struct{}
-	once sync.Once
-	mu   sync.Mutex
-	err  error
+	lost    chan struct{}
+	once    sync.Once
+	tripped atomic.Bool
+	mu      sync.Mutex
+	err     error
 
 	stop context.CancelFunc
 	done chan struct{}
@@ -93,8 +95,41 @@ func openInstall(ctx context.Context, o installOptions) (*guard, error) {
 	}
 	wctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	g := &guard{rdb: o.rdb, id: m.ID, every: o.every, log: o.log, lost: make(chan struct{}), stop: stop, done: make(chan struct{})}
+	o.rdb.AddHook(barrier{g})
 	go g.watch(wctx)
 	return g, nil
+}
+
+// barrier is a go-redis hook that fails every command once the guard has
+// tripped: a process that saw the marker lost writes nothing more to that
+// Redis (no last statistics, snapshot, lease or ledger entry made from a
+// state the Redis no longer has), and its limiter grants nothing.
+type barrier struct{ g *guard }
+
+func (b barrier) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (b barrier) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if b.g.tripped.Load() {
+			err := b.g.Err()
+			cmd.SetErr(err)
+			return err
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (b barrier) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if b.g.tripped.Load() {
+			err := b.g.Err()
+			for _, c := range cmds {
+				c.SetErr(err)
+			}
+			return err
+		}
+		return next(ctx, cmds)
+	}
 }
 
 // checkEviction refuses a Redis that may evict keys, and warns when the
@@ -274,6 +309,7 @@ func (g *guard) verify(ctx context.Context) error {
 		g.mu.Lock()
 		g.err = err
 		g.mu.Unlock()
+		g.tripped.Store(true)
 		g.log.Error("stopped sending: "+err.Error(), "install", g.id)
 		close(g.lost)
 	})

@@ -327,6 +327,7 @@ func TestDaemonsStopAndRecoverWhenRedisLosesItsData(t *testing.T) {
 		}
 	}
 	before := invited(w.model.Record())
+	noStaleWrites(t, rs)
 	if !strings.Contains(logs.String(), "stopped sending") {
 		t.Errorf("no ERROR saying why the daemons stopped:\n%s", logs.String())
 	}
@@ -362,6 +363,19 @@ func TestDaemonsStopAndRecoverWhenRedisLosesItsData(t *testing.T) {
 	w.check(t, inv.Requests, events)
 	if !strings.Contains(logs.String(), "recovered: the state was rebuilt") {
 		t.Errorf("the recovery is not logged:\n%s", logs.String())
+	}
+}
+
+// noStaleWrites: a process that saw the marker lost wrote nothing of its
+// state back to the Redis that lost it (a last snapshot or statistics from
+// its memory, which the next leader would take for the truth).
+func noStaleWrites(t *testing.T, rs *redistest.Server) {
+	t.Helper()
+	ctx := context.Background()
+	keys := rs.Client().Keys(ctx, "outreach:{ledger}:snapshot*").Val()
+	keys = append(keys, rs.Client().Keys(ctx, "outreach:{ledger}:stats").Val()...)
+	if len(keys) > 0 {
+		t.Errorf("the stopped processes wrote %v to the Redis that lost its data", keys)
 	}
 }
 
@@ -439,6 +453,7 @@ func TestRunStopsAndRecoversWhenRedisLosesItsData(t *testing.T) {
 		t.Fatal("run did not stop within 30s of Redis losing its data")
 	}
 	before := invited(w.model.Record())
+	noStaleWrites(t, rs)
 
 	cancel, done = start()
 	defer cancel()
