@@ -30,8 +30,19 @@ func newTwoSenders(t *testing.T, redisYAML string) *twoSenders {
 	for i := 0; i < 40; i++ {
 		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
 	}
-	cfg, c := loadWorkspace(t, dir, map[string]string{
-		"p.csv": csv.String(),
+	cfg, c := loadWorkspace(t, dir, twoSendersFiles(redisYAML, csv.String()))
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &twoSenders{cfg: cfg, camp: c, model: sandbox.New(sbOpt)}
+}
+
+// twoSendersFiles are the files of the twoSenders workspace, with the
+// given prospects CSV (profile_url,first_name).
+func twoSendersFiles(redisYAML, csv string) map[string]string {
+	return map[string]string{
+		"p.csv": csv,
 		"config.yaml": redisYAML + `
 defaults:
   min_gap: 1s
@@ -58,12 +69,7 @@ steps:
           - name: hi
             text: "Hi {{.first_name}}, let's connect."
 `,
-	})
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
 	}
-	return &twoSenders{cfg: cfg, camp: c, model: sandbox.New(sbOpt)}
 }
 
 // loadWorkspace writes files into dir and loads its config.yaml and c.yaml,

@@ -45,35 +45,7 @@ func TestOutcomesByIdentity(t *testing.T) {
 	for i := range 12 {
 		v1 = append(v1, fmt.Sprintf("p%d", i))
 	}
-	cfg, camp := loadWorkspace(t, dir, map[string]string{
-		"p.csv": csv(v1),
-		"config.yaml": fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()) + `
-defaults:
-  min_gap: 1s
-  jitter: 0
-  days: [mon, tue, wed, thu, fri, sat, sun]
-  hours: "00:00-24:00"
-accounts:
-  - id: alice
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-  - id: bob
-    tier: premium
-    limits: {weekly: 1000000, daily: 500000}
-campaigns: [c.yaml]
-`,
-		"c.yaml": `
-name: c
-accounts: [alice, bob]
-prospects: {csv: p.csv}
-steps:
-  - connect:
-      note:
-        variants:
-          - name: hi
-            text: "Hi {{.first_name}}, let's connect."
-`,
-	})
+	cfg, camp := loadWorkspace(t, dir, twoSendersFiles(fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()), csv(v1)))
 	camps := []*campaigns.Campaign{camp}
 	ctx := context.Background()
 	rdb := rs.Client()
