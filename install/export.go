@@ -164,15 +164,16 @@ func (r *exportReader) readCSV(b []byte) {
 		if errors.Is(err, io.EOF) {
 			return
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil { // a broken quote: the rest of the file cannot be read
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				line = pe.Line
+				line = pe.StartLine
 			}
 			r.fs.Errorf(r.path, line, "%v", err)
 			return
 		}
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(cols) {
 			r.fs.Errorf(r.path, line, "%d fields, the header has %d", len(rec), len(cols))
 			continue

@@ -88,6 +88,7 @@ func TestReadExportBad(t *testing.T) {
 		{"header.csv", "account,who,campaign\nalice,p,spring\n", []string{
 			`header.csv:1: unknown column "who"`, `header.csv:1: missing column "person"`, `header.csv:1: missing column "at"`}},
 		{"empty.csv", "", []string{`empty.csv:1: empty file`}},
+		{"quote.csv", "account,person,campaign,at\n\"alice,p,spring,2026-11-20T09:00:00Z\n", []string{`quote.csv:2: `}},
 		{"nothing.csv", "account,person,campaign,at\n", []string{`nothing.csv: no invitations in the file`}},
 		{"bad.jsonl", `{"account":"alice","person":"p","campaign":"spring","at":"2026-11-20T09:00:00Z","colour":"red"}` + "\n" +
 			"not json\n" +
