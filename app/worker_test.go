@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"errors"
 	"log/slog"
@@ -31,7 +32,7 @@ func TestWorkerRefusesNewerPayloads(t *testing.T) {
 	}
 	task := wire.Task{Kind: wire.KindInvite, At: h.now(), Account: "alice", Campaign: "c", Person: "https://example.com/in/p1", Key: "c/x/connect", Variant: "blank"}
 	b, _ := wire.EncodeTask(task)
-	newer := bytes.Replace(b, []byte(`"v":1`), []byte(`"v":2`), 1)
+	newer := bytes.Replace(b, []byte(`"v":1`), []byte(fmt.Sprintf(`"v":%d`, wire.Version+1)), 1)
 	err := h.ProcessTask(context.Background(), asynq.NewTask(TaskType, newer))
 	var ev *wire.ErrVersion
 	if !errors.As(err, &ev) || errors.Is(err, asynq.SkipRetry) {
