@@ -246,12 +246,14 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer tel.stop(ctx)
+	wlog := opt.Logger.With("component", "worker")
+	health := worker.NewHealth(worker.HealthOptions{Now: opt.Now, Logger: wlog, OnChange: tel.delivery.SetIntegrationUp})
 	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
-		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
+		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health},
+		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: wlog, metrics: tel.delivery,
 	}
 	h.guard = g // nothing is delivered once the install marker is lost
-	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
+	srv := newHealthServer(c.Asynq, opt.Concurrency, opt.Logger, health)
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}

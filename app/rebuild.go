@@ -129,12 +129,16 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 	return rb, ctx.Err()
 }
 
-// applyEntry applies one ledger entry: a platform event, or a task's
-// outcome (replayed, when rebuilding: the task may be another engine's).
+// applyEntry applies one ledger entry: a platform event, a task's outcome
+// (replayed, when rebuilding: the task may be another engine's), or an
+// operator's command (retry.go).
 func applyEntry(eng *scheduler.Engine, e ledger.Entry, replay bool) error {
 	switch {
 	case e.Event != nil:
 		return eng.Observe(*e.Event)
+	case e.Command != nil:
+		_, err := eng.Command(*e.Command)
+		return err
 	case e.Task != nil && e.Outcome != nil && replay:
 		return eng.Replay(*e.Task, *e.Outcome)
 	case e.Task != nil && e.Outcome != nil:

@@ -244,6 +244,8 @@ func (p *planner) apply(e ledger.Entry, replay bool) {
 	defer func() { p.counting = true }()
 	if err := applyEntry(p.eng, e, replay); err != nil {
 		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
+	} else if e.Command != nil {
+		logCommand(p.log, e) // retry.go
 	}
 }
 

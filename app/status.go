@@ -31,6 +31,9 @@ type CampaignStatus struct {
 	Counts    campaigns.Counts
 	// Variants is the evidence of each note variant (the A/B test).
 	Variants []abtest.ArmSummary
+	// Failed counts the failed prospects by reason (`outreach retry
+	// --reason CODE` puts them back in the queue).
+	Failed map[string]int
 }
 
 // Status is what `outreach status` shows.
@@ -88,7 +91,7 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 		st.Accounts = append(st.Accounts, as)
 	}
 	for _, cp := range camps {
-		cs := CampaignStatus{Name: cp.Name, Prospects: eng.Prospects(cp.Name), Variants: eng.Variants(cp.Name, now)}
+		cs := CampaignStatus{Name: cp.Name, Prospects: eng.Prospects(cp.Name), Variants: eng.Variants(cp.Name, now), Failed: eng.Failed(cp.Name)}
 		cs.Counts = byCamp[cp.Name]
 		st.Campaigns = append(st.Campaigns, cs)
 	}

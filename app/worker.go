@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
+	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 )
@@ -49,10 +50,17 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 		return err
 	}
 	out, err := h.deliver.Do(ctx, t, h.now())
-	if h.metrics != nil {
+	paused := errors.Is(err, worker.ErrPaused) // not attempted: not a delivery error
+	if h.metrics != nil && !paused {
 		h.metrics.Observe(t.Account, out, err)
 	}
-	if err != nil {
+	switch {
+	case paused, platform.FaultOf(err) != "":
+		// The integration's fault: worker.Health logs its changes of
+		// state once, not each task's.
+		h.log.Debug("task held back by the integration's fault; will retry", "kind", t.Kind.String(), "account", t.Account, "err", err)
+		return err
+	case err != nil:
 		h.log.Warn("task outcome unknown; will retry", "kind", t.Kind.String(), "account", t.Account, "err", err)
 		return err
 	}
@@ -67,7 +75,15 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 
 // newServer returns the asynq server of a worker.
 func newServer(opt asynq.RedisConnOpt, concurrency int, log *slog.Logger) *asynq.Server {
+	return newHealthServer(opt, concurrency, log, nil)
+}
+
+// newHealthServer returns the asynq server of a worker whose deliveries
+// health watches (nil: none), for the retry policy (integration.go).
+func newHealthServer(opt asynq.RedisConnOpt, concurrency int, log *slog.Logger, health *worker.Health) *asynq.Server {
 	return asynq.NewServer(opt, asynq.Config{
+		RetryDelayFunc:           retryDelay(health),
+		IsFailure:                isFailure,
 		Concurrency:              concurrency,
 		DelayedTaskCheckInterval: time.Second,
 		Logger:                   asynqLogger{log.With("component", "asynq")},

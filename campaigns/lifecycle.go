@@ -80,12 +80,13 @@ const (
 	EvDone                       // the last message step was sent
 	EvSkipped                    // the planner decided never to invite
 	EvFailed                     // the platform refused for good
+	EvRetried                    // an operator put a failed prospect back in the queue (`outreach retry`)
 )
 
 var eventNames = [...]string{
 	EvFollowed: "followed", EvInvited: "invited", EvAccepted: "accepted", EvDeclined: "declined",
 	EvWithdrawn: "withdrawn", EvExpired: "expired", EvMessaged: "messaged", EvDone: "messaged",
-	EvSkipped: "skipped", EvFailed: "failed",
+	EvSkipped: "skipped", EvFailed: "failed", EvRetried: "retried",
 }
 
 func (e Event) String() string {
@@ -110,6 +111,11 @@ var transitions = map[State]map[Event]State{
 	},
 	StateAccepted: {
 		EvMessaged: StateAccepted, EvDone: StateMessaged, EvFailed: StateFailed,
+	},
+	// Failed is terminal for the planner; only an operator's retry
+	// command reopens it.
+	StateFailed: {
+		EvRetried: StateQueued,
 	},
 }
 

@@ -63,3 +63,23 @@ func TestStateNames(t *testing.T) {
 		t.Error("ParseState accepted an unknown name")
 	}
 }
+
+// TestRetryReopensFailed: an operator's retry puts a failed prospect back
+// in the queue, and only a failed one.
+func TestRetryReopensFailed(t *testing.T) {
+	s, err := Next(StateQueued, EvFailed)
+	if err != nil || s != StateFailed {
+		t.Fatalf("queued, failed: %s %v", s, err)
+	}
+	if s, err = Next(s, EvRetried); err != nil || s != StateQueued {
+		t.Fatalf("failed, retried: %s %v, want queued", s, err)
+	}
+	for _, from := range []State{StateQueued, StateFollowed, StateInvited, StateAccepted, StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped} {
+		if got, err := Next(from, EvRetried); err == nil || got != from {
+			t.Errorf("Next(%s, retried) = %s, %v; want refused", from, got, err)
+		}
+	}
+	if EvRetried.String() != "retried" {
+		t.Errorf("EvRetried = %q", EvRetried.String())
+	}
+}

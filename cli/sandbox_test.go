@@ -101,8 +101,8 @@ func TestSandboxCommand(t *testing.T) {
 		t.Fatalf("long note from bob: %v, want note_too_long", err)
 	}
 	bad, _ := webhook.New(webhook.Options{URL: base, Secret: []byte("wrong"), Retries: -1})
-	if err := bad.Follow(t.Context(), platform.Action{Key: "f", Account: "alice", Person: "p", At: now}); platform.CodeOf(err) != platform.CodeInvalid {
-		t.Fatalf("wrong secret: %v, want a refusal", err)
+	if err := bad.Follow(t.Context(), platform.Action{Key: "f", Account: "alice", Person: "p", At: now}); platform.CodeOf(err) != platform.CodeUnauthorized || !platform.IsNotPerformed(err) {
+		t.Fatalf("wrong secret: %v, want unauthorized, not performed", err)
 	}
 
 	resp, err := http.Get(base + "/v1/invitations")

@@ -188,6 +188,20 @@ func TestEventsAndDelivery(t *testing.T) {
 	d.Observe("bob", wire.Outcome{Kind: wire.Refused, Code: "something_new"}, nil)
 	d.Observe("bob", wire.Outcome{Kind: wire.Unknown}, errors.New("timeout"))
 	d.Observe("bob", wire.Outcome{Kind: wire.Delivered}, nil)
+	// Faults of the integration count under their own reasons.
+	d.Observe("alice", wire.Outcome{Kind: wire.Unknown}, fmt.Errorf("inviting: %w", &platform.Error{Code: platform.CodeUnauthorized, Retryable: true, NotPerformed: true, Fault: platform.FaultAuth}))
+	d.Observe("alice", wire.Outcome{Kind: wire.Unknown}, &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: platform.FaultServer})
+	if got := gathered(t, reg, metrics.IntegrationUp, nil); got != 1 {
+		t.Errorf("%s = %v at start, want 1", metrics.IntegrationUp, got)
+	}
+	d.SetIntegrationUp(false)
+	if got := gathered(t, reg, metrics.IntegrationUp, nil); got != 0 {
+		t.Errorf("%s = %v when down, want 0", metrics.IntegrationUp, got)
+	}
+	d.SetIntegrationUp(true)
+	if got := gathered(t, reg, metrics.IntegrationUp, nil); got != 1 {
+		t.Errorf("%s = %v when back, want 1", metrics.IntegrationUp, got)
+	}
 
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP outreach_invitations_sent_total Connection requests sent, by note variant (blank: no note).
@@ -214,7 +228,7 @@ outreach_messages_sent_total{account="alice",campaign="c"} 1
 	}
 	reg2 := prometheus.NewRegistry()
 	metrics.NewDelivery(reg2, big)
-	if n, err := testutil.GatherAndCount(reg2); err != nil || n != 0 {
+	if n, err := testutil.GatherAndCount(reg2); err != nil || n != 1 { // the integration's gauge alone
 		t.Errorf("%d series created at zero for %d accounts (%v)", n, len(big), err)
 	}
 	for _, c := range []struct {
@@ -227,6 +241,10 @@ outreach_messages_sent_total{account="alice",campaign="c"} 1
 		{metrics.DeliveryErrors, "bob", "other", 1},
 		{metrics.DeliveryErrors, "bob", "unknown_outcome", 1},
 		{metrics.DeliveryErrors, "bob", "weekly_limit", 0},
+		{metrics.DeliveryErrors, "alice", "auth", 1},
+		{metrics.DeliveryErrors, "alice", "server_error", 1},
+		{metrics.DeliveryErrors, "alice", "unknown_outcome", 0},
+		{metrics.DeliveryErrors, "bob", "tls", 0},
 	} {
 		if got := gathered(t, reg, c.name, map[string]string{"account": c.account, "reason": c.reason}); got != c.want {
 			t.Errorf("%s{account=%s,reason=%s} = %v, want %v", c.name, c.account, c.reason, got, c.want)

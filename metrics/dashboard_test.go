@@ -444,6 +444,7 @@ func TestExportedMetrics(t *testing.T) {
 		metrics.QuotaUsed, metrics.QuotaLimit, metrics.LimitWaits, metrics.DeliveryErrors, metrics.TimeToAccept + "_bucket",
 		metrics.CampaignAcceptanceRatio, metrics.AcceptanceInvitations, metrics.PendingLimit, metrics.PendingOldestAge,
 		metrics.AccountPaused, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,
+		metrics.IntegrationUp,
 	} {
 		if exp[n] == nil {
 			t.Errorf("%s is not exported", n)

@@ -125,10 +125,11 @@ func (m *Events) Observe(ev Lifecycle) {
 }
 
 // Delivery are the workers' counters: limiter waits and delivery errors,
-// by account and reason.
+// by account and reason, and the state of the platform integration.
 type Delivery struct {
 	waits  *prometheus.CounterVec
 	errors *prometheus.CounterVec
+	up     prometheus.Gauge
 }
 
 // NewDelivery registers the delivery metrics on reg, with every account's
@@ -139,10 +140,14 @@ func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
 			Name: LimitWaits, Help: "Invitations the limiter held back at their planned time, by the rule that held them (they are planned again).",
 		}, []string{"account", "reason"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: DeliveryErrors, Help: "Platform actions that failed, by the platform's refusal code, or unknown_outcome (retried with the same idempotency key).",
+			Name: DeliveryErrors, Help: "Platform actions that failed, by the platform's refusal code, the integration's fault (auth, tls, connection, timeout, server_error) or unknown_outcome; all but refusals are retried with the same idempotency key.",
 		}, []string{"account", "reason"}),
+		up: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: IntegrationUp, Help: "1 while this worker's platform integration works, 0 while deliveries to it are paused after a fault (refused authentication, TLS, connection, timeout, server error).",
+		}),
 	}
-	reg.MustRegister(d.waits, d.errors)
+	d.up.Set(1)
+	reg.MustRegister(d.waits, d.errors, d.up)
 	if len(accounts)*len(ErrorReasons) > MaxInitSeries {
 		return d
 	}
@@ -157,12 +162,26 @@ func NewDelivery(reg prometheus.Registerer, accounts []string) *Delivery {
 	return d
 }
 
+// SetIntegrationUp sets the integration's gauge (worker.Health's changes).
+func (d *Delivery) SetIntegrationUp(up bool) {
+	if up {
+		d.up.Set(1)
+	} else {
+		d.up.Set(0)
+	}
+}
+
 // Observe counts the outcome of one task: a limiter denial is a wait, a
-// refusal or an unknown outcome (err != nil) is an error.
+// refusal, a fault of the integration or an unknown outcome (err != nil)
+// is an error. The caller does not observe the tasks it did not attempt.
 func (d *Delivery) Observe(account string, o wire.Outcome, err error) {
 	switch {
-	case err != nil: // the worker's contract: an error means the outcome is unknown
-		d.errors.WithLabelValues(account, "unknown_outcome").Inc()
+	case err != nil: // the worker's contract: an error means the outcome is unknown (or not performed)
+		reason := "unknown_outcome"
+		if f := platform.FaultOf(err); f != "" {
+			reason = string(f)
+		}
+		d.errors.WithLabelValues(account, reason).Inc()
 	case o.Kind == wire.Denied:
 		r := string(o.Denial)
 		if !slices.Contains(WaitReasons, r) {

@@ -34,6 +34,7 @@ const (
 	QueueLatency            = "outreach_queue_latency_seconds"            // gauge: age of the oldest task ready to run
 	QueueProcessed          = "outreach_queue_processed_total"            // counter: tasks processed (asynq's durable total)
 	QueueFailed             = "outreach_queue_failed_total"               // counter: tasks that failed (asynq's durable total)
+	IntegrationUp           = "outreach_integration_up"                   // gauge: 1 while the worker's platform integration works, 0 while its deliveries are paused after a fault
 )
 
 // Label values of the fixed sets.
@@ -42,15 +43,18 @@ var (
 	Windows = []string{"week", "day"}
 	// WaitReasons are the limiter's denials (pacing.Denial values).
 	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance"}
-	// ErrorReasons are the delivery errors: the platform's refusal codes,
-	// and "unknown_outcome" for a call whose outcome is unknown (a
-	// timeout, a transport error, the platform unavailable); asynq retries
-	// those with the same idempotency key. A code outside the set counts
-	// as "other".
+	// ErrorReasons are the delivery errors: the platform's refusal codes;
+	// the faults of the integration itself (platform.Faults: auth, tls,
+	// connection, timeout, server_error), which leave the prospect as it
+	// was; and "unknown_outcome" for any other call whose outcome is
+	// unknown (the platform unavailable for the request). asynq retries
+	// all but the refusals with the same idempotency key. A code outside
+	// the set counts as "other".
 	ErrorReasons = []string{
 		"weekly_limit", "restricted", "note_allowance", "note_too_long", "duplicate",
 		"already_connected", "cooldown", "declined", "connection_cap", "not_connected",
-		"not_pending", "invalid_profile", "unknown_account", "invalid", "key_conflict", "unknown_outcome", "other",
+		"not_pending", "invalid_profile", "unknown_account", "invalid", "key_conflict",
+		"auth", "tls", "connection", "timeout", "server_error", "unknown_outcome", "other",
 	}
 	// QueueStates are the asynq task states of QueueTasks.
 	QueueStates = []string{"pending", "active", "scheduled", "retry", "archived", "completed"}

@@ -247,6 +247,7 @@ func TestRules(t *testing.T) {
 	for _, want := range []string{
 		"OutreachLowAcceptance", "OutreachAccountPaused", "OutreachWeeklyQuotaNearlyExhausted", "OutreachPendingNearLimit",
 		"OutreachDeliveryErrors", "OutreachStatsStale", "OutreachQueueLatencyHigh", "OutreachTargetDown",
+		"OutreachIntegrationDown",
 	} {
 		if !slices.Contains(alerts, want) {
 			t.Errorf("no alert %s", want)

@@ -99,6 +99,14 @@ type Error struct {
 	// A non-retryable error is a definite answer: the action did not happen.
 	Retryable bool
 	Msg       string
+	// Fault, when set, says the integration failed, not the request (see
+	// fault.go): its credentials, its transport or its server. The
+	// request is as good as it was; deliveries to the integration pause.
+	Fault Fault
+	// NotPerformed, on a retryable error, says the request was refused
+	// before anything happened (401/403): unlike other retryable errors,
+	// whose outcome is unknown, the action certainly did not happen.
+	NotPerformed bool
 }
 
 func (e *Error) Error() string {

@@ -23,6 +23,7 @@ type prospect struct {
 	end     int64 // unix ns: when the invitation was answered or ended, or the last message sent
 	person  int32 // index in the people registry; -1 until first needed
 	variant uint8 // the invitation's note variant: index in campaign.variants (0 blank)
+	reason  uint8 // failed: why, as an index in the engine's reason table (retry.go)
 }
 
 // fifo is a queue of prospect indexes.

@@ -160,6 +160,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 	default:
 		requeue = false
 		e.transition(c, ref, campaigns.EvFailed)
+		p.reason = e.reason(string(o.Code))
 		c.finish(o.At)
 		e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, string(o.Code))
 	}

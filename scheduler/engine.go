@@ -103,6 +103,8 @@ type Engine struct {
 	abRand   *rand.Rand // the A/B choices' randomness (apart from the pacing's, seeded alike)
 	pbRand   *rand.Rand // Variants' P(best) draws (apart, so reading does not change choices)
 	cands    []int      // choose's candidate arms, reused
+
+	reasons reasonTable // failure reasons, by prospect.reason (retry.go)
 }
 
 // New builds an engine over the config and campaigns, with every prospect

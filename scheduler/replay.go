@@ -49,7 +49,43 @@ func (e *Engine) Replay(t wire.Task, o wire.Outcome) error {
 			}
 		}
 	}
+	if t.Kind == wire.KindInvite && o.Kind == wire.Refused {
+		return e.replayUndone(a, c, ref, t, o)
+	}
 	return e.done(a, ref, t, o)
+}
+
+// replayUndone replays an invitation the platform refused. Done undoes
+// what planning it counted (its note in the month,
+// its place in the follow backlog); a replay planned nothing, so it counts
+// them first, as pick did, and the two net out, as they did for the
+// engine that planned it: otherwise a rebuilt engine would count fewer
+// notes and more followed prospects than the one it replaces (and than a
+// restored snapshot). When Done applies nothing (a repeat), nothing is
+// counted.
+func (e *Engine) replayUndone(a *account, c *campaign, ref Ref, t wire.Task, o wire.Outcome) error {
+	p := &c.ps[ref.Index]
+	state, attempt := p.state, p.attempt
+	monthStart, notes := a.monthStart, a.notesMonth
+	k := c.senderPos(a)
+	backlog := c.follow != nil && k >= 0 && c.backlog[k] > 0
+	if t.Variant != templates.Blank {
+		if ms, _ := a.cal.Month(t.At); !ms.Equal(a.monthStart) {
+			a.monthStart, a.notesMonth = ms, 0
+		}
+		a.notesMonth++
+	}
+	if backlog {
+		c.backlog[k]--
+	}
+	err := e.done(a, ref, t, o)
+	if p.state == state && p.attempt == attempt { // nothing applied
+		a.monthStart, a.notesMonth = monthStart, notes
+		if backlog {
+			c.backlog[k]++
+		}
+	}
+	return err
 }
 
 // lookup finds a prospect by campaign name and person key. Each campaign

@@ -28,11 +28,12 @@ import (
 // campaign's name and a seeded 64-bit hash of the person's key (the seed is
 // in the snapshot). It carries no person key, field or note text.
 //
-// # Format (version 1)
+// # Format (version 2)
 //
 //	magic    "OUTREACH-SNAPSHOT\n"
 //	header   uvarint length + JSON (snapshotHeader: version, time, seed,
-//	         accounts by ID, campaigns by name with their variant names)
+//	         accounts by ID, campaigns by name with their variant names,
+//	         failure reasons)
 //	sections per campaign of the header, in its order: uvarint count, then
 //	         count prospect records
 //	people   uvarint count, then count person records
@@ -41,9 +42,15 @@ import (
 // A prospect record: person hash (8 bytes, little endian), state (1 byte),
 // then uvarints: account (1 + index in the header's accounts, 0 none),
 // attempt, message steps sent, variant (index in the campaign's variants),
-// at (unix ms, rounded up: when followed or invited; 0 none), end (unix
-// ms: when the invitation was answered or ended, or the last message sent;
-// 0 none).
+// at (unix ms, rounded up: when followed or invited, also for a failed
+// prospect that was followed; 0 none), end (unix ms: when the invitation
+// was answered or ended, or the last message sent; 0 none), reason (a
+// failed prospect's: 1 + index in the header's reasons; 0 none).
+//
+// Version 1 had no reasons (in the header nor the records) and no at for
+// failed prospects; Restore still reads it: its failed prospects fail with
+// reason ReasonUnrecorded, and a failed prospect of a follow-first
+// campaign is retried from the follow.
 //
 // A person record: hash (8 bytes), uvarint count of standings, each: account
 // (index in the header's accounts), status (1 byte), until (uvarint unix ms),
@@ -52,7 +59,7 @@ import (
 
 // SnapshotVersion is the version of the snapshot format this engine writes
 // and the newest it reads.
-const SnapshotVersion = 1
+const SnapshotVersion = 2
 
 const snapshotMagic = "OUTREACH-SNAPSHOT\n"
 
@@ -62,6 +69,8 @@ type snapshotHeader struct {
 	Seed      uint64             `json:"seed"` // the person hash's seed
 	Accounts  []snapshotAccount  `json:"accounts"`
 	Campaigns []snapshotCampaign `json:"campaigns"`
+	// Reasons (version 2) are the failure reasons the records name.
+	Reasons []string `json:"reasons,omitempty"`
 }
 
 type snapshotAccount struct {
@@ -87,9 +96,18 @@ var ErrSnapshotCorrupt = errors.New("snapshot corrupt")
 // at time at (the engine's clock), to w. It must be called from the
 // goroutine that owns the engine.
 func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
+	return e.snapshot(w, at, SnapshotVersion)
+}
+
+// snapshot writes a snapshot in format version v (1 or 2: the tests write
+// version 1 to check that it still restores).
+func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<16)
-	hdr := snapshotHeader{V: SnapshotVersion, At: at.UTC(), Seed: e.people.seed}
+	hdr := snapshotHeader{V: v, At: at.UTC(), Seed: e.people.seed}
+	if len(e.reasons.names) > 1 && v >= 2 {
+		hdr.Reasons = e.reasons.names[1:] // prospect.reason i is Reasons[i-1]
+	}
 	for _, a := range e.accounts {
 		hdr.Accounts = append(hdr.Accounts, snapshotAccount{ID: a.cfg.ID, Accepted: a.connections - a.cfg.Connections, PausedUntil: a.pausedUntil})
 	}
@@ -129,8 +147,8 @@ func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
 			buf = binary.LittleEndian.AppendUint64(buf, h)
 			state := p.state
 			var at int64
-			if state >= campaigns.StateFollowed && state <= campaigns.StateExpired {
-				at = p.at // when followed or invited
+			if state >= campaigns.StateFollowed && state <= campaigns.StateExpired || state == campaigns.StateFailed && v >= 2 {
+				at = p.at // when followed or invited (failed: followed, or 0)
 			}
 			buf = append(buf, byte(state))
 			buf = binary.AppendUvarint(buf, uint64(p.acct+1))
@@ -139,6 +157,9 @@ func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
 			buf = binary.AppendUvarint(buf, uint64(p.variant))
 			buf = binary.AppendUvarint(buf, msCeil(at))
 			buf = binary.AppendUvarint(buf, msCeil(p.end))
+			if v >= 2 {
+				buf = binary.AppendUvarint(buf, uint64(p.reason)) // an index in hdr.Reasons, + 1
+			}
 			if len(buf) > 1<<15 {
 				if _, err := bw.Write(buf); err != nil {
 					return err
@@ -292,6 +313,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		acct                      int16
 		attempt, msgStep, variant uint8
 		at, end                   int64
+		reason                    int // 1 + index in hdr.Reasons; 0 none
 	}
 	accts := make([]*account, len(hdr.Accounts)) // by header index; nil: gone
 	for i, ha := range hdr.Accounts {
@@ -318,13 +340,19 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			x.attempt, x.msgStep = uint8(r.uvarint()), uint8(r.uvarint())
 			vi := r.uvarint()
 			x.at, x.end = msTime(r.uvarint()), msTime(r.uvarint())
+			ri := uint64(0)
+			if hdr.V >= 2 {
+				ri = r.uvarint()
+			}
 			if r.err != nil {
 				break
 			}
-			if x.state < campaigns.StateQueued || x.state > campaigns.StateFailed || ai >= len(accts) || vi >= uint64(len(hc.Variants)) {
-				r.err = fmt.Errorf("campaign %s: bad prospect record (state %d, account %d, variant %d)", hc.Name, x.state, ai, vi)
+			if x.state < campaigns.StateQueued || x.state > campaigns.StateFailed || ai >= len(accts) || vi >= uint64(len(hc.Variants)) ||
+				ri > uint64(len(hdr.Reasons)) {
+				r.err = fmt.Errorf("campaign %s: bad prospect record (state %d, account %d, variant %d, reason %d)", hc.Name, x.state, ai, vi, ri)
 				break
 			}
+			x.reason = int(ri)
 			x.acct = -1
 			if ai >= 0 {
 				if accts[ai] == nil {
@@ -437,6 +465,9 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				continue // skipped by the source now (excluded, repeated): as Replay ignores its outcomes
 			}
 			p.state, p.attempt, p.msgStep, p.at, p.end = x.state, x.attempt, x.msgStep, x.at, x.end
+			if x.state == campaigns.StateFailed {
+				p.reason = e.restoredReason(hdr.Reasons, x.reason)
+			}
 			if x.acct >= 0 {
 				p.acct = x.acct
 			}

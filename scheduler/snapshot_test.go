@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -282,11 +283,11 @@ func TestRestoreRejectsDamage(t *testing.T) {
 			t.Fatalf("damaged snapshot %d: %v, want ErrSnapshotCorrupt", i, err)
 		}
 	}
-	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":1,`), []byte(`{"v":2,`), 1)
+	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":2,`), []byte(`{"v":3,`), 1)
 	// Re-seal it, so that only the version is wrong.
 	newer = reseal(newer)
 	var ev *wire.ErrVersion
-	if _, err := fresh.Restore(newer); !errors.As(err, &ev) || ev.Got != 2 {
+	if _, err := fresh.Restore(newer); !errors.As(err, &ev) || ev.Got != 3 {
 		t.Fatalf("newer snapshot: %v, want *wire.ErrVersion", err)
 	}
 	if _, err := fresh.Restore(good); err != nil {
@@ -327,11 +328,13 @@ func reseal(b []byte) []byte {
 }
 
 // TestSnapshotGolden pins the snapshot encoding (go test -update rewrites
-// testdata/snapshot-v1.golden), and checks that a snapshot written in that
+// testdata/snapshot-v2.golden), and checks that a snapshot written in that
 // format still restores: change the format only with a new version, and
-// keep the old golden file as a test that the old version still reads.
+// keep the old golden file as a test that the old version still reads
+// (testdata/snapshot-v1.golden, written by version 1, is never rewritten:
+// it restores to the counts it held).
 func TestSnapshotGolden(t *testing.T) {
-	cfg, cs, _ := snapWorld(t)
+	cfg, cs, _ := failWorld(t) // with failed prospects
 	sources := func() map[string]Source {
 		return map[string]Source{"c1": &Synthetic{Prefix: "p", N: 40}, "c2": &Synthetic{Prefix: "p", N: 20}}
 	}
@@ -353,46 +356,66 @@ func TestSnapshotGolden(t *testing.T) {
 		enc = enc[76:]
 	}
 	lines.WriteString(enc + "\n")
-	golden.Check(t, "testdata/snapshot-v1.golden", lines.String())
+	golden.Check(t, "testdata/snapshot-v2.golden", lines.String())
+	if len(e.Failed("c1")) == 0 {
+		t.Fatal("the golden world has no failed prospect: the reasons go untested")
+	}
 
-	raw, err := os.ReadFile("testdata/snapshot-v1.golden")
+	restore := func(file string) *Engine {
+		t.Helper()
+		data := readGolden(t, file)
+		restored, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := restored.Restore(data)
+		if err != nil || st.Prospects == 0 {
+			t.Fatalf("the golden snapshot %s does not restore: %+v %v", file, st, err)
+		}
+		return restored
+	}
+	v2 := restore("testdata/snapshot-v2.golden")
+	for _, c := range []string{"c1", "c2"} {
+		want, _ := e.Counts(c)
+		got, _ := v2.Counts(c)
+		if got != want || !maps.Equal(v2.Failed(c), e.Failed(c)) {
+			t.Errorf("campaign %s restored from the golden file: %+v %v, want %+v %v", c, got, v2.Failed(c), want, e.Failed(c))
+		}
+	}
+	// Version 1: what it held when it was written.
+	v1 := restore("testdata/snapshot-v1.golden")
+	for c, want := range map[string]campaigns.Counts{
+		"c1": {Invited: 40, Accepted: 12, Declined: 3, Pending: 25, Messaged: 19},
+		"c2": {Followed: 20},
+	} {
+		if got, _ := v1.Counts(c); got != want {
+			t.Errorf("campaign %s restored from the version-1 golden file: %+v, want %+v", c, got, want)
+		}
+	}
+}
+
+// readGolden reads a base64 golden snapshot.
+func readGolden(tb testing.TB, file string) []byte {
+	tb.Helper()
+	raw, err := os.ReadFile(file)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	data, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\n", ""))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	restored, err := New(Options{Config: cfg, Campaigns: cs, Sources: sources(), Seed: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := restored.Restore(data)
-	if err != nil || st.Prospects == 0 {
-		t.Fatalf("the golden snapshot does not restore: %+v %v", st, err)
-	}
-	for _, c := range []string{"c1", "c2"} {
-		want, _ := e.Counts(c)
-		got, _ := restored.Counts(c)
-		if got != want {
-			t.Errorf("campaign %s restored from the golden file: %+v, want %+v", c, got, want)
-		}
-	}
+	return data
 }
 
 // FuzzRestore: whatever the bytes (sealed with a valid checksum, so that
 // the decoder itself is exercised), Restore never panics, and what it
 // refuses leaves the engine fresh.
 func FuzzRestore(f *testing.F) {
-	raw, err := os.ReadFile("testdata/snapshot-v1.golden")
-	if err != nil {
-		f.Fatal(err)
+	for _, file := range []string{"testdata/snapshot-v1.golden", "testdata/snapshot-v2.golden"} {
+		golden := readGolden(f, file)
+		f.Add(golden[:len(golden)-sha256.Size])
 	}
-	golden, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(string(raw), "\n", ""))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(golden[:len(golden)-sha256.Size])
 	f.Add([]byte(snapshotMagic))
 	cfg, fs := config.Parse("config.yaml", []byte(snapConfig))
 	if fs.HasErrors() {

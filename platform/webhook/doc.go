@@ -53,16 +53,26 @@
 //     and restricted make outreach pause the account. The driver returns a
 //     non-retryable *platform.Error with that code (code "unavailable"
 //     stays retryable).
-//   - 429 or 5xx: try again later. The driver retries, as it does on
-//     network errors and timeouts.
-//   - anything else (401, 404, a 409 without a code, ...): refused with
-//     code invalid; it points at a misconfiguration.
+//   - 401 or 403: the request was not authenticated (a wrong secret, or
+//     clocks more than 5 minutes apart) and nothing happened. The driver
+//     returns at once a retryable *platform.Error with code unauthorized,
+//     NotPerformed and Fault auth: a fault of the integration, not of the
+//     prospect; the worker frees the action's slot, pauses its deliveries
+//     and tries the same key again later.
+//   - 503 (or 429, any 5xx) with {"code":"unavailable"}: the platform
+//     behind the integration cannot take this request now: retried, as
+//     an unknown outcome, without pausing the integration.
+//   - 429 or 5xx otherwise: the integration is failing (Fault
+//     server_error). The driver retries, as it does on network errors
+//     (Fault connection), TLS failures (tls) and timeouts (timeout).
+//   - anything else (404, a 409 without a code, ...): refused with code
+//     invalid; it points at a misconfiguration.
 //
 // The driver makes up to 1+Retries attempts (default 4), each bounded by
 // Timeout (default 10s), waiting Backoff (default 200ms), doubled each
 // time, with jitter, in between; then it returns a retryable
-// *platform.Error with code unavailable: the outcome is unknown, and the
-// caller retries later with the same key.
+// *platform.Error with code unavailable and the last attempt's Fault: the
+// outcome is unknown, and the caller retries later with the same key.
 //
 // # Events (the integration to outreach)
 //

@@ -135,8 +135,8 @@ func (d *Driver) send(ctx context.Context, op string, q ActionRequest) error {
 		}
 		q.Nonce = Nonce()
 		err := d.attempt(ctx, url, &q)
-		if err == nil || !platform.IsRetryable(err) {
-			return err
+		if err == nil || !platform.IsRetryable(err) || platform.IsNotPerformed(err) {
+			return err // done, refused, or not authenticated (no use trying again now)
 		}
 		if ctx.Err() != nil {
 			return ctx.Err() // the outcome is unknown: retryable for the caller
@@ -149,7 +149,7 @@ func (d *Driver) send(ctx context.Context, op string, q ActionRequest) error {
 			return err
 		}
 	}
-	return &platform.Error{Code: platform.CodeUnavailable, Retryable: true,
+	return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: platform.FaultOf(last),
 		Msg: fmt.Sprintf("%s %s: gave up after %d attempts: %v", op, q.Key, d.opt.Retries+1, last)}
 }
 
@@ -191,7 +191,7 @@ func (d *Driver) attempt(ctx context.Context, url string, q *ActionRequest) erro
 	SignRequest(req, d.opt.Secret, body, d.opt.Now())
 	resp, err := d.opt.Client.Do(req)
 	if err != nil {
-		return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Msg: err.Error()}
+		return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: transportFault(err), Msg: err.Error()}
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -204,8 +204,22 @@ func classify(status int, body []byte) error {
 	switch {
 	case status >= 200 && status < 300:
 		return nil
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		// Refused before anything happened: a fault of the integration's
+		// setup (the secret, the clocks), not of the request.
+		return &platform.Error{Code: platform.CodeUnauthorized, Retryable: true, NotPerformed: true, Fault: platform.FaultAuth,
+			Msg: fmt.Sprintf("HTTP %d%s", status, snippet(body))}
 	case status == http.StatusTooManyRequests || status >= 500:
-		return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Msg: fmt.Sprintf("HTTP %d%s", status, snippet(body))}
+		var er ErrorResponse
+		if json.Unmarshal(body, &er) == nil && er.Code == platform.CodeUnavailable {
+			// A protocol answer: the integration works, the platform behind
+			// it could not take this request now.
+			return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Msg: fmt.Sprintf("HTTP %d: %s", status, er.Message)}
+		}
+		// The body of a failing server is not quoted: it may echo the
+		// request (a person, a note), and this message reaches the logs.
+		return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: platform.FaultServer,
+			Msg: fmt.Sprintf("HTTP %d %s", status, http.StatusText(status))}
 	case status == http.StatusConflict || status == http.StatusUnprocessableEntity:
 		var er ErrorResponse
 		if json.Unmarshal(body, &er) == nil && er.Code != "" {

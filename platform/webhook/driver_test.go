@@ -264,15 +264,20 @@ func TestIdempotentRepeat(t *testing.T) {
 }
 
 func TestBadSignatureAndStale(t *testing.T) {
+	// Refused before anything happened: a retryable fault of the
+	// integration (not the prospect's), not performed, not retried at once.
 	wrong := newFixture(t, nil, webhook.Options{Secret: []byte("other")})
-	pe := wantCode(t, wrong.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeInvalid, false)
-	if !strings.Contains(pe.Msg, "401") || !strings.Contains(pe.Msg, "bad signature") {
-		t.Errorf("bad secret: %v", pe)
+	pe := wantCode(t, wrong.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeUnauthorized, true)
+	if !strings.Contains(pe.Msg, "401") || !strings.Contains(pe.Msg, "bad signature") || !pe.NotPerformed || pe.Fault != platform.FaultAuth {
+		t.Errorf("bad secret: %+v", pe)
 	}
 	stale := newFixture(t, nil, webhook.Options{Now: func() time.Time { return t0.Add(-6 * time.Minute) }})
-	pe = wantCode(t, stale.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeInvalid, false)
-	if !strings.Contains(pe.Msg, "stale timestamp") {
-		t.Errorf("stale: %v", pe)
+	pe = wantCode(t, stale.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeUnauthorized, true)
+	if !strings.Contains(pe.Msg, "stale timestamp") || !platform.IsNotPerformed(pe) || platform.FaultOf(pe) != platform.FaultAuth {
+		t.Errorf("stale: %+v", pe)
+	}
+	if n := wrong.hits.Load() + stale.hits.Load(); n != 2 {
+		t.Errorf("%d attempts, want 1 each: a refused signature is not retried at once", n)
 	}
 	if n := len(wrong.model.Record()) + len(stale.model.Record()); n != 0 {
 		t.Errorf("%d unauthenticated requests reached the model", n)
