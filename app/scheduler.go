@@ -16,7 +16,6 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
-	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // planner owns the engine: it rebuilds it from the ledger, plans on the
@@ -62,6 +61,9 @@ type planner struct {
 	oldestAt   time.Time // when the oldest-pending times were last written
 	flushedAt  time.Time // when the stats were last written
 	epoch      int64     // the workspace epoch the state was built at
+
+	// enq holds the planned tasks not yet in the queue (enqueue.go).
+	enq enqueueState
 }
 
 // onEngineEvent receives every event of the engine.
@@ -151,6 +153,7 @@ func (p *planner) start(ctx context.Context) error {
 		return err
 	}
 	p.eng = eng
+	p.enq.reset() // what the last engine kept, this one plans again
 	if p.epoch, err = p.ledger.Epoch(ctx); err != nil {
 		return err
 	}
@@ -280,6 +283,8 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 
 	reconcile := time.NewTicker(reconcileEvery)
 	defer reconcile.Stop()
+	retry := time.NewTicker(enqueueMinBackoff) // the kept tasks' backoff (enqueue.go)
+	defer retry.Stop()
 
 	var snapC <-chan time.Time
 	if p.snapEvery > 0 {
@@ -295,6 +300,8 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 		case <-reconcile.C:
 			p.reconcile(ctx)
 			p.flush(ctx)
+		case <-retry.C:
+			p.retryKept(ctx, false)
 		case <-progress:
 			p.onProgress(p.eng)
 		case <-ctx.Done():
@@ -397,19 +404,9 @@ func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.En
 // plan enqueues every task due within the planning horizon, each at its
 // time, under its idempotency key: re-planning never duplicates a task
 // (asynq refuses a second task with the same ID while the first is kept).
+// A task the queue does not take is kept and offered again (enqueue.go).
 func (p *planner) plan(ctx context.Context) {
-	for _, t := range p.eng.Plan(p.now()) {
-		payload, err := wire.EncodeTask(t)
-		if err != nil {
-			p.log.Error("encoding a task", "err", err)
-			continue
-		}
-		_, err = p.client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload),
-			asynq.ProcessAt(t.At), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
-		if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-			p.log.Error("enqueueing a task", "key", t.Key, "err", err)
-		}
-	}
+	p.offer(ctx, p.eng.Plan(p.now()))
 }
 
 // reconcileEvery is how often the planner looks for stuck tasks, and
@@ -431,6 +428,9 @@ func (p *planner) reconcile(ctx context.Context) {
 	}
 	now := p.now()
 	for _, t := range p.eng.Outstanding(now.Add(-stuckAfter)) {
+		if p.enq.isKept(t.Key) {
+			continue // never enqueued: offered again until it is (enqueue.go)
+		}
 		info, err := p.inspector.GetTaskInfo(queueName, t.Key)
 		switch {
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):

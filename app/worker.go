@@ -70,7 +70,7 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 		// time, and then records it.
 		return err
 	}
-	return nil
+	return markHandedBack(at, out) // a late task: the planner may replace it (enqueue.go)
 }
 
 // newServer returns the asynq server of a worker.

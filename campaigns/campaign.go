@@ -40,7 +40,9 @@ type Campaign struct {
 // Source is a CSV file of people (`prospects`, `exclude`).
 type Source struct {
 	// Path (`csv`, required) is the file, resolved against the campaign
-	// file's directory unless absolute.
+	// file's directory unless absolute. It must be inside the config
+	// file's directory or its allow_paths, symlinks followed
+	// (config.Config.CheckPath): elsewhere it is an error at the csv key.
 	Path string
 	// Key (`key`) is the column identifying a person, in the normalized
 	// header form (lower case, non-alphanumeric runs as _).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/internal/strictyaml"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -67,6 +68,16 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 		return sum, findings, nil // unknown accounts were reported by Load
 	}
 
+	// Files stay in their place (Load reports it too): nothing outside is read.
+	for _, src := range []*Source{c.Exclude, &c.Prospects} {
+		if src != nil {
+			if err := cfg.CheckPath(src.Path); err != nil {
+				findings.Errorf(c.Path, src.Line, "%s %v", strictyaml.Quote(src.Path), err)
+				return sum, findings, nil
+			}
+		}
+	}
+
 	var exclude prospects.KeySet
 	if c.Exclude != nil {
 		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, prospects.Options{Key: c.Exclude.Key})
@@ -101,7 +112,7 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 			lim, ok := limits[p.Account]
 			if !ok {
 				findings.Add(diag.Errorf(c.Prospects.Path, p.Line,
-					"account %q is not a sender of campaign %s (senders: %s)", p.Account, c.Name, strings.Join(c.Accounts, ", ")))
+					"account %s is not a sender of campaign %s (senders: %s)", prospects.Excerpt(p.Account), c.Name, strings.Join(c.Accounts, ", ")))
 				sum.Skipped[SkipInvalid]++
 				continue
 			}

@@ -25,6 +25,11 @@
 //     literal block scalar (|) at the exact line inside it.
 //   - prospects.key (and exclude.key, which defaults to the prospects'
 //     key) must be a normalized header (`profile_url`, not `Profile URL`).
+//   - prospects.csv and exclude.csv must be inside the config file's
+//     directory or its allow_paths, symlinks followed
+//     (config.Config.CheckPath): elsewhere (/proc/self/environ, ../..)
+//     they are an error at the csv key and never read; Check refuses them
+//     too.
 //   - A variant cannot be named "blank" (the fallback name for no note);
 //     fallback entries must each name a variant or blank, once.
 //   - Variant weights only matter with ab_test.strategy uniform, where at

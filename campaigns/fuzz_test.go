@@ -11,10 +11,13 @@ import (
 // FuzzLoad loads arbitrary bytes as a campaign file against
 // testdata/config.yaml: Load must not panic nor return an error for a
 // readable file, every finding must keep the location rule
-// (strictyaml.CheckLocations), and a campaign without error findings must
-// be usable (checkUsable).
+// (strictyaml.CheckLocations), a campaign without error findings must be
+// usable (checkUsable), and its CSV files must be in an allowed place
+// (config.Config.CheckPath). The campaigns are written in the temporary
+// directory, which allow_paths lets in.
 func FuzzLoad(f *testing.F) {
 	cfg := loadConfig(f)
+	cfg.AllowPaths = append(cfg.AllowPaths, os.TempDir())
 	files, _ := filepath.Glob("testdata/*.yaml")
 	for _, file := range files {
 		data, err := os.ReadFile(file)
@@ -37,6 +40,13 @@ func FuzzLoad(f *testing.F) {
 		}
 		if !findings.HasErrors() {
 			checkUsable(t, c, cfg)
+			for _, src := range []*Source{&c.Prospects, c.Exclude} {
+				if src != nil {
+					if err := cfg.CheckPath(src.Path); err != nil {
+						t.Fatalf("%s passed with a CSV out of place: %v", src.Path, err)
+					}
+				}
+			}
 		}
 	})
 }

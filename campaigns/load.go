@@ -121,6 +121,12 @@ func (l *loader) decodeSource(parent *strictyaml.Map, key, defaultKey string) (S
 			if !filepath.IsAbs(p) {
 				src.Path = filepath.Join(filepath.Dir(l.c.Path), p)
 			}
+			if l.cfg != nil {
+				// Files stay in their place: refused before anything reads it.
+				if err := l.cfg.CheckPath(src.Path); err != nil {
+					m.Errorf("csv", "%s %v", strictyaml.Quote(p), err)
+				}
+			}
 		}
 	}
 	if m.String("key", &src.Key) {

@@ -31,6 +31,12 @@ type Config struct {
 	// relative to the config file's directory; see CampaignFiles.
 	// Default: none.
 	Campaigns []string
+	// AllowPaths (`allow_paths`) are directories, absolute or relative to
+	// the config file's directory, where campaign files and the CSV files
+	// they name may be besides the config file's own directory (see
+	// CheckPath; symlinks are followed). Default: none, only the config
+	// file's directory and below.
+	AllowPaths []string
 
 	campaignLines []int // line of each glob, for CampaignFiles' findings
 }

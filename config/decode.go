@@ -27,7 +27,7 @@ func Parse(path string, data []byte) (*Config, diag.List) {
 }
 
 func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
-	m := d.Map(root, "", "redis", "metrics", "platform", "defaults", "accounts", "campaigns", "ledger")
+	m := d.Map(root, "", "redis", "metrics", "platform", "defaults", "accounts", "campaigns", "ledger", "allow_paths")
 	c.Redis.decode(m.Map("redis", "addr", "db", "username", "password_env", "tls", "cluster_addrs", "sentinel"))
 	c.Metrics.decode(m.Map("metrics", "listen"))
 	c.Ledger.decode(m.Map("ledger", "retention", "snapshot_every"))
@@ -38,6 +38,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
 		"max_pending", "min_gap", "jitter", "timezone", "days", "hours", "restriction_pause"))
 	c.decodeAccounts(m)
 	c.checkRefusalAccounts(d)
+	c.decodeAllowPaths(m)
 	if items, ok := m.Seq("campaigns"); ok {
 		for i, item := range items {
 			path := strictyaml.Index("campaigns", i)

@@ -35,4 +35,10 @@
 //   - platform.sandbox.refuse (refusals the sandbox injects, for tests and
 //     demos) takes RFC 3339 times for from and until, and people as the
 //     prospects' key column writes them (normalized the same way).
+//   - Files stay in their place: campaign files matched by the globs, and
+//     the CSVs campaigns name, must resolve (symlinks followed) inside the
+//     config file's directory or a directory allow_paths lists (absolute,
+//     or relative to the config file); CheckPath says so, CampaignFiles
+//     reports a glob matching a file elsewhere as an error at its line.
+//     allow_paths entries need not exist.
 package config

@@ -13,7 +13,9 @@ import (
 // each relative to the config file's directory unless absolute, and
 // returns the files they match (directories left out), sorted and without
 // repeats. A glob with bad syntax is an error finding and a glob that
-// matches no file a warning, both at the glob's line.
+// matches no file a warning, both at the glob's line; so is, as an error,
+// a glob that matches a file outside the config file's directory and
+// allow_paths (CheckPath), which is left out.
 func (c *Config) CampaignFiles() ([]string, diag.List) {
 	var findings diag.List
 	var files []string
@@ -33,14 +35,24 @@ func (c *Config) CampaignFiles() ([]string, diag.List) {
 			findings.Errorf(c.Path, line, "%s: bad glob %s: %v", path, strictyaml.Quote(glob), err)
 			continue
 		}
-		n := 0
+		n, outside := 0, 0
 		for _, f := range matches {
 			if fi, err := os.Stat(f); err == nil && !fi.IsDir() {
+				if err := c.CheckPath(f); err != nil {
+					if outside++; outside == 1 {
+						shown := f
+						if rel, err := filepath.Rel(dir, f); err == nil {
+							shown = rel // as the config's directory sees it
+						}
+						findings.Errorf(c.Path, line, "%s: %s matches %q, which %v", path, strictyaml.Quote(glob), shown, err)
+					}
+					continue
+				}
 				files = append(files, f)
 				n++
 			}
 		}
-		if n == 0 {
+		if n == 0 && outside == 0 {
 			findings.Add(diag.Warnf(c.Path, line, "%s: %s matches no file", path, strictyaml.Quote(glob)))
 		}
 	}

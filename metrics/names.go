@@ -41,8 +41,10 @@ const (
 var (
 	// Windows of the quota gauges.
 	Windows = []string{"week", "day"}
-	// WaitReasons are the limiter's denials (pacing.Denial values).
-	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance"}
+	// WaitReasons are the limiter's denials (pacing.Denial values), and
+	// "hours": a task that reached a worker after its working time, handed
+	// back to the planner unperformed (pacing.DenyHours).
+	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance", "hours"}
 	// ErrorReasons are the delivery errors: the platform's refusal codes;
 	// the faults of the integration itself (platform.Faults: auth, tls,
 	// connection, timeout, server_error), which leave the prospect as it

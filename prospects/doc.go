@@ -17,11 +17,18 @@
 // preamble: single-cell records (up to 10) before the first record that has
 // more than one cell or names the key column are skipped.
 //
-// Header findings: an empty file; a key column that is missing (fatal: no
-// row is read; the message lists the headers found); an empty cell or a cell
-// without a letter or digit, and two cells with the same normalized name
-// (errors, but the rows are still read: an unnamed column is not a field, and
-// of two columns with one name the first is used).
+// Header findings: an empty file; a file that is not UTF-8 text (a NUL in
+// its first 4 KB, or control characters or invalid UTF-8 in the header:
+// binary, UTF-16, /proc/self/environ; fatal, and nothing of it is quoted);
+// a key column that is missing (fatal: no row is read; the message quotes
+// the start of the header found); an empty cell or a cell without a letter
+// or digit, and two cells with the same normalized name (errors, but the
+// rows are still read: an unnamed column is not a field, and of two columns
+// with one name the first is used).
+//
+// A finding quotes at most MaxExcerpt (40) characters of the file, escaped
+// (Excerpt: strconv.Quote, then "…" when cut): enough to find the cell,
+// never a whole header or record of a file named by mistake.
 //
 // # Rows
 //

@@ -2,15 +2,18 @@ package prospects
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // FuzzReader reads arbitrary bytes as a prospect CSV: it must not panic,
-// every finding must have a file and a line, every prospect a key and a line
-// after the header, and the stats must add up.
+// every finding must have a file and a line and quote no more of the file
+// than an excerpt (noLongQuote), every prospect a key and a line after the
+// header, and the stats must add up.
 func FuzzReader(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.csv")
 	more, _ := filepath.Glob("testdata/keysets/*.csv")
@@ -49,6 +52,9 @@ func FuzzReader(f *testing.F) {
 			if f.File != "f.csv" || f.Line < 1 {
 				t.Fatalf("bad finding %#v", f)
 			}
+			if err := noLongQuote(data, f.Message); err != nil {
+				t.Fatal(err)
+			}
 		}
 		s := r.Stats()
 		if s.Rows != s.Good+s.Excluded+s.Invalid+s.Duplicates {
@@ -71,6 +77,24 @@ func FuzzReader(f *testing.F) {
 			if f.File != "f.csv" || f.Line < 1 {
 				t.Fatalf("bad keyset finding %#v", f)
 			}
+			if err := noLongQuote(data, f.Message); err != nil {
+				t.Fatal(err)
+			}
 		}
 	})
+}
+
+// quoteWindow is more than an excerpt's MaxExcerpt characters, with room
+// for the escapes and separators an excerpt adds.
+const quoteWindow = 3 * MaxExcerpt / 2
+
+// noLongQuote reports a message that holds quoteWindow or more bytes of the
+// file in a row: findings quote excerpts, never whole lines.
+func noLongQuote(data []byte, msg string) error {
+	for i := 0; i+quoteWindow <= len(data); i++ {
+		if w := data[i : i+quoteWindow]; strings.Contains(msg, string(w)) {
+			return fmt.Errorf("finding %q quotes %q of the file", msg, w)
+		}
+	}
+	return nil
 }

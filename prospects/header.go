@@ -68,11 +68,11 @@ func parseHeader(rec []string, key string, line int, add func(line int, format s
 			if strings.TrimSpace(strings.TrimPrefix(cell, bom)) == "" {
 				add(line, "empty header in column %d", i+1)
 			} else {
-				add(line, "header %q in column %d has no letter or digit", cell, i+1)
+				add(line, "header %s in column %d has no letter or digit", Excerpt(cell), i+1)
 			}
 		case dup:
-			add(line, "duplicate column %q: %q (column %d) and %q (column %d) normalize to the same name",
-				name, strings.TrimSpace(rec[prev]), prev+1, strings.TrimSpace(cell), i+1)
+			add(line, "duplicate column %s: %s (column %d) and %s (column %d) normalize to the same name",
+				Excerpt(name), Excerpt(strings.TrimSpace(rec[prev])), prev+1, Excerpt(strings.TrimSpace(cell)), i+1)
 		default:
 			first[name] = i
 			h.columns = append(h.columns, column{name: name, index: i})
@@ -81,7 +81,7 @@ func parseHeader(rec []string, key string, line int, add func(line int, format s
 	if i, ok := first[key]; ok {
 		h.key = i
 	} else {
-		add(line, "key column %q not found (headers: %s)%s", key, listNames(h.names), suggestKey(h.names))
+		add(line, "key column %q not found (headers: %s)%s", key, excerptList(h.names), suggestKey(h.names))
 		fatal = true
 	}
 	if i, ok := first[AccountColumn]; ok {
@@ -90,27 +90,12 @@ func parseHeader(rec []string, key string, line int, add func(line int, format s
 	return h, fatal
 }
 
-// listNames formats normalized header names for a message.
-func listNames(names []string) string {
-	var b strings.Builder
-	for i, n := range names {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if n == "" {
-			n = `""`
-		}
-		b.WriteString(n)
-	}
-	return b.String()
-}
-
 // suggestKey names a column that probably holds the key (LinkedIn's
 // Connections.csv calls it "URL").
 func suggestKey(names []string) string {
 	for _, n := range names {
 		if strings.Contains(n, "url") {
-			return fmt.Sprintf("; if %q identifies prospects, make it the key column", n)
+			return fmt.Sprintf("; if %s identifies prospects, make it the key column", Excerpt(n))
 		}
 	}
 	return ""

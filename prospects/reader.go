@@ -2,6 +2,7 @@ package prospects
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -150,6 +151,10 @@ func NewReader(rd io.Reader, opt Options) (*Reader, error) {
 		exclude: opt.Exclude,
 		max:     maxFindings,
 	}
+	if b, _ := br.Peek(textProbe); bytes.IndexByte(b, 0) >= 0 {
+		r.notTextFile(1)
+		return r, nil
+	}
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
@@ -210,6 +215,10 @@ func hasColumn(rec []string, name string) bool {
 
 // useHeader parses the header record rec found at line.
 func (r *Reader) useHeader(rec []string, line int) {
+	if notText(rec) {
+		r.notTextFile(line)
+		return
+	}
 	var fatal bool
 	r.hdr, fatal = parseHeader(rec, r.key, line, r.addf)
 	if fatal {
@@ -254,7 +263,7 @@ func (r *Reader) Next() (*Prospect, error) {
 		if first, ok := r.seen.firstOrAdd(maphash.String(r.seed, key), uint32(min(line, math.MaxUint32))); ok {
 			r.stats.Duplicates++
 			r.add(diag.Finding{File: r.path, Line: line, Prospect: key,
-				Message: fmt.Sprintf("duplicate %s %q (first on line %d)", r.key, raw, first)})
+				Message: fmt.Sprintf("duplicate %s %s (first on line %d)", r.key, Excerpt(raw), first)})
 			continue
 		}
 		clear(r.fields) // in case the caller changed the map

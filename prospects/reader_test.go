@@ -144,11 +144,11 @@ func TestPreamble(t *testing.T) {
 	cases := []struct{ name, csv, key, want string }{
 		{"notes then header", "Notes:\n\"a note, with a comma\"\n\nName,URL\nAnn,x\n", "url", ""},
 		{"one-column file", "profile_url\nx\ny\n", "", ""},
-		{"one-column file, wrong header", "email\nx\ny\n", "", `p.csv:1: key column "profile_url" not found (headers: email)`},
+		{"one-column file, wrong header", "email\nx\ny\n", "", `p.csv:1: key column "profile_url" not found (headers: "email")`},
 		{"preamble, header without key", "Notes:\nName,Email\nAnn,x\n", "",
-			`p.csv:2: key column "profile_url" not found (headers: name, email)`},
+			`p.csv:2: key column "profile_url" not found (headers: "name, email")`},
 		{"preamble then syntax error", "Notes:\na\"b\n", "",
-			"p.csv:1: key column \"profile_url\" not found (headers: notes)\n" +
+			"p.csv:1: key column \"profile_url\" not found (headers: \"notes\")\n" +
 				"p.csv:2: invalid CSV: bare \" in non-quoted-field (column 2); the rest of the file is not read"},
 		{"only blank lines", "\n\n\r\n", "", "p.csv:1: empty file: no header line"},
 		{"BOM only", "\ufeff", "", "p.csv:1: empty file: no header line"},
@@ -205,5 +205,56 @@ func TestLoadKeySetErrors(t *testing.T) {
 	set, f, err := ReadKeySet(strings.NewReader("Email,x\nA@B.io,1\na@b.io,2\n"), Options{Key: "email", DisplayPath: "x.csv"})
 	if err != nil || len(f) != 0 || len(set) != 1 || !set.Has("a@b.io") {
 		t.Errorf("ReadKeySet = %v, %v, %v", set, f.Strings(), err)
+	}
+}
+
+// TestFindingsQuoteExcerpts: a finding quotes at most MaxExcerpt
+// characters of a line, escaped; a file that is not text (here the shape
+// of /proc/self/environ, NUL-separated, with a secret in it) is refused
+// without quoting any of it, as a prospect list and as an exclusion list.
+func TestFindingsQuoteExcerpts(t *testing.T) {
+	const secret = "s3cr3t-do-not-print"
+	long := strings.Repeat("very long column name ", 20)
+	cases := map[string]string{
+		"environ":     "HOME=/root\x00OUTREACH_WEBHOOK_SECRET=" + secret + "\x00PATH=/usr/bin\x00",
+		"environ nl":  "OUTREACH_WEBHOOK_SECRET=" + secret + "\x00\nHOME=/root\x00\n",
+		"utf16":       "\xff\xfep\x00r\x00o\x00f\x00i\x00l\x00e\x00_\x00u\x00r\x00l\x00\n\x00",
+		"long header": long + "," + long + "\nx,y\n",
+		"dup keys":    "profile_url\nhttps://example.com/in/" + strings.Repeat("x", 200) + "\nhttps://example.com/in/" + strings.Repeat("x", 200) + "/\n",
+		"terminal":    "\x1b[2J\x1b]0;owned\x07,b\n",
+		"bad header":  strings.Repeat("-", 100) + ",a,a\nx,y,z\n",
+	}
+	for name, data := range cases {
+		t.Run(name, func(t *testing.T) {
+			r, err := NewReader(strings.NewReader(data), Options{DisplayPath: "f.csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for {
+				if _, err := r.Next(); err != nil {
+					break
+				}
+			}
+			_, ks, err := ReadKeySet(strings.NewReader(data), Options{DisplayPath: "f.csv"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := append(r.Findings(), ks...)
+			if len(all) == 0 {
+				t.Fatal("no finding")
+			}
+			for _, f := range all {
+				msg := f.String()
+				if strings.Contains(msg, secret[:6]) || strings.Contains(msg, "\x00") || strings.Contains(msg, "\x1b") {
+					t.Errorf("finding shows what it must not: %q", msg)
+				}
+				if err := noLongQuote([]byte(data), msg); err != nil {
+					t.Error(err)
+				}
+				if strings.Contains(msg, strings.Repeat("x", MaxExcerpt+1)) || strings.Contains(msg, strings.Repeat("-", MaxExcerpt+1)) {
+					t.Errorf("finding quotes more than %d characters: %q", MaxExcerpt, msg)
+				}
+			}
+		})
 	}
 }

@@ -18,6 +18,12 @@
 // engine: restored and then given the rest of the ledger, an engine plans
 // exactly what an engine given the whole ledger plans (snapshot_test.go).
 //
+// Every task that acts on the platform carries NotAfter, the end of the
+// working time it was planned in; a worker that gets it later hands it back
+// (Denied, pacing.DenyHours) and Done plans it again in the next open period
+// (late.go): nothing is sent outside working hours, however late the
+// workers come back, and a late message does not fail its prospect.
+//
 // Cost per tick does not grow with the number of queued prospects: accounts
 // wait in a heap ordered by their next slot, prospects in FIFO queues, and
 // pending invitations in per-account FIFOs ordered by age.

@@ -28,7 +28,35 @@ func (e *Engine) Done(t wire.Task, o wire.Outcome) error {
 		}
 		return nil // the campaign or the person is gone
 	}
+	if pl, mine := e.out[t.Key]; mine && o.Kind != wire.Unknown && (pl.task.Account != t.Account || !pl.task.At.Equal(t.At)) {
+		// This engine planned the same step under the same key for another
+		// slot (an earlier leader had queued it; the queue kept the first):
+		// the outcome is the earlier task's, and this engine's own plan never
+		// ran. Undo what planning it reserved, then apply the outcome.
+		e.unplan(pl)
+	}
 	return e.done(a, ref, t, o)
+}
+
+// unplan undoes what planning an invitation that never ran reserved in the
+// engine: its slot in the account's log, its note of the month, the
+// person's planned standing with that account.
+func (e *Engine) unplan(pl planned) {
+	a := e.byID[pl.task.Account]
+	if a == nil || pl.task.Kind != wire.KindInvite {
+		return
+	}
+	a.unrecord(pl.task.At)
+	if pl.task.Variant != templates.Blank && a.notesMonth > 0 {
+		a.notesMonth--
+	}
+	c := e.camps[pl.ref.Campaign]
+	if p := &c.ps[pl.ref.Index]; p.person >= 0 {
+		if st := e.find(&e.people.all[p.person], int16(a.idx)); st != nil && st.status == psPlanned {
+			st.status = psNone
+		}
+	}
+	e.wake(a, pl.task.At)
 }
 
 // refOf finds the prospect a task names: the engine's own record of the
@@ -51,10 +79,23 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 	if applied(p, t, o) {
 		return nil // a repeat (at-least-once delivery, or a replayed ledger)
 	}
+	if isLate(o) { // handed back after its working time: plan it again (late.go)
+		if t.Kind != wire.KindInvite {
+			e.late(a, c, ref, t, o)
+			return nil
+		}
+		if e.lateRepeat(c, ref, t) {
+			return nil
+		}
+	}
+	// taken: this engine took the prospect from its queue for t (a denial
+	// of a task replayed from the ledger, or planned by another engine,
+	// finds it still in its queue here, with nothing to give back).
+	taken := p.out || o.Kind != wire.Denied
 	p.out = false
 	switch t.Kind {
 	case wire.KindInvite:
-		e.doneInvite(a, c, ref, t, o)
+		e.doneInvite(a, c, ref, t, o, taken)
 	case wire.KindFollow:
 		if o.Kind == wire.Delivered {
 			p.at = o.At.UnixNano()
@@ -111,6 +152,11 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		c.exp.Sent(int(p.variant), o.At)
 		e.transition(c, ref, campaigns.EvInvited)
 		st.status, st.active = psPending, ref
+		if c.c.Dedupe == campaigns.DedupeWorkspace || c.c.Dedupe == "" {
+			// As pick claims it: an engine rebuilt from the ledger (which
+			// never picked) must know the claim too.
+			st.claimed = true
+		}
 		a.pending++
 		a.pendQ = append(a.pendQ, ref)
 		c.finish(o.At)
@@ -123,9 +169,11 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		return
 	}
 	// The invitation did not happen: free the slot in the planner's log.
-	a.unrecord(t.At)
-	if t.Variant != templates.Blank && a.notesMonth > 0 {
-		a.notesMonth--
+	if taken {
+		a.unrecord(t.At)
+		if t.Variant != templates.Blank && a.notesMonth > 0 {
+			a.notesMonth--
+		}
 	}
 	st.status = psNone
 	requeue := true

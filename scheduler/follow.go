@@ -121,7 +121,7 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (wire.T
 		p.out, p.acct = true, int16(a.idx)
 		return e.issue(Ref{c.idx, idx}, wire.Task{
 			Kind: wire.KindFollow, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
-			Key: e.key(c, key, "follow", 0),
+			Key: e.key(c, key, "follow", 0), NotAfter: notAfter(c.cals[k], t),
 		}), true
 	}
 	return wire.Task{}, false

@@ -169,6 +169,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (wire.Task, b
 			Kind: wire.KindInvite, At: t, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
 			Key:     e.key(c, key, "connect", p.attempt),
 			Variant: note.Variant, Note: note.Text, Chars: note.Chars, Fallback: string(note.Reason),
+			NotAfter: notAfter(c.cals[k], t),
 		}), true
 	}
 	return wire.Task{}, false

@@ -32,7 +32,7 @@ func (e *Engine) Replay(t wire.Task, o wire.Outcome) error {
 	if o.Kind == wire.Delivered {
 		switch t.Kind {
 		case wire.KindInvite:
-			a.record(t.At)
+			a.record(o.At) // when it was sent: as the limiter, and Restore, count it
 			if t.Variant != templates.Blank {
 				ms, _ := a.cal.Month(t.At)
 				if !ms.Equal(a.monthStart) {

@@ -60,7 +60,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 			e.wake(a, now)
 		}
 	case tmMessage:
-		tasks = e.messageTask(a, tm, tasks)
+		tasks = e.messageTask(a, tm, now, tasks)
 	case tmWithdraw:
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
@@ -88,7 +88,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 }
 
 // messageTask renders the due message step of an accepted prospect.
-func (e *Engine) messageTask(a *account, tm timer, tasks []wire.Task) []wire.Task {
+func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	c := e.camps[tm.ref.Campaign]
 	p := &c.ps[tm.ref.Index]
 	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) || tm.step != p.msgStep {
@@ -108,9 +108,11 @@ func (e *Engine) messageTask(a *account, tm timer, tasks []wire.Task) []wire.Tas
 		return tasks
 	}
 	p.out = true
+	cal := c.cals[c.senderPos(a)]
+	at := messageAt(cal, time.Unix(0, tm.at), now)
 	return append(tasks, e.issue(tm.ref, wire.Task{
-		Kind: wire.KindMessage, At: time.Unix(0, tm.at), Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
-		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step,
+		Kind: wire.KindMessage, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
+		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step, NotAfter: notAfter(cal, at),
 	}))
 }
 
@@ -123,7 +125,7 @@ func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) wi
 	}
 	return e.issue(ref, wire.Task{
 		Kind: wire.KindWithdraw, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
-		Key: e.key(c, key, "withdraw", p.attempt),
+		Key: e.key(c, key, "withdraw", p.attempt), NotAfter: notAfter(a.cal, at),
 	})
 }
 

@@ -32,6 +32,9 @@ type Deliverer struct {
 
 // do performs t at now, as Do says (Do admits it past Health first).
 func (d *Deliverer) do(ctx context.Context, t wire.Task, now time.Time) (wire.Outcome, error) {
+	if o, late := handBack(t, now); late { // past its working time: see late.go
+		return o, nil
+	}
 	act := platform.Action{Key: t.Key, Account: t.Account, Person: t.Person, Campaign: t.Campaign, At: now}
 	switch t.Kind {
 	case wire.KindInvite:

@@ -1,0 +1,221 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/wire"
+)
+
+// No planned action is lost.
+//
+// The engine hands each task out once: a task whose enqueue fails (Redis
+// down, a timeout, a failover) would otherwise be gone for good and its
+// account's slot with it, the engine waiting for an outcome that never
+// comes. So the planner keeps every task it could not enqueue, by key,
+// and offers it again with a backoff (1s doubling to 1m) and on every
+// tick, oldest first, until Redis takes it; asynq.ErrTaskIDConflict means
+// the queue has it already. Once one enqueue fails, the rest of the batch
+// is kept without trying (Redis is down: each try would wait for its
+// timeout). reconcile leaves the kept tasks alone: they were never
+// queued, so they are not stuck but waiting to be. A task whose time has
+// passed meanwhile goes out at once; its NotAfter still bounds it to its
+// working time (the worker hands it back after that).
+//
+// A new leader, or the planner rebuilt after a reload, starts from the
+// ledger: what the previous engine planned but never enqueued has no
+// outcome there, so the new engine plans it again.
+//
+// Enqueueing also replaces a task a worker handed back (late: past its
+// working time): follows, messages and withdrawals are planned again under
+// the same key, and the queue keeps the handed-back task (completed, with
+// the result handedBack) for its retention. That task is deleted and the
+// new one enqueued. A task a worker is running now is looked at again
+// later, as a kept task.
+
+// Backoff of the kept tasks.
+const (
+	enqueueMinBackoff = time.Second
+	enqueueMaxBackoff = time.Minute
+)
+
+// handedBack is the asynq result of a task a worker did not perform because
+// it came after its working time (pacing.DenyHours). Only such a task may
+// be replaced under its key: it did nothing.
+const handedBack = "handed_back"
+
+// errTaskBusy: the key's previous task is running; try again later.
+var errTaskBusy = errors.New("a worker is running the previous task of this key")
+
+// enqueueState is the planner's tasks not yet in the queue.
+type enqueueState struct {
+	kept    map[string]wire.Task // by key
+	backoff time.Duration        // the current backoff; 0 while nothing failed
+	next    time.Time            // the next retry, on the planner's clock
+	since   time.Time            // when the current run of failures began
+	// enqueue, if set, replaces the asynq client's EnqueueContext (tests
+	// inject faults through it).
+	enqueue func(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+}
+
+// reset forgets the kept tasks: a rebuilt engine plans them again.
+func (q *enqueueState) reset() {
+	q.kept, q.backoff, q.next, q.since = nil, 0, time.Time{}, time.Time{}
+}
+
+// isKept reports whether the task of key was planned and never enqueued.
+func (q *enqueueState) isKept(key string) bool {
+	_, ok := q.kept[key]
+	return ok
+}
+
+// offer enqueues the tasks the engine just planned, after the kept ones
+// (offered again on every tick, whatever their backoff).
+func (p *planner) offer(ctx context.Context, tasks []wire.Task) {
+	failing := p.retryKept(ctx, true)
+	for _, t := range tasks {
+		if failing {
+			p.keep(t)
+			continue
+		}
+		if err := p.enqueue(ctx, t); err != nil {
+			p.keep(t)
+			if !errors.Is(err, errTaskBusy) {
+				p.failed(t, err)
+				failing = true
+			}
+		}
+	}
+}
+
+// retryKept offers the kept tasks again, oldest first, once their backoff
+// is over (or at once with force). It reports whether an enqueue failed.
+func (p *planner) retryKept(ctx context.Context, force bool) bool {
+	q := &p.enq
+	if len(q.kept) == 0 || (!force && p.now().Before(q.next)) {
+		return false
+	}
+	ts := make([]wire.Task, 0, len(q.kept))
+	for _, t := range q.kept {
+		ts = append(ts, t)
+	}
+	slices.SortFunc(ts, func(a, b wire.Task) int { return a.At.Compare(b.At) })
+	n := 0
+	for _, t := range ts {
+		err := p.enqueue(ctx, t)
+		switch {
+		case err == nil:
+			delete(q.kept, t.Key)
+			n++
+		case errors.Is(err, errTaskBusy):
+		default:
+			p.failed(t, err)
+			return true
+		}
+	}
+	if !q.since.IsZero() {
+		p.log.Info("the queue takes tasks again: the kept tasks are enqueued",
+			"tasks", n, "failing_for", p.now().Sub(q.since).Round(time.Second).String())
+	}
+	q.backoff, q.since = 0, time.Time{}
+	q.next = p.now().Add(enqueueMinBackoff) // keys still busy, if any
+	return false
+}
+
+// keep holds a task that is not in the queue yet.
+func (p *planner) keep(t wire.Task) {
+	if p.enq.kept == nil {
+		p.enq.kept = map[string]wire.Task{}
+	}
+	p.enq.kept[t.Key] = t
+}
+
+// failed backs off after an enqueue failed; the first failure of a run is
+// logged (the tasks are kept, not lost).
+func (p *planner) failed(t wire.Task, err error) {
+	q := &p.enq
+	now := p.now()
+	if q.since.IsZero() {
+		q.since = now
+		p.log.Warn("enqueueing fails: the planned tasks are kept and offered again until the queue takes them",
+			"key", t.Key, "kind", t.Kind.String(), "account", t.Account, "err", err)
+	}
+	q.backoff = min(max(2*q.backoff, enqueueMinBackoff), enqueueMaxBackoff)
+	q.next = now.Add(q.backoff)
+}
+
+// markHandedBack writes handedBack as the asynq result of a task the
+// worker handed back late (pacing.DenyHours), after its outcome is in the
+// ledger: the planner may then replace it under the same key. An error
+// makes asynq run the task again, which hands it back again.
+func markHandedBack(at *asynq.Task, o wire.Outcome) error {
+	if o.Kind != wire.Denied || o.Denial != pacing.DenyHours {
+		return nil
+	}
+	rw := at.ResultWriter()
+	if rw == nil {
+		return nil // not run by an asynq server (tests)
+	}
+	if _, err := rw.Write([]byte(handedBack)); err != nil {
+		return fmt.Errorf("marking the task handed back: %w", err)
+	}
+	return nil
+}
+
+// enqueue puts one task in the queue at its time under its key, replacing
+// a handed-back task of the same key. nil when the queue has the task.
+func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
+	payload, err := wire.EncodeTask(t)
+	if err != nil {
+		p.log.Error("encoding a task", "key", t.Key, "err", err)
+		return nil // a bug, not a fault: offering it again would not help
+	}
+	err = p.enqueueRaw(ctx, t, payload)
+	if !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	if p.inspector == nil {
+		return nil
+	}
+	info, err := p.inspector.GetTaskInfo(queueName, t.Key)
+	switch {
+	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
+		// Gone since (deleted, or its retention ended): enqueue it.
+	case err != nil:
+		return fmt.Errorf("inspecting the queued task %s: %w", t.Key, err)
+	case info.State == asynq.TaskStateActive:
+		return errTaskBusy
+	case info.State == asynq.TaskStateCompleted && string(info.Result) == handedBack:
+		err := p.inspector.DeleteTask(queueName, t.Key)
+		if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
+			return fmt.Errorf("deleting the handed-back task %s: %w", t.Key, err)
+		}
+	default:
+		return nil // queued, or done with its outcome in the ledger
+	}
+	if err := p.enqueueRaw(ctx, t, payload); err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return err
+	}
+	return nil
+}
+
+// enqueueRaw enqueues the payload under the task's key, due at its time on
+// the planner's clock (asynq counts the delay on its own).
+func (p *planner) enqueueRaw(ctx context.Context, t wire.Task, payload []byte) error {
+	enqueue := p.enq.enqueue
+	if enqueue == nil {
+		enqueue = p.client.EnqueueContext
+	}
+	_, err := enqueue(ctx, asynq.NewTask(TaskType, payload),
+		asynq.ProcessIn(t.At.Sub(p.now())), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return fmt.Errorf("enqueueing task %s: %w", t.Key, err)
+	}
+	return err
+}
