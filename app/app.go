@@ -124,6 +124,10 @@ func Run(ctx context.Context, opt Options) (err error) {
 		return err
 	}
 	led := ledger.New(c.Client, "")
+	led.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
+	if c.Embedded != nil {
+		led.SetSentTTL(0) // no events endpoint to check, and its keys never expire
+	}
 	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
 

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -23,7 +21,6 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
-	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 )
 
@@ -85,6 +82,9 @@ func (o *DaemonOptions) setDefaults() {
 	if o.LeaseTTL <= 0 {
 		o.LeaseTTL = 15 * time.Second
 	}
+	if o.Registry == nil {
+		o.Registry = metrics.NewRegistry()
+	}
 }
 
 // RunScheduler runs the scheduler daemon until ctx is cancelled. Several
@@ -105,11 +105,13 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	defer closeInstall(&err) // a lost install marker is the error returned
 	led := ledger.New(c.Client, "")
+	led.SetSentTTL(ledger.SentTTL(opt.Config.Defaults.ExpireAfter))
 	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
 
+	refusals := metrics.NewRefusals(opt.Registry, webhook.Reasons)
 	if opt.Listen != "" {
-		stop, err := serveEvents(ctx, opt, led, log)
+		_, stop, err := serveEvents(ctx, opt, led, refusals, opt.Logger.With("component", "events"))
 		if err != nil {
 			return err
 		}
@@ -155,6 +157,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 				cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
 				planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), events: tel.events, stats: stats,
 				snapEvery: opt.Config.Ledger.SnapshotEvery, retention: opt.Config.Ledger.Retention, skipBad: opt.SkipBadEntries,
+				refusals: refusals, backfill: true,
 				sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
 					return openAll(ctx, st, opt.Campaigns)
 				},
@@ -183,31 +186,6 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 			}
 		}
 	}
-}
-
-// serveEvents serves the inbound events endpoint: signed events from the
-// platform integration are recorded in the ledger.
-func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, log *slog.Logger) (func(), error) {
-	ln, err := net.Listen("tcp", opt.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("events endpoint: %w", err)
-	}
-	mux := http.NewServeMux()
-	mux.Handle(webhook.EventsPath, webhook.EventsHandler(opt.Secret, opt.Now, func(ev wire.Event) error {
-		return led.AppendEvent(ctx, ev)
-	}))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("events endpoint", "err", err)
-		}
-	}()
-	log.Info("events endpoint listening", "addr", ln.Addr().String())
-	return func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	}, nil
 }
 
 // RunWorker runs a worker daemon until ctx is cancelled, then finishes the
@@ -252,6 +230,8 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health},
 		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: wlog, metrics: tel.delivery,
 	}
+	// The index of sent invitations, which the events endpoint checks.
+	h.ledger.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
 	h.guard = g // nothing is delivered once the install marker is lost
 	srv := newHealthServer(c.Asynq, opt.Concurrency, opt.Logger, health)
 	if err := srv.Start(h); err != nil {

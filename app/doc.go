@@ -8,4 +8,11 @@
 // (Redis down) is kept and offered again with backoff until it is, and a
 // task a worker handed back late is replaced in the queue under its key
 // (enqueue.go).
+//
+// Every scheduler serves the platform's signed events endpoint
+// (events.go): an event is recorded only when it answers an invitation the
+// ledger's index shows as delivered by that account to that person, dated
+// between the send and now; signatures are remembered in Redis, so a
+// replay is refused by every scheduler. Ledger entries of accounts not in
+// the configuration are skipped and counted, never an error.
 package app

@@ -25,6 +25,7 @@ type rebuilt struct {
 	snapshot *ledger.Snapshot // the snapshot restored; nil: the whole ledger replayed
 	entries  int              // ledger entries applied after it
 	skipped  int              // entries that did not decode, skipped (skipBad)
+	ignored  map[string]int   // entries not applied, by reason (skipReason: kept in the ledger)
 	last     string           // the last entry applied or skipped ("0": none), to read on from
 }
 
@@ -108,6 +109,11 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 			if o.before != nil {
 				o.before(e)
 			}
+			if reason := skipReason(eng, e); reason != "" {
+				rb.ignore(reason)
+				rb.last = e.ID
+				continue
+			}
 			if err := applyEntry(eng, e, true); err != nil {
 				return rb, fmt.Errorf("ledger entry %s: %w", e.ID, err)
 			}
@@ -125,6 +131,9 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 		case b.err != nil:
 			return rb, b.err
 		}
+	}
+	if len(rb.ignored) > 0 {
+		log.Warn("ledger entries skipped (kept in the ledger)", "unknown_account", rb.ignored["unknown_account"])
 	}
 	return rb, ctx.Err()
 }

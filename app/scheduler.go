@@ -52,6 +52,11 @@ type planner struct {
 	snapEvery time.Duration
 	retention time.Duration
 	skipBad   bool
+	// refusals, if set, counts the ledger entries skipped (unknown
+	// accounts, bad entries); backfill puts the pending invitations into
+	// the index of sent invitations after each rebuild (daemons).
+	refusals *metrics.Refusals
+	backfill bool
 
 	eng        *scheduler.Engine
 	last       string // the last ledger ID applied
@@ -161,6 +166,10 @@ func (p *planner) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	p.countSkipped(rb)
+	if p.backfill {
+		backfillSent(ctx, eng, p.ledger, p.log)
+	}
 	p.last = rb.last
 	p.counting = true
 	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
@@ -245,6 +254,11 @@ func (p *planner) snapshot(ctx context.Context) {
 func (p *planner) apply(e ledger.Entry, replay bool) {
 	p.entering(e)
 	defer func() { p.counting = true }()
+	if reason := skipReason(p.eng, e); reason != "" {
+		p.log.Warn("ledger entry skipped", "id", e.ID, "reason", reason)
+		p.refusals.Skipped(reason, 1)
+		return
+	}
 	if err := applyEntry(p.eng, e, replay); err != nil {
 		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
 	} else if e.Command != nil {

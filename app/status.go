@@ -42,6 +42,12 @@ type Status struct {
 	Ledger    int // entries replayed
 	Accounts  []AccountStatus
 	Campaigns []CampaignStatus
+	// Skipped counts the ledger entries not applied, by reason
+	// ("unknown_account": an account not in the configuration).
+	Skipped map[string]int
+	// Rejected counts the events the endpoint refused, by reason, since
+	// the install (every scheduler's).
+	Rejected map[string]int64
 }
 
 // ReadStatus rebuilds the state from the ledger, as a scheduler does when
@@ -57,11 +63,15 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 	if err != nil {
 		return nil, err
 	}
-	rb, err := rebuild(ctx, eng, ledger.New(c.Client, ""), rebuildOptions{})
+	led := ledger.New(c.Client, "")
+	rb, err := rebuild(ctx, eng, led, rebuildOptions{})
 	if err != nil {
 		return nil, err
 	}
-	st.Ledger = rb.entries
+	st.Ledger, st.Skipped = rb.entries, rb.ignored
+	if st.Rejected, err = led.Rejected(ctx); err != nil {
+		return nil, err
+	}
 	byAcct := map[string]campaigns.Counts{}
 	byCamp := map[string]campaigns.Counts{}
 	for _, cp := range camps {

@@ -8,6 +8,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/internal/logtrunc"
 )
 
 // loaded is a config and its campaigns with every finding of loading them.
@@ -112,5 +113,12 @@ func serviceLogger(g *globals, verbose bool) *slog.Logger {
 	if verbose {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: level}))
+	return newLogger(g.stderr, level)
+}
+
+// newLogger is every logger the CLI builds: text to w at level, each
+// value cut to logtrunc.DefaultMax bytes (a value from outside, such as
+// an event's field, may be of any size).
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(logtrunc.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}), 0))
 }

@@ -2,17 +2,15 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/httpserve"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
 )
@@ -78,20 +76,17 @@ func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSe
 		envName = cfg.Platform.Webhook.SecretEnv
 	}
 	secret := os.Getenv(envName)
-	log := slog.New(slog.NewTextHandler(g.stderr, nil)).With("component", "sandbox")
+	log := newLogger(g.stderr, slog.LevelInfo).With("component", "sandbox")
 	if secret == "" {
 		log.Warn("no secret: requests are not verified, events not signed (set the variable to sign)", "env", envName)
 	}
 	srv := server.New(model, server.Options{Secret: []byte(secret), Now: g.now, EventsURL: opt.eventsURL, Logger: log})
 
-	ln, err := net.Listen("tcp", opt.listen)
+	hs, err := httpserve.Start(opt.listen, srv, httpserve.Options{Logger: log})
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("sandbox: %w", err)}
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	log.Info("listening", "addr", "http://"+ln.Addr().String(), "signed", secret != "", "events_url", opt.eventsURL != "")
+	log.Info("listening", "addr", "http://"+hs.Addr(), "signed", secret != "", "events_url", opt.eventsURL != "")
 
 	var tick <-chan time.Time
 	if opt.eventsURL != "" {
@@ -109,8 +104,8 @@ func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSe
 			}
 			log.Info("stopped")
 			return nil
-		case err := <-served:
-			if errors.Is(err, http.ErrServerClosed) {
+		case err := <-hs.Done():
+			if err == nil {
 				return nil
 			}
 			return &exitError{code: ExitError, err: fmt.Errorf("sandbox: %w", err)}

@@ -113,7 +113,8 @@ type Webhook struct {
 	// Timeout (`timeout`) bounds each request, > 0. Default 10s.
 	Timeout time.Duration
 	// EventsListen (`events_listen`) is host:port of the inbound,
-	// signed platform-events endpoint. Default "": not served.
+	// signed platform-events endpoint every scheduler serves. Default
+	// DefaultEventsListen (127.0.0.1:8081, loopback); "off": not served.
 	EventsListen string
 }
 

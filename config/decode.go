@@ -116,7 +116,7 @@ func (p *Platform) decode(m *strictyaml.Map) {
 		}
 		decodeEnvName(wm, "secret_env", &w.SecretEnv)
 		positiveDuration(wm, "timeout", &w.Timeout)
-		decodeAddr(wm, "events_listen", &w.EventsListen, true)
+		decodeEventsListen(wm, &w.EventsListen)
 		p.Webhook = &w
 	} else if p.Driver == DriverWebhook {
 		m.Errorf("driver", "driver webhook needs a platform.webhook section with a url")

@@ -38,5 +38,5 @@ func (c *Config) setDefaults() {
 
 // webhookDefaults returns a webhook section with its defaults filled in.
 func webhookDefaults() Webhook {
-	return Webhook{SecretEnv: DefaultWebhookSecretEnv, Timeout: DefaultWebhookTimeout}
+	return Webhook{SecretEnv: DefaultWebhookSecretEnv, Timeout: DefaultWebhookTimeout, EventsListen: DefaultEventsListen}
 }

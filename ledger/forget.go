@@ -41,8 +41,9 @@ const forgetPage = 1000
 // Forget deletes every entry of the stream that names one of the people
 // keys (normalized keys): a task's person or an event's person. An entry
 // that does not decode (corrupt, or written by a newer version) is
-// deleted when its text contains one of the keys. It returns the number
-// of entries deleted.
+// deleted when its text contains one of the keys. Their entries in the
+// index of sent invitations (sent.go) are deleted too. It returns the
+// number of stream entries deleted.
 //
 // The stream is bounded by the ledger's retention, so Forget reads all of
 // it (XRANGE, a page at a time) and deletes by ID (XDEL). A scheduler
@@ -95,6 +96,9 @@ func (l *Ledger) Forget(ctx context.Context, keys []string) (int, error) {
 			deleted += int(n)
 		}
 		if len(msgs) < forgetPage {
+			if _, err := l.forgetSent(ctx, keys); err != nil {
+				return deleted, err
+			}
 			return deleted, nil
 		}
 		start = "(" + msgs[len(msgs)-1].ID

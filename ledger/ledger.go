@@ -20,6 +20,7 @@ type Ledger struct {
 	base      string // prefix + "{ledger}:": the stream and its snapshots
 	key       string
 	forgotten *forget.Registry // entries naming a forgotten person are not recorded
+	sentTTL   time.Duration    // the index of sent invitations (sent.go); 0: not kept
 }
 
 // New returns the ledger under prefix (default "outreach:").
@@ -27,7 +28,7 @@ func New(rdb redis.UniversalClient, prefix string) *Ledger {
 	if prefix == "" {
 		prefix = "outreach:"
 	}
-	return &Ledger{rdb: rdb, base: prefix + "{ledger}:", key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix)}
+	return &Ledger{rdb: rdb, base: prefix + "{ledger}:", key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix), sentTTL: DefaultSentTTL}
 }
 
 // Key is the stream's key.
@@ -51,7 +52,20 @@ func (l *Ledger) append(ctx context.Context, e Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: l.key, Values: []any{"e", b}}).Err(); err != nil {
+	index, err := l.sentWrite(ctx, e)
+	if err != nil {
+		return err
+	}
+	if index == nil {
+		err = l.rdb.XAdd(ctx, &redis.XAddArgs{Stream: l.key, Values: []any{"e", b}}).Err()
+	} else { // the entry and the index of sent invitations together
+		_, err = l.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.XAdd(ctx, &redis.XAddArgs{Stream: l.key, Values: []any{"e", b}})
+			index(p)
+			return nil
+		})
+	}
+	if err != nil {
 		return fmt.Errorf("appending to the ledger: %w", err)
 	}
 	return nil

@@ -2,16 +2,15 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/outreach-scheduler/outreach/internal/httpserve"
 )
 
 // NewRegistry returns a registry with the Go runtime and process
@@ -22,19 +21,16 @@ func NewRegistry() *prometheus.Registry {
 	return reg
 }
 
-// Server serves /metrics.
+// Server serves /metrics, hardened (internal/httpserve: timeouts, header
+// size and connection limits).
 type Server struct {
-	srv  *http.Server
+	srv  *httpserve.Server
 	addr string
 }
 
 // Listen serves g's metrics at http://addr/metrics until Stop. addr may
 // use port 0; Addr tells the port bound.
 func Listen(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("metrics endpoint: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -44,12 +40,11 @@ func Listen(addr string, g prometheus.Gatherer, log *slog.Logger) (*Server, erro
 		}
 		fmt.Fprintln(w, "outreach: metrics at /metrics")
 	})
-	s := &Server{srv: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, addr: ln.Addr().String()}
-	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics endpoint", "err", err)
-		}
-	}()
+	srv, err := httpserve.Start(addr, mux, httpserve.Options{Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("metrics endpoint: %w", err)
+	}
+	s := &Server{srv: srv, addr: srv.Addr()}
 	log.Info("metrics endpoint listening", "addr", s.addr)
 	return s, nil
 }
@@ -59,7 +54,5 @@ func (s *Server) Addr() string { return s.addr }
 
 // Stop shuts the server down.
 func (s *Server) Stop(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
 	s.srv.Shutdown(ctx)
 }

@@ -17,7 +17,8 @@
 // constant time (Verify), refuses a timestamp more than 5 minutes
 // (DefaultTolerance) from its own clock, and remembers the signatures it
 // accepted for as long as their timestamps are within tolerance, refusing
-// a signature seen before (ReplayCache). Every body carries a "nonce"
+// a signature seen before (Replays: a ReplayCache in one process; the
+// schedulers of outreach share one in Redis). Every body carries a "nonce"
 // unique to each HTTP attempt, so a retry sent within the same second
 // differs from the first attempt; receivers may ignore it otherwise. The
 // secret is shared out of band: outreach reads it from the environment
@@ -84,11 +85,28 @@
 //	 "nonce":"<unique per delivery>"}
 //
 // type is accepted, declined or expired; key is the invitation's
-// idempotency key; all fields but nonce are required. EventsHandler answers
-// 204 when the event was taken, 401 on a missing or bad signature, a stale
-// timestamp or a replay, 400 on a body that is not an event, 503 when it
-// could not store the event (retry the same request), 405 and 413 on a bad
-// method or a body over 1 MiB.
+// idempotency key (as the invite action carried it); all fields but nonce
+// are required, account, person and key at most 2 KiB (MaxEventField).
+// An event is taken only when it answers what was sent: the key must be an
+// invitation outreach delivered from that account to that person, the
+// event dated between the send and now (5 minutes of skew either way), and
+// the invitation not answered otherwise. Every scheduler answers alike and
+// remembers signatures in Redis, so a request refused as replayed by one is
+// refused by all, also after a restart. The answers:
+//
+//	204  taken (also the same answer sent again with a new nonce: recorded once)
+//	401  signature (missing or bad), stale (timestamp over 5 minutes off), replayed
+//	400  malformed (not an event), unreadable (the body did not arrive in time)
+//	405  method; 413 too_large (a body over 1 MiB)
+//	422  unknown_account, unknown_key, key_mismatch, before_send, in_future
+//	409  already_answered (another answer is recorded for the invitation)
+//	503  not stored: send the same event again (a new nonce)
+//
+// Every refusal carries {"code":"invalid","reason":"<reason>","message":"..."}
+// (Reasons lists them; NewEventsHandler documents each). Do not retry a
+// 4xx, except unknown_key a few times over a few minutes: an answer that
+// comes within seconds of the invitation may arrive before outreach has
+// recorded the delivery.
 //
 // # Sent invitations (optional; outreach to the integration)
 //

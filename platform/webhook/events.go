@@ -7,73 +7,163 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/internal/logtrunc"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// EventsHandler returns the inbound events endpoint: mount it at EventsPath
-// (POST /v1/events). Each request carries one EventRequest, signed as the
-// actions are. It answers
-//   - 401 on a missing or bad signature, a timestamp more than
-//     DefaultTolerance from now(), or a replayed signature (and always when
-//     secret is empty: events are never taken unsigned);
-//   - 405 on a method other than POST, 413 on a body over MaxBody;
-//   - 400 on a body that is not an event (bad JSON, unknown type, a missing
-//     field);
-//   - 503 when sink fails (the signature is forgotten, so the same request
-//     may be retried);
-//   - 204 once sink took the event.
+// EventsHandler returns the inbound events endpoint of one process, with
+// signatures remembered in its memory and sink taking every well-formed
+// signed event: NewEventsHandler with those options. The daemons use
+// NewEventsHandler with a shared Replays and a Record that checks each
+// event against what was sent.
 func EventsHandler(secret []byte, now func() time.Time, sink func(wire.Event) error) http.Handler {
-	if now == nil {
-		now = time.Now
-	}
-	return &eventsHandler{secret: secret, now: now, sink: sink, replay: NewReplayCache(0)}
+	return NewEventsHandler(EventsOptions{Secret: secret, Now: now, Record: func(_ context.Context, ev wire.Event) error { return sink(ev) }})
 }
 
-type eventsHandler struct {
-	secret []byte
-	now    func() time.Time
-	sink   func(wire.Event) error
-	replay *ReplayCache
+// EventsOptions configure NewEventsHandler.
+type EventsOptions struct {
+	// Secret verifies the signatures; empty, every event is refused.
+	Secret []byte
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Tolerance on the timestamps. Default DefaultTolerance.
+	Tolerance time.Duration
+	// Replays remembers the signatures accepted. Default: this process's
+	// memory (MemoryReplays).
+	Replays Replays
+	// Record takes a signed, well-formed event. It returns nil when the
+	// event is taken (204), a *Rejection to refuse it for good (its
+	// status), any other error when it could not be stored (503: the
+	// signature is forgotten, so that the same request may come again).
+	Record func(ctx context.Context, ev wire.Event) error
+	// OnReject, if set, is told the reason of every refusal.
+	OnReject func(ctx context.Context, reason string)
+	// Logger logs each refusal at WARN: its reason, status, and the
+	// event's type, account and key, each cut to 64 bytes (never the
+	// person). Default: discard.
+	Logger *slog.Logger
 }
+
+// NewEventsHandler returns the inbound events endpoint: mount it at
+// EventsPath (POST /v1/events). Each request carries one EventRequest,
+// signed as the actions are. Every refusal is answered with
+// {"code":"invalid","reason":R,"message":...} (see Reasons):
+//   - 405 method, 413 too_large (a body over MaxBody), 400 unreadable;
+//   - 401 signature (missing or bad, or no secret: events are never taken
+//     unsigned), stale (a timestamp more than Tolerance from now), replayed
+//     (a signature Replays holds);
+//   - 400 malformed: not an event (bad JSON, unknown type, a missing field,
+//     a field over MaxEventField bytes);
+//   - what Record refuses (a *Rejection: 422 unknown_account, in_future,
+//     unknown_key, key_mismatch, before_send; 409 already_answered).
+//
+// It answers 503 when Replays or Record fail otherwise (retry the same
+// request), and 204 once Record took the event.
+func NewEventsHandler(o EventsOptions) http.Handler {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Tolerance <= 0 {
+		o.Tolerance = DefaultTolerance
+	}
+	if o.Replays == nil {
+		o.Replays = MemoryReplays(NewReplayCache(0))
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &eventsHandler{o: o}
+}
+
+type eventsHandler struct{ o EventsOptions }
 
 func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		WriteError(w, http.StatusMethodNotAllowed, platform.CodeInvalid, "POST only")
+		h.refuse(w, r, nil, Reject(ReasonMethod, "POST only"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		WriteError(w, http.StatusRequestEntityTooLarge, platform.CodeInvalid, "body too large or unreadable")
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		h.refuse(w, r, nil, Reject(ReasonTooLarge, "body over %d bytes", MaxBody))
+		return
+	case err != nil:
+		h.refuse(w, r, nil, Reject(ReasonUnreadable, "the body did not arrive"))
 		return
 	}
-	if len(h.secret) == 0 {
-		WriteError(w, http.StatusUnauthorized, platform.CodeInvalid, "no secret configured: events are refused")
+	if len(h.o.Secret) == 0 {
+		h.refuse(w, r, nil, Reject(ReasonSignature, "no secret configured: events are refused"))
 		return
 	}
-	sig, err := VerifyAndRecord(h.secret, h.replay, r, body, h.now(), DefaultTolerance)
+	now := h.o.Now()
+	if err := Verify(h.o.Secret, r, body, now, h.o.Tolerance); err != nil {
+		reason := ReasonSignature
+		if errors.Is(err, ErrStale) {
+			reason = ReasonStale
+		}
+		h.refuse(w, r, nil, Reject(reason, "%v", err))
+		return
+	}
+	sig := r.Header.Get(HeaderSignature)
+	ts, _ := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
+	fresh, err := h.o.Replays.Add(r.Context(), sig, time.Unix(ts, 0).Add(h.o.Tolerance), now)
 	if err != nil {
-		WriteError(w, http.StatusUnauthorized, platform.CodeInvalid, err.Error())
+		h.o.Logger.Warn("events endpoint: the replay check failed; answered 503", "err", err)
+		WriteError(w, http.StatusServiceUnavailable, platform.CodeUnavailable, "the event could not be checked; retry")
+		return
+	}
+	if !fresh {
+		h.refuse(w, r, nil, Reject(ReasonReplayed, "%v", ErrReplayed))
 		return
 	}
 	ev, err := DecodeEvent(body)
 	if err != nil {
 		// A definite answer: the same body will never be an event, so the
 		// signature stays recorded.
-		WriteError(w, http.StatusBadRequest, platform.CodeInvalid, err.Error())
+		h.refuse(w, r, nil, Reject(ReasonMalformed, "%v", err))
 		return
 	}
-	if err := h.sink(ev); err != nil {
-		h.replay.Forget(sig)
+	err = h.o.Record(r.Context(), ev)
+	var rej *Rejection
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.As(err, &rej):
+		h.refuse(w, r, &ev, rej)
+	default:
+		if ferr := h.o.Replays.Forget(context.WithoutCancel(r.Context()), sig); ferr != nil {
+			h.o.Logger.Warn("events endpoint: forgetting a signature", "err", ferr)
+		}
+		h.o.Logger.Warn("events endpoint: the event could not be stored; answered 503", "type", string(ev.Type), "account", clip(ev.Account), "err", err)
 		WriteError(w, http.StatusServiceUnavailable, platform.CodeUnavailable, "the event could not be stored; retry")
-		return
 	}
-	w.WriteHeader(http.StatusNoContent)
 }
+
+// refuse answers a refusal, logs it and tells OnReject.
+func (h *eventsHandler) refuse(w http.ResponseWriter, r *http.Request, ev *wire.Event, rej *Rejection) {
+	attrs := []any{"reason", rej.Reason, "status", rej.Status, "message", rej.Message, "remote", r.RemoteAddr}
+	if ev != nil {
+		attrs = append(attrs, "type", clip(string(ev.Type)), "account", clip(ev.Account), "key", clip(ev.Key))
+	}
+	h.o.Logger.Warn("event refused", attrs...)
+	if h.o.OnReject != nil {
+		h.o.OnReject(context.WithoutCancel(r.Context()), rej.Reason)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(rej.Status)
+	json.NewEncoder(w).Encode(ErrorResponse{Code: platform.CodeInvalid, Reason: rej.Reason, Message: rej.Message})
+}
+
+// clip cuts a value from outside to 64 bytes for a log line.
+func clip(s string) string { return logtrunc.String(s, 64) }
 
 // DecodeEvent decodes and checks one EventRequest body. Unknown fields are
 // ignored; trailing data is an error.

@@ -28,6 +28,9 @@ const (
 // MaxBody bounds the bodies a receiver reads.
 const MaxBody = 1 << 20
 
+// MaxEventField bounds an event's account, person and key, in bytes.
+const MaxEventField = 2048
+
 // ActionRequest is the JSON body of an action. Empty fields are omitted.
 type ActionRequest struct {
 	Key      string    `json:"key"`                // idempotency key, also in the Idempotency-Key header
@@ -48,9 +51,11 @@ func (a *ActionRequest) Action() platform.Action {
 	return platform.Action{Key: a.Key, Account: a.Account, Person: a.Person, Campaign: a.Campaign, At: a.At}
 }
 
-// ErrorResponse is the JSON body of a refusal (409 or 422).
+// ErrorResponse is the JSON body of a refusal (409 or 422), and of the
+// events endpoint's every refusal (with its Reason).
 type ErrorResponse struct {
 	Code    platform.Code `json:"code"`
+	Reason  string        `json:"reason,omitempty"` // the events endpoint's reason (see Reasons)
 	Message string        `json:"message,omitempty"`
 }
 
@@ -78,6 +83,14 @@ func (e *EventRequest) Event() (wire.Event, error) {
 	}
 	if e.Account == "" || e.Person == "" || e.Key == "" || e.At.IsZero() {
 		return wire.Event{}, fmt.Errorf("an event needs account, person, key and at")
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"account", len(e.Account)}, {"person", len(e.Person)}, {"key", len(e.Key)}} {
+		if f.n > MaxEventField {
+			return wire.Event{}, fmt.Errorf("%s of %d bytes (at most %d)", f.name, f.n, MaxEventField)
+		}
 	}
 	return wire.Event{Type: e.Type, Account: e.Account, Person: e.Person, Key: e.Key, At: e.At}, nil
 }
