@@ -28,7 +28,35 @@ func (e *Engine) Done(t wire.Task, o wire.Outcome) error {
 		}
 		return nil // the campaign or the person is gone
 	}
+	if pl, mine := e.out[t.Key]; mine && o.Kind != wire.Unknown && (pl.task.Account != t.Account || !pl.task.At.Equal(t.At)) {
+		// This engine planned the same step under the same key for another
+		// slot (an earlier leader had queued it; the queue kept the first):
+		// the outcome is the earlier task's, and this engine's own plan never
+		// ran. Undo what planning it reserved, then apply the outcome.
+		e.unplan(pl)
+	}
 	return e.done(a, ref, t, o)
+}
+
+// unplan undoes what planning an invitation that never ran reserved in the
+// engine: its slot in the account's log, its note of the month, the
+// person's planned standing with that account.
+func (e *Engine) unplan(pl planned) {
+	a := e.byID[pl.task.Account]
+	if a == nil || pl.task.Kind != wire.KindInvite {
+		return
+	}
+	a.unrecord(pl.task.At)
+	if pl.task.Variant != templates.Blank && a.notesMonth > 0 {
+		a.notesMonth--
+	}
+	c := e.camps[pl.ref.Campaign]
+	if p := &c.ps[pl.ref.Index]; p.person >= 0 {
+		if st := e.find(&e.people.all[p.person], int16(a.idx)); st != nil && st.status == psPlanned {
+			st.status = psNone
+		}
+	}
+	e.wake(a, pl.task.At)
 }
 
 // refOf finds the prospect a task names: the engine's own record of the
@@ -129,6 +157,11 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		c.exp.Sent(int(p.variant), o.At)
 		e.transition(c, ref, campaigns.EvInvited)
 		st.status, st.active = psPending, ref
+		if c.c.Dedupe == campaigns.DedupeWorkspace || c.c.Dedupe == "" {
+			// As pick claims it: an engine rebuilt from the ledger (which
+			// never picked) must know the claim too.
+			st.claimed = true
+		}
 		a.pending++
 		a.pendQ = append(a.pendQ, ref)
 		c.finish(o.At)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"runtime"
 	"slices"
 	"sync"
@@ -439,7 +440,27 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	}
 	active := map[activeKey]bool{} // standings whose pending invitation Restore found
 	logCut := hdr.At.UnixNano() - int64(pacing.SendRetention)
+	monthEnd := make([]int64, len(e.accounts)) // the end of each account's a.monthStart month
+	for i := range monthEnd {
+		monthEnd[i] = math.MinInt64
+	}
 	indexes := hashIndexes(camps, hdr.Seed)
+	// Find every record's prospect on every core (read-only lookups), then
+	// apply them in order on this one.
+	found := make([][]int32, len(recs))
+	parallel(len(recs), func(ci int) {
+		if index := indexes[ci]; index != nil {
+			f := make([]int32, len(recs[ci]))
+			for j, x := range recs[ci] {
+				if i, ok := index[x.hash]; ok {
+					f[j] = i
+				} else {
+					f[j] = -1
+				}
+			}
+			found[ci] = f
+		}
+	})
 	for ci, rs := range recs {
 		c := camps[ci]
 		if c == nil {
@@ -451,9 +472,9 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		if !hdr.Campaigns[ci].Done.IsZero() {
 			c.done = hdr.Campaigns[ci].Done
 		}
-		for _, x := range rs {
-			idx, ok := index[x.hash]
-			if !ok {
+		for j, x := range rs {
+			idx := found[ci][j]
+			if idx < 0 {
 				st.Unmatched++
 				continue
 			}
@@ -517,12 +538,12 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				if x.at > logCut {
 					a.log = append(a.log, x.at)
 				}
-				if x.variant != 0 {
-					ms, _ := a.cal.Month(time.Unix(0, x.at))
+				if x.variant != 0 { // the notes of the account's latest month
 					switch {
-					case ms.After(a.monthStart):
-						a.monthStart, a.notesMonth = ms, 1
-					case ms.Equal(a.monthStart):
+					case x.at >= monthEnd[a.idx]:
+						ms, next := a.cal.Month(time.Unix(0, x.at))
+						a.monthStart, a.notesMonth, monthEnd[a.idx] = ms, 1, next.UnixNano()
+					case x.at >= a.monthStart.UnixNano():
 						a.notesMonth++
 					}
 				}
@@ -555,9 +576,21 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			}
 		}
 	}
-	for _, x := range prs {
-		pi, ok := e.people.index[x.hash]
-		if !ok {
+	// The people the prospects registered already, looked up on every core.
+	pis := make([]int32, len(prs))
+	const chunk = 1 << 16
+	parallel((len(prs)+chunk-1)/chunk, func(c int) {
+		for i := c * chunk; i < min((c+1)*chunk, len(prs)); i++ {
+			if pi, ok := e.people.index[prs[i].hash]; ok {
+				pis[i] = pi
+			} else {
+				pis[i] = -1
+			}
+		}
+	})
+	for i, x := range prs {
+		pi := pis[i]
+		if pi < 0 {
 			// Known to the workspace but in no campaign here now: kept, so
 			// that a campaign added later still sees the person's history.
 			pi = int32(len(e.people.all))
@@ -589,33 +622,41 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 // every key of every campaign is most of a restore's work.
 func hashIndexes(camps []*campaign, seed uint64) []map[uint64]int32 {
 	out := make([]map[uint64]int32, len(camps))
+	parallel(len(camps), func(ci int) {
+		c := camps[ci]
+		if c == nil {
+			return
+		}
+		d := xxhash.NewWithSeed(seed)
+		m := make(map[uint64]int32, len(c.ps))
+		for i := range c.ps {
+			d.ResetWithSeed(seed)
+			d.WriteString(c.src.Key(i))
+			m[d.Sum64()] = int32(i)
+		}
+		out[ci] = m
+	})
+	return out
+}
+
+// parallel calls f(0) ... f(n-1) on every core.
+func parallel(n int, f func(i int)) {
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
+	for range min(runtime.GOMAXPROCS(0), n) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d := xxhash.NewWithSeed(seed)
-			for ci := range work {
-				c := camps[ci]
-				m := make(map[uint64]int32, len(c.ps))
-				for i := range c.ps {
-					d.ResetWithSeed(seed)
-					d.WriteString(c.src.Key(i))
-					m[d.Sum64()] = int32(i)
-				}
-				out[ci] = m
+			for i := range work {
+				f(i)
 			}
 		}()
 	}
-	for ci, c := range camps {
-		if c != nil {
-			work <- ci
-		}
+	for i := range n {
+		work <- i
 	}
 	close(work)
 	wg.Wait()
-	return out
 }
 
 // snapReader reads the snapshot's encoding, keeping the first error.
