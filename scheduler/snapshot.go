@@ -10,13 +10,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/cespare/xxhash/v2"
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/internal/workpool"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -448,7 +447,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	// Find every record's prospect on every core (read-only lookups), then
 	// apply them in order on this one.
 	found := make([][]int32, len(recs))
-	parallel(len(recs), func(ci int) {
+	workpool.Each(len(recs), func(ci int) {
 		if index := indexes[ci]; index != nil {
 			f := make([]int32, len(recs[ci]))
 			for j, x := range recs[ci] {
@@ -579,7 +578,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	// The people the prospects registered already, looked up on every core.
 	pis := make([]int32, len(prs))
 	const chunk = 1 << 16
-	parallel((len(prs)+chunk-1)/chunk, func(c int) {
+	workpool.Each((len(prs)+chunk-1)/chunk, func(c int) {
 		for i := c * chunk; i < min((c+1)*chunk, len(prs)); i++ {
 			if pi, ok := e.people.index[prs[i].hash]; ok {
 				pis[i] = pi
@@ -622,7 +621,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 // every key of every campaign is most of a restore's work.
 func hashIndexes(camps []*campaign, seed uint64) []map[uint64]int32 {
 	out := make([]map[uint64]int32, len(camps))
-	parallel(len(camps), func(ci int) {
+	workpool.Each(len(camps), func(ci int) {
 		c := camps[ci]
 		if c == nil {
 			return
@@ -637,26 +636,6 @@ func hashIndexes(camps []*campaign, seed uint64) []map[uint64]int32 {
 		out[ci] = m
 	})
 	return out
-}
-
-// parallel calls f(0) ... f(n-1) on every core.
-func parallel(n int, f func(i int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				f(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
 }
 
 // snapReader reads the snapshot's encoding, keeping the first error.

@@ -7,10 +7,10 @@ import (
 	"hash/maphash"
 	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/internal/workpool"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -56,7 +56,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		err    error
 	}
 	outs := make([]out, len(groups))
-	parallel(len(groups), func(i int) {
+	workpool.Each(len(groups), func(i int) {
 		var buf []Event
 		var onEvent func(Event)
 		if opt.OnEvent != nil {
@@ -128,7 +128,7 @@ func shards(camps []*campaigns.Campaign, sources map[string]scheduler.Source) []
 	// core; the unions found are applied afterwards.
 	seed := maphash.MakeSeed()
 	hashes := make([][]uint64, len(camps))
-	parallel(len(camps), func(i int) {
+	workpool.Each(len(camps), func(i int) {
 		src := sources[camps[i].Name]
 		hs := make([]uint64, src.Len())
 		for k := range hs {
@@ -138,7 +138,7 @@ func shards(camps []*campaigns.Campaign, sources map[string]scheduler.Source) []
 	})
 	workers := runtime.GOMAXPROCS(0)
 	pairs := make([][][2]int, workers)
-	parallel(workers, func(w int) {
+	workpool.Each(workers, func(w int) {
 		seen := make(map[uint64]int32, total/workers+1)
 		for i, hs := range hashes {
 			for _, h := range hs {
@@ -227,24 +227,4 @@ func (r *Result) Violations() []sandbox.Entry {
 		all = append(all, m.Violations()...)
 	}
 	return all
-}
-
-// parallel calls fn(0..n-1) on every core.
-func parallel(n int, fn func(i int)) {
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), n) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				fn(i)
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
 }
