@@ -107,4 +107,3 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 	}
 	return st, nil
 }
-
