@@ -7,7 +7,7 @@
 // makes the same choices in the daemons and in `outreach simulate`.
 //
 // Pending invitations. An invitation sent an hour ago that has no answer
-// yet is not a rejection: most acceptances come later (shared/DOMAIN.md:
+// yet is not a rejection: most acceptances come later (docs/domain.md:
 // 63% within a day, 88% within a week, 99% within 30 days). Every
 // invitation counts as F(age) of a trial, F being that response-delay
 // curve: the chance that an invitation that will be accepted would have

@@ -26,7 +26,7 @@ type CurvePoint struct {
 	Share  float64
 }
 
-// DefaultCurve is the response-delay curve of shared/DOMAIN.md: 63% of
+// DefaultCurve is the response-delay curve of docs/domain.md: 63% of
 // acceptances within a day, 88% within a week, 99% within 30 days, all by
 // 60 days (the sandbox platform model answers along the same curve).
 func DefaultCurve() []CurvePoint {

@@ -1,4 +1,4 @@
-// Package campaigns loads campaign files (shared/DESIGN.md, "Campaign
+// Package campaigns loads campaign files (docs/design.md, "Campaign
 // YAML — contract"): who to contact (a prospect CSV, an exclusion CSV),
 // from which accounts, when, and the steps: follow, one connect with its
 // note variants and fallback order, then messages.

@@ -6,7 +6,7 @@ import "fmt"
 // applied campaign is in exactly one state.
 type State uint8
 
-// States of the invitation lifecycle (shared/DOMAIN.md). Terminal states
+// States of the invitation lifecycle (docs/domain.md). Terminal states
 // end the campaign's work on the prospect.
 const (
 	StateQueued    State = iota + 1 // waiting for its first step

@@ -135,7 +135,7 @@ type Sandbox struct {
 	// DelayScale (`delay_scale`) multiplies the model's response delays, in
 	// (0, 1]: 0.001 turns "63% within a day" into "63% within 86 seconds",
 	// for demos and tests where acceptances should show within minutes.
-	// Default 1 (the delays of shared/DOMAIN.md).
+	// Default 1 (the delays of docs/domain.md).
 	DelayScale float64
 	// Refuse (`refuse`) makes the model refuse invitations, or fail them
 	// transiently, on top of its own rules, for given accounts, people,

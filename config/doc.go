@@ -1,6 +1,6 @@
 // Package config loads config.yaml, the daemon configuration: Redis,
 // metrics, the platform driver, defaults, the sender accounts and the
-// campaign globs (shared/DESIGN.md, "config.yaml — contract").
+// campaign globs (docs/design.md, "config.yaml — contract").
 //
 // Load decodes strictly (internal/strictyaml) and validates, reporting
 // every problem at once as a diag.Finding, "FILE:LINE: message" naming the

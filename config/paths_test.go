@@ -17,11 +17,11 @@ import (
 //	root/ws/out.yaml         -> ../elsewhere/b.yaml (a symlink leading out)
 //	root/ws/link/            -> ../elsewhere       (a directory symlink)
 //	root/elsewhere/b.yaml, root/elsewhere/q.csv
-//	root/shared/c.yaml
+//	root/team/c.yaml
 func pathWorld(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	for _, f := range []string{"ws/campaigns/a.yaml", "ws/lists/p.csv", "elsewhere/b.yaml", "elsewhere/q.csv", "shared/c.yaml"} {
+	for _, f := range []string{"ws/campaigns/a.yaml", "ws/lists/p.csv", "elsewhere/b.yaml", "elsewhere/q.csv", "team/c.yaml"} {
 		p := filepath.Join(root, f)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -88,8 +88,8 @@ func TestCheckPath(t *testing.T) {
 		}
 	}
 
-	wide := loadAt(t, root, "allow_paths: [../elsewhere, "+filepath.Join(root, "shared")+"]")
-	for _, p := range []string{filepath.Join(root, "elsewhere/q.csv"), filepath.Join(ws, "out.yaml"), filepath.Join(ws, "link/q.csv"), filepath.Join(root, "shared/c.yaml")} {
+	wide := loadAt(t, root, "allow_paths: [../elsewhere, "+filepath.Join(root, "team")+"]")
+	for _, p := range []string{filepath.Join(root, "elsewhere/q.csv"), filepath.Join(ws, "out.yaml"), filepath.Join(ws, "link/q.csv"), filepath.Join(root, "team/c.yaml")} {
 		if err := wide.CheckPath(p); err != nil {
 			t.Errorf("%s with allow_paths: %v", p, err)
 		}
@@ -104,7 +104,7 @@ func TestCheckPath(t *testing.T) {
 // file, and the file is left out; allow_paths lets it in.
 func TestCampaignGlobsStayInPlace(t *testing.T) {
 	root := pathWorld(t)
-	cfg := loadAt(t, root, "campaigns:\n  - campaigns/*.yaml\n  - ../elsewhere/*.yaml\n  - out.yaml\n  - "+filepath.Join(root, "shared")+"/*.yaml")
+	cfg := loadAt(t, root, "campaigns:\n  - campaigns/*.yaml\n  - ../elsewhere/*.yaml\n  - out.yaml\n  - "+filepath.Join(root, "team")+"/*.yaml")
 	files, fs := cfg.CampaignFiles()
 	if len(files) != 1 || !strings.HasSuffix(files[0], "campaigns/a.yaml") {
 		t.Errorf("files %v, want only campaigns/a.yaml", files)
@@ -114,7 +114,7 @@ func TestCampaignGlobsStayInPlace(t *testing.T) {
 		`config.yaml:3: campaigns[1]: "../elsewhere/*.yaml" matches`,
 		`config.yaml:4: campaigns[2]: "out.yaml" matches`,
 		"leads, through a symlink, outside the directory of",
-		`config.yaml:5: campaigns[3]: "`, `matches "../shared/c.yaml", which is outside the directory of`,
+		`config.yaml:5: campaigns[3]: "`, `matches "../team/c.yaml", which is outside the directory of`,
 		`matches "../elsewhere/b.yaml"`, `matches "out.yaml"`,
 	} {
 		if !strings.Contains(got, want) {
@@ -125,7 +125,7 @@ func TestCampaignGlobsStayInPlace(t *testing.T) {
 		t.Errorf("%d findings, want 3 errors:\n%s", len(fs), got)
 	}
 
-	wide := loadAt(t, root, "allow_paths: [.., /nonexistent]\ncampaigns: [campaigns/*.yaml, ../elsewhere/*.yaml, out.yaml, ../shared/*.yaml]")
+	wide := loadAt(t, root, "allow_paths: [.., /nonexistent]\ncampaigns: [campaigns/*.yaml, ../elsewhere/*.yaml, out.yaml, ../team/*.yaml]")
 	files, fs = wide.CampaignFiles()
 	if len(fs) != 0 || len(files) != 4 {
 		t.Errorf("with allow_paths: files %v, findings %v", files, fs.Strings())

@@ -1,5 +1,5 @@
 // Package metrics is outreach's Prometheus instrumentation: the metric
-// names of the contract (shared/DESIGN.md), the process-local event
+// names of the contract (docs/design.md), the process-local event
 // counters and time-to-accept histogram (Events, Delivery), the durable
 // statistics the scheduler keeps in Redis (Stats) and the collector that
 // reads them, the limiter's usage and the queue at scrape time

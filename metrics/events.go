@@ -13,7 +13,7 @@ import (
 )
 
 // TimeToAcceptBuckets are the time-to-accept histogram's upper bounds, in
-// seconds: a minute to 30 days (shared/DOMAIN.md: 63% of acceptances come
+// seconds: a minute to 30 days (docs/domain.md: 63% of acceptances come
 // within a day, 88% within a week, 99% within 30 days).
 var TimeToAcceptBuckets = []float64{
 	60, 600, 3600, 6 * 3600, 12 * 3600, 86400, 2 * 86400, 3 * 86400,

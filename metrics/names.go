@@ -1,6 +1,6 @@
 package metrics
 
-// The metric names. The first block is the contract of shared/DESIGN.md;
+// The metric names. The first block is the contract of docs/design.md;
 // the rest extend it (README "Metrics and dashboards" lists them all).
 const (
 	InvitationsSent      = "outreach_invitations_sent_total"      // counter {campaign, account, variant}

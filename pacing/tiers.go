@@ -8,7 +8,7 @@ import (
 // Tier is an account's subscription level on the platform.
 type Tier string
 
-// The tiers of shared/DOMAIN.md.
+// The tiers of docs/domain.md.
 const (
 	TierFree           Tier = "free"
 	TierPremium        Tier = "premium"
@@ -35,7 +35,7 @@ type Limits struct {
 	MinGap        time.Duration // minimum time between two invitations of the account
 }
 
-// TierDefaults returns the defaults of a tier (shared/DOMAIN.md). Daily is
+// TierDefaults returns the defaults of a tier (docs/domain.md). Daily is
 // Weekly/5; MaxPending and MinGap are left zero: they come from config defaults.
 func TierDefaults(t Tier) (Limits, error) {
 	var l Limits

@@ -3,7 +3,7 @@ package pacing
 import "time"
 
 // WarmupStep is the weekly cap of a new account's first week of warm-up, and
-// what each further week adds (shared/DOMAIN.md).
+// what each further week adds (docs/domain.md).
 const WarmupStep = 20
 
 // Warmup returns the weekly cap at time at of an account warming up since

@@ -104,7 +104,7 @@ const (
 	RuleRecord = "record"
 )
 
-// CheckInvariants referees the product's promises (DESIGN.md, Invariants)
+// CheckInvariants referees the product's promises (docs/design.md, Invariants)
 // against what the platform itself recorded, never the engine's own
 // books: record is the platform's record of requests (sandbox.Model.Record,
 // or GET /v1/invitations of the sandbox server) in arrival order, complete

@@ -99,7 +99,7 @@ func randomWorld(t *testing.T, r *rand.Rand) *world {
 }
 
 // TestInvariantsHoldOverRandomConfigs runs months of simulated time over
-// random worlds and referees every promise of DESIGN.md against the
+// random worlds and referees every promise of docs/design.md against the
 // sandbox model's own record.
 func TestInvariantsHoldOverRandomConfigs(t *testing.T) {
 	worlds := 12

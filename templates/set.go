@@ -12,7 +12,7 @@ const Blank = "blank"
 // Reason says why a variant was not used.
 type Reason string
 
-// The reasons recorded for a fallback (see DESIGN.md, invariant 3).
+// The reasons recorded for a fallback (see docs/design.md, invariant 3).
 const (
 	ReasonNone          Reason = ""
 	ReasonTooLong       Reason = "too_long"       // the note exceeds the account's limit

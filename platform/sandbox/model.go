@@ -80,7 +80,7 @@ type DelayPoint struct {
 }
 
 // DefaultDelays returns the default response-delay curve, from
-// shared/DOMAIN.md: 63% within a day, 88% within a week, 99% within 30 days,
+// docs/domain.md: 63% within a day, 88% within a week, 99% within 30 days,
 // and (the model's own assumption) all within 60 days.
 func DefaultDelays() []DelayPoint {
 	return []DelayPoint{{day, 0.63}, {week, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
