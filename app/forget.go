@@ -22,12 +22,6 @@ import (
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// ForgetEpochKey is incremented by Forget once a person's data is gone:
-// the leading scheduler watches it and rebuilds its state (from the store
-// and the ledger, which no longer hold the person), so that its memory
-// lets go of them too.
-const ForgetEpochKey = "outreach:{ledger}:epoch"
-
 // ForgetOptions configure Forget.
 type ForgetOptions struct {
 	Redis redis.UniversalClient // the shared Redis
@@ -77,7 +71,7 @@ type ForgetResult struct {
 	LedgerEntries int   // ledger entries removed
 	QueuedTasks   int   // queued tasks removed (pending, scheduled, retry, archived, completed)
 	InFlight      int   // actions naming them still running when Forget gave up waiting
-	Epoch         int64 // the epoch after Forget (see ForgetEpochKey)
+	Epoch         int64 // the epoch after Forget (ledger.BumpEpoch: the leading scheduler rebuilds without the person)
 }
 
 // Forget erases the people named by keys (raw or normalized; empty ones
@@ -93,7 +87,8 @@ type ForgetResult struct {
 //     queued actions naming them in any state asynq keeps (pending,
 //     scheduled, retry, archived, and completed, which keeps the payload:
 //     the key and the note) and the ledger entries naming them;
-//  4. increments ForgetEpochKey, for the leading scheduler to rebuild.
+//  4. bumps the workspace epoch (ledger.BumpEpoch), for the leading
+//     scheduler to rebuild its state without them.
 //
 // Forget is idempotent: running it again for the same people removes
 // whatever came back meanwhile and finds nothing else.
@@ -164,8 +159,8 @@ func Forget(ctx context.Context, keys []string, opt ForgetOptions) (ForgetResult
 		}
 	}
 
-	if res.Epoch, err = opt.Redis.Incr(ctx, ForgetEpochKey).Result(); err != nil {
-		return res, fmt.Errorf("forget: telling the scheduler (%s): %w", ForgetEpochKey, err)
+	if res.Epoch, err = led.BumpEpoch(ctx); err != nil {
+		return res, fmt.Errorf("forget: telling the scheduler: %w", err)
 	}
 	log.Info("forgotten", "people", res.People, "new", res.New, "store_rows", res.StoreRows, "stale_rows", res.StaleRows,
 		"ledger_entries", res.LedgerEntries, "queued_tasks", res.QueuedTasks, "in_flight", res.InFlight)

@@ -90,7 +90,7 @@ func (p *planner) onEngineEvent(ev scheduler.Event) {
 
 // entering is called before the engine applies a ledger entry.
 func (p *planner) entering(e ledger.Entry) {
-	p.counting = metrics.LedgerAfter(e.ID, p.checkpoint)
+	p.counting = ledger.After(e.ID, p.checkpoint)
 }
 
 // flush writes the counted events and the ledger position to the stats;
@@ -115,7 +115,7 @@ func (p *planner) flush(ctx context.Context) {
 		p.oldestAt = now
 	}
 	next := p.checkpoint
-	if metrics.LedgerAfter(p.last, next) {
+	if ledger.After(p.last, next) {
 		next = p.last
 	}
 	err := p.stats.Commit(ctx, p.checkpoint, next, &p.batch, now)

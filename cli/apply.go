@@ -79,7 +79,7 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 	defer func() {
 		// The leading scheduler rebuilds its state on the new rows.
 		if changed {
-			if err := ledger.New(rdb, "").BumpEpoch(context.WithoutCancel(ctx)); err != nil {
+			if _, err := ledger.New(rdb, "").BumpEpoch(context.WithoutCancel(ctx)); err != nil {
 				fmt.Fprintf(g.stderr, "apply: %v (the scheduler picks the change up at its next restart)\n", err)
 			}
 		}

@@ -245,11 +245,13 @@ func (l *Ledger) Epoch(ctx context.Context) (int64, error) {
 
 // BumpEpoch tells the leading scheduler that the workspace changed (an
 // apply, a forget) and its state must be rebuilt.
-func (l *Ledger) BumpEpoch(ctx context.Context) error {
-	if err := l.rdb.Incr(ctx, l.base+"epoch").Err(); err != nil {
-		return fmt.Errorf("bumping the workspace epoch: %w", err)
+// It returns the epoch after the bump.
+func (l *Ledger) BumpEpoch(ctx context.Context) (int64, error) {
+	n, err := l.rdb.Incr(ctx, l.base+"epoch").Result()
+	if err != nil {
+		return 0, fmt.Errorf("bumping the workspace epoch: %w", err)
 	}
-	return nil
+	return n, nil
 }
 
 // After reports whether stream ID a comes after b; "" and "0" come before

@@ -151,3 +151,22 @@ func TestSnapshotWriteRace(t *testing.T) {
 		t.Fatalf("late writer: %v, want ErrSnapshotRace", err)
 	}
 }
+
+func TestAfter(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"1-0", "", true},
+		{"1-0", "0", true},
+		{"", "", false},
+		{"10-0", "9-5", true}, // numeric, not lexical
+		{"9-5", "10-0", false},
+		{"9-10", "9-9", true},
+		{"9-9", "9-9", false},
+	} {
+		if got := ledger.After(c.a, c.b); got != c.want {
+			t.Errorf("After(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

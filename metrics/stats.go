@@ -10,7 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/ledger"
 )
 
 // Stats are the durable statistics: per campaign, account and variant, the
@@ -267,7 +266,3 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 	}
 	return snap, nil
 }
-
-// LedgerAfter reports whether ledger (stream) ID a comes after b; "" and
-// "0" come before every ID.
-func LedgerAfter(a, b string) bool { return ledger.After(a, b) }

@@ -86,22 +86,3 @@ func TestStatsCommitOnce(t *testing.T) {
 		t.Errorf("bob has nothing pending, yet an oldest time %v", snap.Oldest["bob"])
 	}
 }
-
-func TestLedgerAfter(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want bool
-	}{
-		{"1-0", "", true},
-		{"1-0", "0", true},
-		{"", "", false},
-		{"10-0", "9-5", true}, // numeric, not lexical
-		{"9-5", "10-0", false},
-		{"9-10", "9-9", true},
-		{"9-9", "9-9", false},
-	} {
-		if got := metrics.LedgerAfter(c.a, c.b); got != c.want {
-			t.Errorf("LedgerAfter(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
-		}
-	}
-}

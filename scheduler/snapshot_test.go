@@ -76,7 +76,7 @@ steps:
 // snapWorld is a workspace for the snapshot tests: two accounts, one
 // campaign with an A/B test and two messages, one follow-first campaign,
 // both over the same people (so dedupe matters).
-func snapWorld(t *testing.T) (*config.Config, []*campaigns.Campaign, func() map[string]Source) {
+func snapWorld(t testing.TB) (*config.Config, []*campaigns.Campaign, func() map[string]Source) {
 	cfg, cs := testWorld(t, snapConfig, snapMessages, snapFollow)
 	return cfg, cs, func() map[string]Source {
 		return map[string]Source{"c1": &Synthetic{Prefix: "p", N: 900}, "c2": &Synthetic{Prefix: "p", N: 400}}
@@ -417,18 +417,7 @@ func FuzzRestore(f *testing.F) {
 		f.Add(golden[:len(golden)-sha256.Size])
 	}
 	f.Add([]byte(snapshotMagic))
-	cfg, fs := config.Parse("config.yaml", []byte(snapConfig))
-	if fs.HasErrors() {
-		f.Fatal(fs.Strings())
-	}
-	var cs []*campaigns.Campaign
-	for i, y := range []string{snapMessages, snapFollow} {
-		c, fs := campaigns.Parse(fmt.Sprintf("c%d.yaml", i), []byte(y), cfg)
-		if fs.HasErrors() {
-			f.Fatal(fs.Strings())
-		}
-		cs = append(cs, c)
-	}
+	cfg, cs, _ := snapWorld(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		e, err := New(Options{Config: cfg, Campaigns: cs, Seed: 1,
 			Sources: map[string]Source{"c1": &Synthetic{Prefix: "p", N: 40}, "c2": &Synthetic{Prefix: "p", N: 20}}})
