@@ -46,7 +46,7 @@ const (
 )
 
 // handedBack is the asynq result of a task a worker did not perform because
-// it came after its working time (pacing.DenyHours). Only such a task may
+// it came after its working time or while paused (pacing.HandedBack). Only such a task may
 // be replaced under its key: it did nothing.
 const handedBack = "handed_back"
 
@@ -155,7 +155,7 @@ func (p *planner) failed(t wire.Task, err error) {
 // ledger: the planner may then replace it under the same key. An error
 // makes asynq run the task again, which hands it back again.
 func markHandedBack(at *asynq.Task, o wire.Outcome) error {
-	if o.Kind != wire.Denied || o.Denial != pacing.DenyHours {
+	if o.Kind != wire.Denied || !pacing.HandedBack(o.Denial) {
 		return nil
 	}
 	rw := at.ResultWriter()

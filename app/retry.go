@@ -102,6 +102,15 @@ func logCommand(log *slog.Logger, e ledger.Entry) {
 	if campaign == "" {
 		campaign = "(all)"
 	}
-	log.Info("operator command applied", "id", e.ID, "kind", string(cmd.Kind), "code", cmd.Code, "campaign", campaign,
-		"at", cmd.At, "by", cmd.By, "reason", cmd.Reason)
+	args := []any{"id", e.ID, "kind", string(cmd.Kind), "campaign", campaign, "at", cmd.At, "by", cmd.By, "reason", cmd.Reason}
+	switch cmd.Kind {
+	case wire.CommandRetry:
+		args = append(args, "code", cmd.Code)
+	case wire.CommandPause, wire.CommandResume:
+		args = append(args, "account", cmd.Account, "source", cmd.Source)
+		if !cmd.Until.IsZero() {
+			args = append(args, "until", cmd.Until)
+		}
+	}
+	log.Info("operator command applied", args...)
 }

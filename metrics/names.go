@@ -43,8 +43,10 @@ var (
 	Windows = []string{"week", "day"}
 	// WaitReasons are the limiter's denials (pacing.Denial values), and
 	// "hours": a task that reached a worker after its working time, handed
-	// back to the planner unperformed (pacing.DenyHours).
-	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance", "hours"}
+	// back to the planner unperformed (pacing.DenyHours), and "held": a task
+	// of a campaign or account an operator paused, handed back likewise
+	// (pacing.DenyHeld).
+	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance", "hours", "held"}
 	// ErrorReasons are the delivery errors: the platform's refusal codes;
 	// the faults of the integration itself (platform.Faults: auth, tls,
 	// connection, timeout, server_error), which leave the prospect as it

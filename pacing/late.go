@@ -9,6 +9,16 @@ import "time"
 // Reserve's rules: the worker checks it before reserving.
 const DenyHours Denial = "hours"
 
+// DenyHeld is the worker's denial of a task whose campaign or account an
+// operator paused (outreach pause, or paused: in a file) when it reached
+// the worker. Like DenyHours, nothing was reserved nor sent, and the
+// planner plans the action again once the pause ends.
+const DenyHeld Denial = "held"
+
+// HandedBack reports whether d is a worker's hand-back of a task it did not
+// perform (DenyHours, DenyHeld) rather than one of Reserve's rules.
+func HandedBack(d Denial) bool { return d == DenyHours || d == DenyHeld }
+
 // maxOpenSpan bounds how far OpenUntil follows working periods that touch:
 // a calendar open around the clock every day is open "until" a week and a
 // day later, which is as good as no limit for a queued task.

@@ -32,6 +32,7 @@ type account struct {
 	pendQ       []Ref // invitations in the order sent (may hold resolved ones)
 	connections int
 	pausedUntil time.Time
+	hold        holdState // an operator's pause (hold.go)
 
 	monthStart time.Time
 	notesMonth int  // personalized notes planned this month

@@ -79,6 +79,7 @@ type campaign struct {
 	byHash   map[uint64]int32   // person hash -> index, built on the first lookup (or by Restore)
 	removed  []int32            // prospects removed from the file (see CancelRemoved)
 	left     int                // prospects not yet invited nor finished
+	hold     holdState          // an operator's pause (hold.go)
 	done     time.Time
 }
 

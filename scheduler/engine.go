@@ -96,6 +96,7 @@ type Engine struct {
 	people   people
 	ready    accountHeap         // accounts by next slot
 	timers   minheap.Heap[timer] // messages and other dated work
+	parked   []timer             // due timers a pause without an end holds (hold.go)
 	seq      uint64              // orders timers due at the same time
 	buf      []wire.Task         // Plan's result, reused
 	out      map[string]planned  // tasks returned by Plan and not yet reported, by key

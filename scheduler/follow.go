@@ -47,16 +47,26 @@ func backlogCap(a *account, c *campaign) int {
 func (e *Engine) planFollows(a *account, now time.Time, tasks []wire.Task) []wire.Task {
 	end := now.Add(e.opt.Horizon)
 	t := maxTime(now, a.followNext)
+	if until, held := holdEnd(a.hold)(t); held {
+		if until.IsZero() {
+			return tasks // re-armed by SetHolds when the pause ends
+		}
+		t = until // plan from the pause's end (re-armed below if past the horizon)
+	}
 	for i := 0; i < 10000; i++ {
 		var best time.Time
 		var bestC *campaign
 		bestK := -1
 		for _, c := range a.camps {
 			k := c.senderPos(a)
-			if c.follow == nil || c.backlog[k] >= backlogCap(a, c) || (c.pinned[k].len() == 0 && c.shared.len() == 0) {
+			if c.follow == nil || c.backlog[k] >= backlogCap(a, c) || (c.pinned[k].len() == 0 && c.shared.len() == 0) || c.hold.forever(t) {
 				continue
 			}
-			at, _, ok := c.cals[k].NextOpen(t)
+			from := t
+			if c.hold.at(t) {
+				from = c.hold.hold.Until
+			}
+			at, _, ok := c.cals[k].NextOpen(from)
 			if ok && (bestC == nil || at.Before(best)) {
 				best, bestC, bestK = at, c, k
 			}

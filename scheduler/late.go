@@ -43,9 +43,11 @@ func notAfter(cal pacing.Calendar, at time.Time) time.Time {
 }
 
 // isLate reports whether an outcome is a worker's hand-back of a task that
-// came after its working time.
+// came after its working time, or while its campaign or account was paused
+// (pacing.DenyHeld: the same path; the paused engine plans nothing until
+// the pause ends, see hold.go).
 func isLate(o wire.Outcome) bool {
-	return o.Kind == wire.Denied && o.Denial == pacing.DenyHours
+	return o.Kind == wire.Denied && pacing.HandedBack(o.Denial)
 }
 
 // late applies the hand-back of a follow, a message or a withdrawal (an

@@ -28,6 +28,12 @@ func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]wire.Task)
 	if a.connections >= pacing.MaxConnections {
 		return time.Time{}, false
 	}
+	if a.allHeld(t) {
+		return time.Time{}, false // SetHolds wakes it when a pause ends
+	}
+	if a.hold.at(t) {
+		return a.hold.hold.Until, true
+	}
 	if a.pending >= a.cfg.Limits.MaxPending {
 		// Oldest first: withdraw the oldest pending invitation to make room,
 		// now, while the ceiling is reached (not hours later, when answers
@@ -83,10 +89,14 @@ func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool)
 		for j := 0; j < n; j++ {
 			c := a.camps[(a.rr+j)%n]
 			k := c.senderPos(a)
-			if !c.hasWork(k) {
+			if !c.hasWork(k) || c.hold.forever(t) {
 				continue
 			}
-			at, end, ok := c.cals[k].NextOpen(t)
+			from := t
+			if c.hold.at(t) {
+				from = c.hold.hold.Until // paused until then
+			}
+			at, end, ok := c.cals[k].NextOpen(from)
 			if !ok {
 				continue
 			}

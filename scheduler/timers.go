@@ -65,7 +65,11 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
 		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
-			tasks = append(tasks, e.withdrawTask(a, c, tm.ref, maxTime(time.Unix(0, tm.at), now)))
+			at := maxTime(time.Unix(0, tm.at), now)
+			if a.hold.hold.All && e.park(tm, at, a.hold) {
+				break // the account's pause holds its withdrawals too
+			}
+			tasks = append(tasks, e.withdrawTask(a, c, tm.ref, at))
 		}
 	case tmExpire:
 		c := e.camps[tm.ref.Campaign]
@@ -96,6 +100,9 @@ func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.T
 		// (an engine rebuilt from the ledger holds the timers of every
 		// step it replayed: only the current step's may fire, at its time).
 		return tasks
+	}
+	if e.park(tm, maxTime(time.Unix(0, tm.at), now), c.hold, a.hold) {
+		return tasks // paused: planned again when the pause ends
 	}
 	step := int(p.msgStep)
 	key := c.src.Key(int(tm.ref.Index))

@@ -21,6 +21,8 @@
 //   - 1: explicit lower-case field names and a version.
 //   - 2: adds Task.NotAfter (the end of the working period a task may be
 //     performed in) and Entry.Command (an operator's decision).
+//   - 3: adds the pause and resume commands (Command.Until, All, Source),
+//     which are also the records of the paused campaigns and accounts.
 //
 // Each record is stamped with the lowest version that can carry it, so a
 // record that uses nothing version 2 added is still written as version 1

@@ -15,7 +15,7 @@ import (
 // record is stamped with the lowest version that can carry it (a record
 // without the fields version 2 added is written as version 1), so that
 // processes not yet upgraded keep reading what they can.
-const Version = 2
+const Version = 3
 
 // ErrVersion is returned when a record was written by a newer schema
 // version than this process reads.
@@ -120,6 +120,12 @@ const (
 	// CommandRetry puts the failed prospects of a campaign (or of every
 	// campaign) whose failure reason is Code back in the queue.
 	CommandRetry CommandKind = "retry"
+	// CommandPause (version 3) pauses a campaign or an account (exactly
+	// one of Campaign and Account is set) until Until (zero: until
+	// resumed). A stored pause is the command that set it.
+	CommandPause CommandKind = "pause"
+	// CommandResume (version 3) ends the pause of a campaign or an account.
+	CommandResume CommandKind = "resume"
 )
 
 // Command (version 2) is an operator's decision recorded in the ledger
@@ -134,6 +140,41 @@ type Command struct {
 	Code     string      `json:"code,omitempty"`   // retry: the failure reason of the prospects to retry
 	Reason   string      `json:"reason,omitempty"` // the operator's words
 	By       string      `json:"by,omitempty"`     // user@host that ran the command
+	// Until (version 3): a pause's end; zero until resumed.
+	Until time.Time `json:"until,omitzero"`
+	// All (version 3): an account's pause holds its withdrawals too.
+	All bool `json:"all,omitempty"`
+	// Source (version 3): what set a pause or resume: "command" (the
+	// CLI), "file" (paused: in a campaign file), "config" (paused: in
+	// config.yaml's accounts) or "expired" (its Until passed).
+	Source string `json:"source,omitempty"`
+}
+
+// Active reports whether c is a pause in force at t.
+func (c *Command) Active(t time.Time) bool {
+	return c != nil && c.Kind == CommandPause && (c.Until.IsZero() || t.Before(c.Until))
+}
+
+// Holds reports whether c, a pause, holds back a task of kind k at t: a
+// campaign's pause holds its invitations, follows and messages; an
+// account's holds those of every campaign, and its withdrawals too when
+// All. Expiries (no platform call) are never held.
+func (c *Command) Holds(k Kind, t time.Time) bool {
+	if !c.Active(t) || k == KindExpire {
+		return false
+	}
+	if k == KindWithdraw {
+		return c.Account != "" && c.All
+	}
+	return true
+}
+
+// version is the lowest schema version that can carry the command.
+func (c *Command) version() int {
+	if c.Kind == CommandPause || c.Kind == CommandResume || !c.Until.IsZero() || c.All || c.Source != "" {
+		return 3
+	}
+	return 2
 }
 
 // OutcomeKind classifies what happened to a task.
@@ -227,8 +268,11 @@ func (e *Entry) valid() bool {
 
 // version is the lowest schema version that can carry the entry.
 func (e *Entry) version() int {
-	if e.Command != nil || (e.Task != nil && e.Task.version() > 1) {
-		return 2
+	switch {
+	case e.Command != nil:
+		return e.Command.version()
+	case e.Task != nil:
+		return e.Task.version()
 	}
 	return 1
 }

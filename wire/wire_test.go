@@ -52,6 +52,26 @@ func entriesV2() map[string]wire.Entry {
 	}
 }
 
+func entriesV3() map[string]wire.Entry {
+	return map[string]wire.Entry{
+		"entry-pause-campaign": {Command: &wire.Command{Kind: wire.CommandPause, At: at, Campaign: "cfos", Reason: "typo in the note", By: "ops@host1", Source: "command"}},
+		"entry-pause-account":  {Command: &wire.Command{Kind: wire.CommandPause, At: at, Account: "rita", Until: at.Add(48 * time.Hour), All: true, By: "ops@host1", Source: "command"}},
+		"entry-resume-account": {Command: &wire.Command{Kind: wire.CommandResume, At: at, Account: "rita", Source: "expired"}},
+	}
+}
+
+// entryVersion is the version an entry is written with: the lowest that
+// carries it.
+func entryVersion(e wire.Entry) int {
+	switch {
+	case e.Command != nil && (e.Command.Kind == wire.CommandPause || e.Command.Kind == wire.CommandResume):
+		return 3
+	case e.Command != nil:
+		return 2
+	}
+	return 1
+}
+
 // TestGolden pins the encoding of every record (go test -update rewrites
 // testdata/vN-*.json, N the version the record is written with) and checks
 // that each decodes back to itself.
@@ -84,24 +104,21 @@ func TestGolden(t *testing.T) {
 	for k, v := range entriesV2() {
 		all[k] = v
 	}
+	for k, v := range entriesV3() {
+		all[k] = v
+	}
 	for name, e := range all {
 		b, err := wire.EncodeEntry(e)
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := 1
-		if e.Command != nil {
-			v = 2
-		}
+		v := entryVersion(e)
 		golden.Check(t, filepath.Join("testdata", fmt.Sprintf("v%d-%s.json", v, name)), string(b)+"\n")
 		got, err := wire.DecodeEntry(b)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := 1
-		if e.Command != nil {
-			want = 2
-		}
+		want := entryVersion(e)
 		if got.V != want || (got.Task != nil && got.Task.V != 1) {
 			t.Errorf("%s: versions %d, task %+v; want %d", name, got.V, got.Task, want)
 		}
@@ -149,13 +166,13 @@ func TestDecodeVersion0(t *testing.T) {
 // naming both versions, never a partial read.
 func TestNewerVersionRefused(t *testing.T) {
 	b, _ := wire.EncodeTask(invite())
-	newer := strings.Replace(string(b), `"v":1`, `"v":3`, 1)
+	newer := strings.Replace(string(b), `"v":1`, `"v":4`, 1)
 	_, err := wire.DecodeTask([]byte(newer))
 	var ev *wire.ErrVersion
-	if !errors.As(err, &ev) || ev.Got != 3 || ev.Max != 2 {
-		t.Fatalf("DecodeTask(v3) = %v, want *ErrVersion{Got: 3, Max: 2}", err)
+	if !errors.As(err, &ev) || ev.Got != 4 || ev.Max != 3 {
+		t.Fatalf("DecodeTask(v4) = %v, want *ErrVersion{Got: 4, Max: 3}", err)
 	}
-	if !strings.Contains(err.Error(), "version 3") || !strings.Contains(err.Error(), "version 2") {
+	if !strings.Contains(err.Error(), "version 4") || !strings.Contains(err.Error(), "version 3") {
 		t.Errorf("error %q does not name both versions", err)
 	}
 	e, _ := wire.EncodeEntry(entries()["entry-event"])
@@ -164,6 +181,10 @@ func TestNewerVersionRefused(t *testing.T) {
 	c, _ := wire.EncodeEntry(entriesV2()["entry-command"])
 	if _, err := wire.DecodeEntry([]byte(strings.Replace(string(c), `"v":2`, `"v":1`, 1))); err == nil {
 		t.Error("a version-1 entry holding a command was accepted")
+	}
+	p, _ := wire.EncodeEntry(entriesV3()["entry-pause-account"])
+	if _, err := wire.DecodeEntry([]byte(strings.Replace(string(p), `"v":3`, `"v":2`, 1))); err == nil {
+		t.Error("a version-2 entry holding a pause was accepted")
 	}
 	if !errors.As(err, &ev) || ev.Got != 7 {
 		t.Fatalf("DecodeEntry(v7) = %v", err)

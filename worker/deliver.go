@@ -28,12 +28,32 @@ type Deliverer struct {
 	// Health, if set, pauses deliveries after a fault of the integration
 	// (see integration.go). Nil: every task is attempted.
 	Health *Health
+	// Pauses, if set, is asked just before each action whether an
+	// operator paused its campaign or account: such a task is handed back
+	// (Denied, pacing.DenyHeld), nothing reserved nor sent. Nil: none.
+	Pauses Pauses
+}
+
+// Pauses tells whether an operator's pause holds a task back.
+type Pauses interface {
+	// Holds reports whether a pause in force at now holds t back. An
+	// error leaves the task unperformed, to be retried.
+	Holds(ctx context.Context, t wire.Task, now time.Time) (bool, error)
 }
 
 // do performs t at now, as Do says (Do admits it past Health first).
 func (d *Deliverer) do(ctx context.Context, t wire.Task, now time.Time) (wire.Outcome, error) {
 	if o, late := handBack(t, now); late { // past its working time: see late.go
 		return o, nil
+	}
+	if d.Pauses != nil && t.Kind != wire.KindExpire {
+		held, err := d.Pauses.Holds(ctx, t, now)
+		if err != nil {
+			return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("checking the pauses of account %s: %w", t.Account, err)
+		}
+		if held {
+			return wire.Outcome{Kind: wire.Denied, At: now, Denial: pacing.DenyHeld}, nil
+		}
 	}
 	act := platform.Action{Key: t.Key, Account: t.Account, Person: t.Person, Campaign: t.Campaign, At: now}
 	switch t.Kind {

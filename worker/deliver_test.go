@@ -227,3 +227,38 @@ func TestPauseBeforeRelease(t *testing.T) {
 		t.Errorf("another worker's reservation as the slot was freed: %+v; want denied paused", d)
 	}
 }
+
+// pausesFunc is a Pauses from a function.
+type pausesFunc func(wire.Task) (bool, error)
+
+func (f pausesFunc) Holds(_ context.Context, t wire.Task, _ time.Time) (bool, error) { return f(t) }
+
+// TestDeliverHeld: a task an operator's pause holds is handed back
+// (Denied, held) with nothing reserved nor sent; a pause that cannot be
+// read leaves the outcome unknown (retried), nothing sent; an expiry is
+// never held.
+func TestDeliverHeld(t *testing.T) {
+	r := newRig(time.Hour)
+	r.d.Pauses = pausesFunc(func(t wire.Task) (bool, error) { return t.Person == "held", nil })
+	o, err := r.d.Do(context.Background(), task("held"), t0)
+	if err != nil || o.Kind != wire.Denied || o.Denial != pacing.DenyHeld {
+		t.Fatalf("held task: %+v, %v; want Denied held", o, err)
+	}
+	if u := r.usage(t, t0); u.Day != 0 || len(r.sent()) != 0 {
+		t.Errorf("held task reserved %d slots, sent %v", u.Day, r.sent())
+	}
+	if o, err := r.d.Do(context.Background(), task("free"), t0); err != nil || o.Kind != wire.Delivered {
+		t.Fatalf("task not held: %+v, %v", o, err)
+	}
+	r.d.Pauses = pausesFunc(func(wire.Task) (bool, error) { return false, fmt.Errorf("redis: connection refused") })
+	o, err = r.d.Do(context.Background(), task("other"), t0.Add(time.Hour))
+	if err == nil || o.Kind != wire.Unknown || r.sent()["c/other/0"] != 0 {
+		t.Fatalf("pauses unreadable: %+v, %v, sent %v; want unknown, an error, nothing sent", o, err, r.sent())
+	}
+	exp := task("held")
+	exp.Kind = wire.KindExpire
+	r.d.Pauses = pausesFunc(func(wire.Task) (bool, error) { return true, nil })
+	if o, err := r.d.Do(context.Background(), exp, t0); err != nil || o.Kind != wire.Delivered {
+		t.Errorf("expiry under a pause: %+v, %v; want recorded", o, err)
+	}
+}
