@@ -145,7 +145,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 
 	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
 	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause},
+		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Pauses: led},
 		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
 	}
 	if err := srv.Start(h); err != nil {

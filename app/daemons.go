@@ -216,8 +216,9 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	insp := asynq.NewInspector(c.Asynq)
 	defer insp.Close()
+	led := ledger.New(c.Client, "")
 	tel, err := startTelemetry(telemetryOptions{
-		cfg: cfg, reg: opt.Registry, stats: metrics.NewStats(c.Client, ""), lim: lim, insp: insp,
+		cfg: cfg, reg: opt.Registry, stats: metrics.NewStats(c.Client, ""), lim: lim, insp: insp, pauses: led,
 		now: opt.Now, log: opt.Logger.With("component", "metrics"), delivery: true,
 	})
 	if err != nil {
@@ -227,8 +228,8 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	wlog := opt.Logger.With("component", "worker")
 	health := worker.NewHealth(worker.HealthOptions{Now: opt.Now, Logger: wlog, OnChange: tel.delivery.SetIntegrationUp})
 	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health},
-		ledger:  ledger.New(c.Client, ""), now: opt.Now, log: wlog, metrics: tel.delivery,
+		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health, Pauses: led},
+		ledger:  led, now: opt.Now, log: wlog, metrics: tel.delivery,
 	}
 	// The index of sent invitations, which the events endpoint checks.
 	h.ledger.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))

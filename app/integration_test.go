@@ -141,9 +141,15 @@ func (f *faultyIntegration) faultHits() int {
 // runDaemons runs a scheduler and a worker until the returned stop.
 func runDaemons(t *testing.T, cfg *config.Config, c *campaigns.Campaign, workerLog, schedLog *slog.Logger) (workerReg *prometheus.Registry, stop func()) {
 	t.Helper()
+	return runDaemonsOf(t, cfg, []*campaigns.Campaign{c}, workerLog, schedLog)
+}
+
+// runDaemonsOf is runDaemons with several campaigns.
+func runDaemonsOf(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, workerLog, schedLog *slog.Logger) (workerReg *prometheus.Registry, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	workerReg = prometheus.NewRegistry()
-	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Secret: []byte(integrationSecret), PlanSpec: "@every 1s",
+	opt := DaemonOptions{Config: cfg, Campaigns: cs, Secret: []byte(integrationSecret), PlanSpec: "@every 1s",
 		Concurrency: 4, LeaseTTL: 3 * time.Second, InstallCheck: 200 * time.Millisecond}
 	so, wo := opt, opt
 	so.ID, so.Registry, so.Logger = "scheduler", prometheus.NewRegistry(), schedLog

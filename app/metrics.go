@@ -31,6 +31,7 @@ type telemetryOptions struct {
 	lim      pacing.Limiter
 	insp     *asynq.Inspector
 	led      *ledger.Ledger // nil: no ledger metrics
+	pauses   *ledger.Ledger // the operator's pauses; nil: led's
 	now      func() time.Time
 	log      *slog.Logger
 	events   bool // the process applies the ledger (scheduler, run)
@@ -68,6 +69,15 @@ func startTelemetry(o telemetryOptions) (*telemetry, error) {
 	}
 	if o.led != nil {
 		co.Ledger = func(ctx context.Context) (metrics.LedgerStats, error) { return ledgerStats(ctx, o.led) }
+	}
+	if o.pauses == nil {
+		o.pauses = o.led
+	}
+	if o.pauses != nil {
+		co.Pauses = o.pauses.Pauses
+		for _, c := range o.camps {
+			co.Campaigns = append(co.Campaigns, c.Name)
+		}
 	}
 	reg.MustRegister(metrics.NewCollector(co))
 	if o.cfg.Metrics.Listen != "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // planner owns the engine: it rebuilds it from the ledger, plans on the
@@ -69,6 +70,8 @@ type planner struct {
 
 	// enq holds the planned tasks not yet in the queue (enqueue.go).
 	enq enqueueState
+	// pauses are the operator's pauses as last read (pause.go).
+	pauses []wire.Command
 }
 
 // onEngineEvent receives every event of the engine.
@@ -172,6 +175,13 @@ func (p *planner) start(ctx context.Context) error {
 	}
 	p.last = rb.last
 	p.counting = true
+	changed, err := syncFilePauses(ctx, p.ledger, p.cfg, p.campaigns, p.now(), Operator())
+	for _, c := range changed {
+		p.log.Info("paused: of a file applied", "kind", string(c.Kind), "campaign", c.Campaign, "account", c.Account, "source", c.Source)
+	}
+	if err != nil {
+		return err
+	}
 	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
 	p.flush(ctx)
 	if rb.entries > 0 || rb.snapshot != nil {
@@ -420,6 +430,7 @@ func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.En
 // (asynq refuses a second task with the same ID while the first is kept).
 // A task the queue does not take is kept and offered again (enqueue.go).
 func (p *planner) plan(ctx context.Context) {
+	p.refreshHolds(ctx)
 	p.offer(ctx, p.eng.Plan(p.now()))
 }
 

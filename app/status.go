@@ -11,6 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // AccountStatus is one account's standing.
@@ -48,6 +49,9 @@ type Status struct {
 	// Rejected counts the events the endpoint refused, by reason, since
 	// the install (every scheduler's).
 	Rejected map[string]int64
+	// Pauses are the operator's pauses in force (outreach pause, paused:
+	// in a file), campaigns first.
+	Pauses []wire.Command
 }
 
 // ReadStatus rebuilds the state from the ledger, as a scheduler does when
@@ -71,6 +75,15 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 	st.Ledger, st.Skipped = rb.entries, rb.ignored
 	if st.Rejected, err = led.Rejected(ctx); err != nil {
 		return nil, err
+	}
+	ps, err := led.Pauses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		if p.Active(now) {
+			st.Pauses = append(st.Pauses, p)
+		}
 	}
 	byAcct := map[string]campaigns.Counts{}
 	byCamp := map[string]campaigns.Counts{}

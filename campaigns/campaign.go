@@ -28,6 +28,11 @@ type Campaign struct {
 	// Dedupe (`dedupe`) is the scope in which a person is invited once.
 	// Default DedupeWorkspace.
 	Dedupe Dedupe
+	// Paused (`paused`) pauses the campaign when the file is applied, as
+	// `outreach pause campaign` does; false resumes it, but only when the
+	// file said true when last applied (the later of the file and the
+	// command line wins). Default false.
+	Paused bool
 	// Steps (`steps`, required) are the steps in order: follow steps, then
 	// exactly one connect step, then message steps.
 	Steps []Step

@@ -21,7 +21,7 @@ func Parse(path string, data []byte, cfg *config.Config) (*Campaign, diag.List) 
 	d := strictyaml.New(path)
 	if root := d.Parse(data); root != nil {
 		l := loader{d: d, c: c, cfg: cfg}
-		l.decode(d.Map(root, "", "name", "accounts", "prospects", "exclude", "schedule", "dedupe", "steps", "ab_test"))
+		l.decode(d.Map(root, "", "name", "accounts", "prospects", "exclude", "schedule", "dedupe", "paused", "steps", "ab_test"))
 	}
 	d.Findings.Sort()
 	return c, d.Findings
@@ -54,6 +54,7 @@ func (l *loader) decode(m *strictyaml.Map) {
 	if m.Has("schedule") {
 		c.Schedule = l.decodeSchedule(m.Map("schedule", "days", "hours", "timezone"))
 	}
+	m.Bool("paused", &c.Paused)
 	var dedupe string
 	if m.OneOf("dedupe", &dedupe, "dedupe scope", string(DedupeWorkspace), string(DedupeAccount), string(DedupeCampaign)) {
 		c.Dedupe = Dedupe(dedupe)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
@@ -100,6 +101,19 @@ func runApply(ctx context.Context, g *globals, files []string) error {
 		}
 		changed = changed || !res.Unchanged
 		fmt.Fprintf(g.stdout, "campaign %s: %s\n", c.Name, res)
+	}
+	// paused: in the files, where it changed since last applied (the later
+	// of a file and the command line wins).
+	synced, err := app.SyncFilePauses(ctx, l.cfg, l.campaigns, g.now().UTC())
+	for _, c := range synced {
+		what := "campaign " + c.Campaign
+		if c.Account != "" {
+			what = "account " + c.Account
+		}
+		fmt.Fprintf(g.stdout, "%s: %sd (paused: in %s)\n", what, c.Kind, c.Source)
+	}
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("apply: %w (the campaigns are applied; run it again to apply paused:)", err)}
 	}
 	return nil
 }

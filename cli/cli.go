@@ -100,5 +100,6 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g), newSandboxCmd(g), newRunCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newApplyCmd(g), newStatusCmd(g), newForgetCmd(g))
 	root.AddCommand(newInitCmd(g))
 	root.AddCommand(newRetryCmd(g))
+	root.AddCommand(newPauseCmd(g), newResumeCmd(g))
 	return root
 }

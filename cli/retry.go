@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/user"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -107,7 +105,7 @@ func runRetry(cmd *cobra.Command, g *globals, opt retryOptions, args []string) e
 		fmt.Fprintln(g.stdout, "dry run: nothing recorded")
 		return nil
 	}
-	c := wire.Command{Kind: wire.CommandRetry, At: g.now().UTC(), Campaign: campaign, Code: code, Reason: opt.comment, By: operator()}
+	c := wire.Command{Kind: wire.CommandRetry, At: g.now().UTC(), Campaign: campaign, Code: code, Reason: opt.comment, By: app.Operator()}
 	id, err := app.Retry(cmd.Context(), l.cfg, c)
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("retry: %w (nothing recorded; run it again)", err)}
@@ -137,19 +135,6 @@ func sortedKeys(m map[string]int) []string {
 	return out
 }
 
-// operator names who runs the command, user@host, for the ledger's audit
-// trail.
-func operator() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		name = u.Username
-	}
-	host, err := os.Hostname()
-	if err != nil || host == "" {
-		host = "unknown"
-	}
-	return name + "@" + host
-}
 
 func failedTotal(m map[string]int) int {
 	n := 0

@@ -37,6 +37,17 @@ of its caps from the limiter.`,
 func printStatus(g *globals, st *app.Status) {
 	fmt.Fprintf(g.stdout, "Status at %s (%d ledger entries)\n\n", st.At.UTC().Format("2006-01-02 15:04 MST"), st.Ledger)
 	printStatusWarnings(g.stdout, st) // statuswarn.go
+	if len(st.Pauses) > 0 {
+		fmt.Fprintln(g.stdout, "Paused by an operator (outreach resume campaign|account NAME ends a pause):")
+		for _, p := range st.Pauses {
+			what := "campaign " + p.Campaign
+			if p.Account != "" {
+				what = "account " + p.Account
+			}
+			fmt.Fprintf(g.stdout, "  %s: %s\n", what, describePause(p))
+		}
+		fmt.Fprintln(g.stdout)
+	}
 	w := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "ACCOUNT\tTODAY\tWEEK\tLEFT THIS WEEK\tNOTES\tPENDING\tACCEPTED\tPAUSED UNTIL")
 	for _, a := range st.Accounts {

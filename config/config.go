@@ -205,6 +205,11 @@ type Account struct {
 	// midnight of that day in the account's time zone. Default: zero, no
 	// warm-up.
 	WarmupStart time.Time
+	// Paused (`paused`) pauses the account when the scheduler starts with
+	// this file, as `outreach pause account` does; false resumes it, but
+	// only when the file said true before (the later of the file and the
+	// command line wins). Default false.
+	Paused bool
 	// Limits are the account's effective limits: the tier's defaults
 	// (pacing.TierDefaults), then defaults.max_pending and defaults.min_gap,
 	// then the account's `limits:` overrides (keys weekly, daily,

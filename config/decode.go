@@ -261,7 +261,7 @@ func (c *Config) decodeAccounts(root *strictyaml.Map) {
 	first := map[string]int{} // id -> line
 	for i, n := range items {
 		path := strictyaml.Index("accounts", i)
-		m := d.Map(n, path, "id", "tier", "timezone", "days", "hours", "connections", "warmup_start", "limits")
+		m := d.Map(n, path, "id", "tier", "timezone", "days", "hours", "connections", "warmup_start", "paused", "limits")
 		a := c.decodeAccount(m)
 		if a.ID != "" {
 			if line, dup := first[a.ID]; dup {
@@ -302,6 +302,7 @@ func (c *Config) decodeAccount(m *strictyaml.Map) Account {
 			m.Warnf("connections", "%d is the platform's cap: the account can accept invitations but not send any", n)
 		}
 	}
+	m.Bool("paused", &a.Paused)
 	var ws string
 	if m.String("warmup_start", &ws) {
 		if t, err := time.ParseInLocation(time.DateOnly, ws, a.Location); err != nil {

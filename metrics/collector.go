@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // UsageReader is the part of the limiter the collector reads.
@@ -43,6 +44,12 @@ type CollectorOptions struct {
 	// Ledger reads the ledger's size and its newest snapshot; nil exports
 	// no ledger metrics.
 	Ledger func(ctx context.Context) (LedgerStats, error)
+	// Pauses reads the operator's pauses in force (ledger.Pauses); nil:
+	// none, and no outreach_campaign_paused.
+	Pauses func(ctx context.Context) ([]wire.Command, error)
+	// Campaigns names the campaigns outreach_campaign_paused reports (0
+	// when not paused).
+	Campaigns []string
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Timeout bounds the reads of one scrape. Default 5s.
@@ -84,7 +91,8 @@ func NewCollector(opt CollectorOptions) *Collector {
 		PendingOldestAge:        d(PendingOldestAge, "Age of the account's oldest pending connection request (0: none pending).", "account"),
 		QuotaUsed:               d(QuotaUsed, "Connection requests counted against the account's cap: rolling 7 days (week) or today in its timezone (day).", "account", "window"),
 		QuotaLimit:              d(QuotaLimit, "The account's cap (after warm-up) for the window.", "account", "window"),
-		AccountPaused:           d(AccountPaused, "1 while the account is paused after a limit or restriction answer from the platform.", "account"),
+		AccountPaused:           d(AccountPaused, "1 while the account is paused: by an operator (reason manual) or after a limit or restriction answer from the platform (reason platform); 0 (reason none) otherwise.", "account", "reason"),
+		CampaignPaused:          d(CampaignPaused, "1 while an operator paused the campaign (outreach pause campaign, or paused: in its file).", "campaign"),
 		VariantRate:             d(VariantRate, "A/B test: a note variant's acceptance rate, pending invitations weighted by the share of their answers due by now (durable).", "campaign", "variant"),
 		VariantRateLow:          d(VariantRateLow, "A/B test: low end of the Wilson 95% interval of outreach_variant_acceptance_estimate (durable).", "campaign", "variant"),
 		VariantRateHigh:         d(VariantRateHigh, "A/B test: high end of the Wilson 95% interval of outreach_variant_acceptance_estimate (durable).", "campaign", "variant"),
@@ -194,6 +202,30 @@ func (c *Collector) collectStats(ctx context.Context, ch chan<- prometheus.Metri
 }
 
 func (c *Collector) collectAccounts(ctx context.Context, ch chan<- prometheus.Metric, now time.Time) {
+	manual, pausesRead := map[string]bool{}, true
+	if c.opt.Pauses != nil {
+		ps, err := c.opt.Pauses(ctx)
+		if err != nil {
+			c.opt.Logger.Warn("metrics: reading the pauses", "err", err)
+			pausesRead = false
+		}
+		campaigns := map[string]bool{}
+		for i := range ps {
+			if !ps[i].Active(now) {
+				continue
+			}
+			if ps[i].Campaign != "" {
+				campaigns[ps[i].Campaign] = true
+			} else {
+				manual[ps[i].Account] = true
+			}
+		}
+		for _, name := range c.opt.Campaigns {
+			if pausesRead {
+				c.gauge(ch, CampaignPaused, boolGauge(campaigns[name]), name)
+			}
+		}
+	}
 	for _, a := range c.opt.Config.Accounts {
 		c.gauge(ch, PendingLimit, float64(a.Limits.MaxPending), a.ID)
 		rules := pacing.RulesFor(a.Limits, a.WarmupStart, a.Location, now)
@@ -206,12 +238,23 @@ func (c *Collector) collectAccounts(ctx context.Context, ch chan<- prometheus.Me
 		c.gauge(ch, QuotaUsed, float64(u.Day), a.ID, "day")
 		c.gauge(ch, QuotaLimit, float64(rules.Weekly), a.ID, "week")
 		c.gauge(ch, QuotaLimit, float64(rules.Daily), a.ID, "day")
-		paused := 0.0
-		if u.PausedUntil.After(now) {
-			paused = 1
+		switch {
+		case !pausesRead:
+		case u.PausedUntil.After(now): // the platform's first: it alerts
+			c.gauge(ch, AccountPaused, 1, a.ID, "platform")
+		case manual[a.ID]:
+			c.gauge(ch, AccountPaused, 1, a.ID, "manual")
+		default:
+			c.gauge(ch, AccountPaused, 0, a.ID, "none")
 		}
-		c.gauge(ch, AccountPaused, paused, a.ID)
 	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (c *Collector) collectQueue(ctx context.Context, ch chan<- prometheus.Metric) {

@@ -73,6 +73,15 @@ func TestCollectorReadsRedis(t *testing.T) {
 		Queue: func(context.Context) (metrics.QueueStats, error) {
 			return metrics.QueueStats{Pending: 2, Scheduled: 7, Latency: 1500 * time.Millisecond, Processed: 41, Failed: 3}, nil
 		},
+		// An operator paused campaign c and account alice; d's pause ended.
+		Campaigns: []string{"c", "d"},
+		Pauses: func(context.Context) ([]wire.Command, error) {
+			return []wire.Command{
+				{Kind: wire.CommandPause, Campaign: "c", At: t0.Add(-time.Hour)},
+				{Kind: wire.CommandPause, Campaign: "d", At: t0.Add(-time.Hour), Until: t0.Add(-time.Minute)},
+				{Kind: wire.CommandPause, Account: "alice", At: t0.Add(-time.Hour), Until: t0.Add(time.Hour)},
+			}, nil
+		},
 	})
 	want := `
 # HELP outreach_acceptance_ratio Accepted / sent connection requests of a campaign's note variant, over the campaign's life (durable).
@@ -104,10 +113,14 @@ outreach_account_quota_used{account="alice",window="day"} 3
 outreach_account_quota_used{account="alice",window="week"} 3
 outreach_account_quota_used{account="bob",window="day"} 0
 outreach_account_quota_used{account="bob",window="week"} 0
-# HELP outreach_account_paused 1 while the account is paused after a limit or restriction answer from the platform.
+# HELP outreach_account_paused 1 while the account is paused: by an operator (reason manual) or after a limit or restriction answer from the platform (reason platform); 0 (reason none) otherwise.
 # TYPE outreach_account_paused gauge
-outreach_account_paused{account="alice"} 0
-outreach_account_paused{account="bob"} 1
+outreach_account_paused{account="alice",reason="manual"} 1
+outreach_account_paused{account="bob",reason="platform"} 1
+# HELP outreach_campaign_paused 1 while an operator paused the campaign (outreach pause campaign, or paused: in its file).
+# TYPE outreach_campaign_paused gauge
+outreach_campaign_paused{campaign="c"} 1
+outreach_campaign_paused{campaign="d"} 0
 # HELP outreach_stats_age_seconds Time since the leading scheduler last wrote the durable statistics.
 # TYPE outreach_stats_age_seconds gauge
 outreach_stats_age_seconds 30
@@ -131,7 +144,7 @@ outreach_queue_failed_total 3
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want),
 		metrics.AcceptanceRatio, metrics.AcceptanceInvitations, metrics.CampaignAcceptanceRatio, metrics.PendingInvitations,
-		metrics.PendingOldestAge, metrics.PendingLimit, metrics.QuotaUsed, metrics.AccountPaused, metrics.StatsAge,
+		metrics.PendingOldestAge, metrics.PendingLimit, metrics.QuotaUsed, metrics.AccountPaused, metrics.CampaignPaused, metrics.StatsAge,
 		metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed); err != nil {
 		t.Error(err)
 	}

@@ -1,0 +1,177 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"time"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/redisconn"
+	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/scheduler"
+	"github.com/outreach-scheduler/outreach/store"
+	"github.com/outreach-scheduler/outreach/wire"
+)
+
+// Operator pauses (outreach pause|resume, paused: in the files).
+//
+// The pauses in force live in Redis beside the ledger (ledger/pause.go),
+// every change recorded in the ledger too. Workers check them just before
+// they act (worker.Deliverer.Pauses) and hand a held task back; the
+// leading scheduler reads them before every plan (refreshHolds), so that
+// the engine plans nothing for what is paused, and ends the pauses whose
+// time is up. The files' paused: settings are applied when the leader
+// starts (syncFilePauses) and by `outreach apply`.
+
+// Operator names who runs this process, user@host, for the audit trail.
+func Operator() string {
+	name := "unknown"
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	return name + "@" + host
+}
+
+// HoldsOf turns the recorded pauses into the engine's view of them.
+func HoldsOf(ps []wire.Command) scheduler.Holds {
+	h := scheduler.Holds{Campaigns: map[string]scheduler.Hold{}, Accounts: map[string]scheduler.Hold{}}
+	for _, p := range ps {
+		switch {
+		case p.Campaign != "":
+			h.Campaigns[p.Campaign] = scheduler.Hold{Until: p.Until}
+		case p.Account != "":
+			h.Accounts[p.Account] = scheduler.Hold{Until: p.Until, All: p.All}
+		}
+	}
+	return h
+}
+
+// refreshHolds ends the pauses whose time is up, then hands the engine the
+// pauses in force. On an error the engine keeps what it knew (the workers
+// check the pauses themselves before acting).
+func (p *planner) refreshHolds(ctx context.Context) {
+	now := p.now()
+	ended, err := p.ledger.ExpirePauses(ctx, now)
+	for _, c := range ended {
+		p.log.Info("pause ended", "campaign", c.Campaign, "account", c.Account, "until", c.Until)
+	}
+	if err != nil {
+		p.log.Warn("ending the pauses whose time is up", "err", err)
+	}
+	ps, err := p.ledger.Pauses(ctx)
+	if err != nil {
+		p.log.Warn("reading the pauses; planning with the last ones read", "err", err)
+		return
+	}
+	p.pauses = ps
+	p.eng.SetHolds(HoldsOf(ps), now)
+}
+
+// syncFilePauses applies the paused: settings of the campaign files and of
+// config.yaml's accounts (ledger.SyncFilePause: only a change of a file's
+// setting since it was last applied counts).
+func syncFilePauses(ctx context.Context, led *ledger.Ledger, cfg *config.Config, camps []*campaigns.Campaign, now time.Time, by string) ([]wire.Command, error) {
+	var changed []wire.Command
+	sync := func(c wire.Command, paused bool) error {
+		ok, err := led.SyncFilePause(ctx, c, paused)
+		if ok {
+			if paused {
+				c.Kind = wire.CommandPause
+			} else {
+				c.Kind = wire.CommandResume
+			}
+			changed = append(changed, c)
+		}
+		return err
+	}
+	for _, c := range camps {
+		if err := sync(wire.Command{At: now, Campaign: c.Name, By: by, Source: ledger.SourceFile, Reason: "paused: in " + c.Path}, c.Paused); err != nil {
+			return changed, fmt.Errorf("applying paused: of campaign %s: %w", c.Name, err)
+		}
+	}
+	if cfg != nil {
+		for _, a := range cfg.Accounts {
+			if err := sync(wire.Command{At: now, Account: a.ID, By: by, Source: ledger.SourceConfig, Reason: "paused: in config.yaml"}, a.Paused); err != nil {
+				return changed, fmt.Errorf("applying paused: of account %s: %w", a.ID, err)
+			}
+		}
+	}
+	return changed, nil
+}
+
+// SyncFilePauses is syncFilePauses on the shared Redis of cfg, for
+// `outreach apply`.
+func SyncFilePauses(ctx context.Context, cfg *config.Config, camps []*campaigns.Campaign, now time.Time) ([]wire.Command, error) {
+	c, err := redisconn.Shared(cfg.Redis)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return syncFilePauses(ctx, ledger.New(c.Client, ""), cfg, camps, now, Operator())
+}
+
+// ErrNotPaused is returned by Resume when nothing is paused.
+var ErrNotPaused = errors.New("not paused")
+
+// PauseResult is what Pause and Resume did.
+type PauseResult struct {
+	// Prev is the pause in force before: for Pause, the one already in
+	// force (nothing changed); for Resume, the one it ended.
+	Prev *wire.Command
+}
+
+// Pause records cmd (kind pause) on the shared Redis of cfg. When the same
+// is paused already, nothing changes and Prev says by what.
+func Pause(ctx context.Context, cfg *config.Config, cmd wire.Command) (PauseResult, error) {
+	c, err := redisconn.Shared(cfg.Redis)
+	if err != nil {
+		return PauseResult{}, err
+	}
+	defer c.Close()
+	prev, err := ledger.New(c.Client, "").Pause(ctx, cmd)
+	return PauseResult{Prev: prev}, err
+}
+
+// Resume ends the pause cmd names on the shared Redis of cfg; ErrNotPaused
+// when there is none.
+func Resume(ctx context.Context, cfg *config.Config, cmd wire.Command) (PauseResult, error) {
+	c, err := redisconn.Shared(cfg.Redis)
+	if err != nil {
+		return PauseResult{}, err
+	}
+	defer c.Close()
+	prev, err := ledger.New(c.Client, "").Resume(ctx, cmd)
+	if err == nil && prev == nil {
+		return PauseResult{}, ErrNotPaused
+	}
+	return PauseResult{Prev: prev}, err
+}
+
+// Pauses returns the pauses recorded on the shared Redis of cfg.
+func Pauses(ctx context.Context, cfg *config.Config) ([]wire.Command, error) {
+	c, err := redisconn.Shared(cfg.Redis)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return ledger.New(c.Client, "").Pauses(ctx)
+}
+
+// AppliedCampaigns returns the names of the campaigns applied to the
+// shared Redis of cfg.
+func AppliedCampaigns(ctx context.Context, cfg *config.Config) ([]string, error) {
+	c, err := redisconn.Shared(cfg.Redis)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return store.New(c.Client, "").Campaigns(ctx)
+}
