@@ -135,7 +135,6 @@ func sortedKeys(m map[string]int) []string {
 	return out
 }
 
-
 func failedTotal(m map[string]int) int {
 	n := 0
 	for _, v := range m {

@@ -123,7 +123,7 @@ func TestSyncFilePause(t *testing.T) {
 	if _, err := led.Pause(ctx, wire.Command{At: at.Add(7 * time.Minute), Campaign: "cfos", Source: ledger.SourceCommand}); err != nil {
 		t.Fatal(err)
 	}
-	step(8, false, false, true) // unchanged (false): the command's pause stays
-	step(9, true, false, true)  // the file pauses what is paused: no change
+	step(8, false, false, true)  // unchanged (false): the command's pause stays
+	step(9, true, false, true)   // the file pauses what is paused: no change
 	step(10, false, true, false) // the file resumes: later than the command
 }

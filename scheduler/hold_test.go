@@ -127,7 +127,7 @@ func checkPaced(t *testing.T, cfg *config.Config, rec []sandbox.Entry, model *sa
 // stopped, within every cap and gap, and its messages held back go out.
 func TestHoldCampaign(t *testing.T) {
 	cfg, cs, srcs := snapWorld(t)
-	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC) // a Monday
+	start := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)                                     // a Monday
 	from, to := start.Add(26*time.Hour+17*time.Minute), start.Add(3*24*time.Hour+3*time.Hour) // Tue 10:17 .. Thu 11:00
 	model, held := holdRun(t, cfg, cs, srcs(), start, 8, func(now time.Time) Holds {
 		if !now.Before(from) && now.Before(to) {
@@ -256,5 +256,3 @@ func TestHoldAccountAll(t *testing.T) {
 		checkPaced(t, cfg, model.Record(), model)
 	}
 }
-
-
