@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/sim"
 )
@@ -125,6 +127,7 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 		err = enc.Encode(newSimSummary(res, opt.seed))
 	} else {
 		err = printForecast(g.stdout, res, opt, start.Location())
+		printPaused(g.stdout, l.cfg, l.campaigns)
 	}
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -205,4 +208,23 @@ func addCounts(t *sim.Counts, c sim.Counts) {
 	t.Declined += c.Declined
 	t.Pending += c.Pending
 	t.Withdrawn += c.Withdrawn
+}
+
+// printPaused names what paused: true in the files holds for the whole
+// forecast (the daemons would send nothing for it until resumed).
+func printPaused(w io.Writer, cfg *config.Config, camps []*campaigns.Campaign) {
+	var held []string
+	for _, c := range camps {
+		if c.Paused {
+			held = append(held, "campaign "+c.Name)
+		}
+	}
+	for _, a := range cfg.Accounts {
+		if a.Paused {
+			held = append(held, "account "+a.ID)
+		}
+	}
+	if len(held) > 0 {
+		fmt.Fprintf(w, "\nPaused (paused: true in its file), nothing forecast for it: %s\n", strings.Join(held, ", "))
+	}
 }

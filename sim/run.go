@@ -43,6 +43,9 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 	if err != nil {
 		return nil, err
 	}
+	// paused: in the files holds the campaign or the account for the
+	// whole forecast, as the daemons would once the files are applied.
+	eng.SetHolds(fileHolds(cfg, camps), opt.Start)
 	lim := pacing.NewMemLimiter()
 	d := &worker.Deliverer{
 		Limiter:          lim,
@@ -191,4 +194,20 @@ func (r *run) finish(eng *scheduler.Engine) {
 			c.Variants = VariantResults(vs)
 		}
 	}
+}
+
+// fileHolds are the pauses the files set (paused: true).
+func fileHolds(cfg *config.Config, camps []*campaigns.Campaign) scheduler.Holds {
+	h := scheduler.Holds{Campaigns: map[string]scheduler.Hold{}, Accounts: map[string]scheduler.Hold{}}
+	for _, c := range camps {
+		if c.Paused {
+			h.Campaigns[c.Name] = scheduler.Hold{}
+		}
+	}
+	for _, a := range cfg.Accounts {
+		if a.Paused {
+			h.Accounts[a.ID] = scheduler.Hold{}
+		}
+	}
+	return h
 }
