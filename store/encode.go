@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/templates"
 )
 
 // A stored row (the value of a bucket field) is, in order:
@@ -130,19 +131,25 @@ func bucketsFor(hint int) int {
 }
 
 // templateFields returns the fields the campaign's templates reference
-// (connect variants and messages), sorted, without duplicates.
+// (connect variants and messages), optional ones included, sorted, without
+// duplicates.
 func templateFields(c *campaigns.Campaign) []string {
 	var out []string
+	add := func(t *templates.Template) {
+		for _, f := range t.Fields() {
+			out = append(out, f.Name)
+		}
+	}
 	for _, st := range c.Steps {
 		if st.Connect != nil {
 			for _, v := range st.Connect.Variants {
 				if v.Template != nil {
-					out = append(out, v.Template.Fields()...)
+					add(v.Template)
 				}
 			}
 		}
 		if st.Message != nil && st.Message.Template != nil {
-			out = append(out, st.Message.Template.Fields()...)
+			add(st.Message.Template)
 		}
 	}
 	slices.Sort(out)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/templates"
 )
 
 func TestEncodeRoundTrip(t *testing.T) {
@@ -49,5 +50,26 @@ func TestBucketOfIsStable(t *testing.T) {
 	}
 	if got := bucketOf("", 7); got != int(14695981039346656037%7) {
 		t.Errorf("bucketOf(\"\", 7) = %d: not FNV-1a", got)
+	}
+}
+
+// Optional fields ({{if .f}}, or, default) are stored too: the planner
+// renders them.
+func TestTemplateFieldsOptional(t *testing.T) {
+	parse := func(text string) *templates.Template {
+		tm, err := templates.Parse("t", text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	c := &campaigns.Campaign{Steps: []campaigns.Step{
+		{Connect: &campaigns.Connect{Variants: []campaigns.Variant{
+			{Template: parse(`Hi {{or .first_name "there"}}{{with .company}} at {{.}}{{end}}`)},
+		}}},
+		{Message: &campaigns.Message{Template: parse(`Thanks{{if .nick}} {{.nick}}{{end}} {{.event}}`)}},
+	}}
+	if got, want := templateFields(c), []string{"company", "event", "first_name", "nick"}; !slices.Equal(got, want) {
+		t.Errorf("templateFields = %q, want %q", got, want)
 	}
 }

@@ -54,10 +54,39 @@ func BenchmarkChoosePreferred(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderExecute is the text/template path (a template the fast
-// renderer does not take), for comparison.
+// BenchmarkRenderExecute renders a template with an {{if}}: through
+// text/template until the fast renderer took if/with/or/default.
 func BenchmarkRenderExecute(b *testing.B) {
 	t, err := Parse("n", "Hi {{.first_name}}, great meeting you at {{.event}}.{{if .topic}} I enjoyed our chat about {{.topic}}.{{end}}")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := t.Render(prospects[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderGuarded is the guard idioms, on the fast path.
+func BenchmarkRenderGuarded(b *testing.B) {
+	t, err := Parse("n", `{{if .first_name}}Hi {{.first_name}}{{else}}Hi there{{end}}, great meeting you at {{or .event "the event"}}.{{with .topic}} I enjoyed our chat about {{.}}.{{end}}`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := t.Render(prospects[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRenderText is the text/template path (printf: a template the
+// fast renderer does not take).
+func BenchmarkRenderText(b *testing.B) {
+	t, err := Parse("n", `Hi {{.first_name}}, great meeting you at {{printf "%s" .event}}.{{if .topic}} I enjoyed our chat about {{.topic}}.{{end}}`)
 	if err != nil {
 		b.Fatal(err)
 	}

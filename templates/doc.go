@@ -10,18 +10,39 @@
 // first_name), as {{.first_name}}. Fields whose name is not an identifier
 // (such as "2nd_degree") are reached with {{index . "2nd_degree"}}.
 //
-// A template requires every field it references: {{.f}} or {{.f.g}},
+// A template requires the fields it references: {{.f}} or {{.f.g}},
 // {{$.f}}, or {{index . "f"}} with a literal key, anywhere in the template,
-// including if, range and with branches, pipelines, function arguments and
-// {{define}}d templates (Template.Fields lists them). A field that is absent,
-// empty or white space only is missing: Render fails with a
-// *MissingFieldError (errors.Is ErrMissingField) and executes nothing, so a
-// note never goes out with a hole in it. {{if .f}} does not make f optional;
-// use two variants and a fallback instead. Templates parse with
-// missingkey=error and execute on the fields without their blank values, so
-// an access the static check cannot see ({{index . $key}} with a computed
-// key excepted) fails too. A note that renders empty also counts as a
-// missing field.
+// including range branches, pipelines, function arguments and {{define}}d
+// templates. A field that is absent, empty or white space only is missing:
+// Render fails with a *MissingFieldError (errors.Is ErrMissingField) and
+// executes nothing, so a note never goes out with a hole in it.
+//
+// A field is optional where an empty value cannot leave a hole, which is
+// text/template's own idiom for optional fields:
+//
+//	{{if .first_name}}Hi {{.first_name}}{{else}}Hi there{{end}}
+//	{{with .company}} at {{.}}{{end}}
+//	{{or .first_name "there"}}          every argument of or but the last
+//	{{default "there" .first_name}}     Sprig's order: the default first
+//	{{.first_name | default "there"}}
+//
+// that is: anywhere in an if condition ({{if eq .country "FR"}}); in a with
+// condition true only with its fields non-empty ({{with .f}}, {{with and .f
+// .g}}); in the body of an if or with whose condition is true only with
+// the field non-empty, and in the else of {{if not .f}}; as or's arguments
+// but the last, as the value given to default; and through and or the
+// string functions below into one of these. A field referenced anywhere
+// else stays required, even if it is also guarded somewhere: {{or .nick
+// .first_name}} requires first_name (it is printed when nick is empty), and
+// a guard around {{template "t"}} does not reach inside t. An optional
+// field that is absent or blank is the empty string (false in a condition).
+// Template.Fields lists the fields, optional or not, with the line of
+// each.
+//
+// Templates parse with missingkey=error and execute on the fields without
+// their blank values (and with the optional ones as ""), so an access the
+// static check cannot see ({{index . $key}} with a computed key excepted)
+// fails too. A note that renders empty also counts as a missing field.
 //
 // # Length
 //
@@ -54,6 +75,9 @@
 //	              surrogate pair or separating a combining mark from its
 //	              letter: {{.headline | truncate 40}}. A negative n is an
 //	              error.
+//	default d s   s, or d when s is empty or white space only:
+//	              {{default "there" .first_name}}, {{.first_name | default
+//	              "there"}}. It makes s's field optional (see Fields).
 //
 // # Choosing a note
 //

@@ -62,9 +62,17 @@ func ExampleCount() {
 }
 
 func ExampleTemplate_Fields() {
-	t, _ := templates.Parse("note", "Hi {{.full_name | first}}{{if .event}}, see you at {{.event}}{{end}}!")
-	fmt.Println(t.Fields())
-	// Output: [event full_name]
+	t, _ := templates.Parse("note", "Hi {{.full_name | first}}{{if .event}},\nsee you at {{.event}}{{end}}!\n{{default \"Best\" .signature}}")
+	for _, f := range t.Fields() {
+		fmt.Printf("%s optional=%v line %d\n", f.Name, f.Optional, f.Line)
+	}
+	fmt.Println(t.Render(templates.Fields{"full_name": "Ana Lima"}))
+	// Output:
+	// event optional=true line 1
+	// full_name optional=false line 1
+	// signature optional=true line 3
+	// Hi Ana!
+	// Best <nil>
 }
 
 func ExampleParse_error() {

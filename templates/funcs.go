@@ -17,6 +17,17 @@ var funcMap = template.FuncMap{
 	"trim":     strings.TrimSpace,
 	"first":    first,
 	"truncate": truncate,
+	"default":  dflt,
+}
+
+// dflt is the default function, in Sprig's argument order: {{default
+// "there" .first_name}} (or {{.first_name | default "there"}}) is given
+// unless it is blank (empty or white space only), in which case def.
+func dflt(def, given string) string {
+	if blank(given) {
+		return def
+	}
+	return given
 }
 
 // unary holds the functions of funcMap that take and return one string; the

@@ -17,11 +17,13 @@ type Fields map[string]string
 // Template is a parsed note (or message) template. It is safe for concurrent
 // use.
 type Template struct {
-	name   string
-	t      *template.Template
-	fields []string  // referenced top-level fields, sorted
-	simple bool      // plan renders the template without text/template
-	plan   []segment // see plan.go
+	name     string
+	t        *template.Template
+	fields   []FieldRef // referenced top-level fields, sorted by name
+	required []string   // the names of the fields that are not Optional, sorted
+	optional []string   // the names of the Optional ones, sorted
+	simple   bool       // plan renders the template without text/template
+	plan     []segment  // see plan.go
 }
 
 // Parse parses a template: text/template syntax with missingkey=error and the
@@ -32,8 +34,15 @@ func Parse(name, text string) (*Template, error) {
 	if err != nil {
 		return nil, cleanError(name, err)
 	}
-	tm := &Template{name: name, t: t, fields: collectFields(t)}
-	tm.plan, tm.simple = compile(t)
+	tm := &Template{name: name, t: t, fields: collectFields(t, text)}
+	for _, f := range tm.fields {
+		if f.Optional {
+			tm.optional = append(tm.optional, f.Name)
+		} else {
+			tm.required = append(tm.required, f.Name)
+		}
+	}
+	tm.plan, tm.simple = compile(t, tm.fields)
 	return tm, nil
 }
 
@@ -42,31 +51,39 @@ func (t *Template) Name() string { return t.name }
 
 // Fields returns the top-level fields the template references anywhere
 // ({{.first_name}}, {{$.event}}, {{index . "topic"}}, in actions, if, range,
-// with, pipelines, function arguments and defined templates), sorted and
-// deduplicated. Render requires every one of them.
-func (t *Template) Fields() []string { return slices.Clone(t.fields) }
+// with, pipelines, function arguments and defined templates), sorted by name,
+// one per name, each with whether it is optional and the line of its first
+// reference. Render requires every field that is not optional.
+func (t *Template) Fields() []FieldRef { return slices.Clone(t.fields) }
 
 // Render renders the template for one prospect and returns the note trimmed
 // of leading and trailing white space.
 //
-// Every field the template references is required: if one is absent or
-// empty in f, Render returns a *MissingFieldError (errors.Is
-// ErrMissingField) without executing the template. A note that renders
-// empty is reported the same way, with Field "". Other execution errors
+// Every required field (see Fields) must be present: if one is absent or
+// blank in f, Render returns a *MissingFieldError (errors.Is
+// ErrMissingField) without executing the template. An optional field that
+// is absent or blank is the empty string. A note that renders empty is
+// reported as a missing field too, with Field "". Other execution errors
 // are *Error values.
 func (t *Template) Render(f Fields) (string, error) {
-	for _, name := range t.fields {
+	return t.render(f, t.simple)
+}
+
+// render is Render through the fast renderer (fast, for a simple template)
+// or text/template; the differential tests compare the two.
+func (t *Template) render(f Fields, fast bool) (string, error) {
+	for _, name := range t.required {
 		if blank(f[name]) {
 			return "", &MissingFieldError{Field: name}
 		}
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if t.simple {
+	if fast {
 		if err := t.renderPlan(buf, f); err != nil {
 			return "", err
 		}
-	} else if err := t.t.Execute(buf, present(f)); err != nil {
+	} else if err := t.t.Execute(buf, t.data(f)); err != nil {
 		return "", t.execError(err)
 	}
 	out := bytes.TrimSpace(buf.b)
@@ -79,22 +96,43 @@ func (t *Template) Render(f Fields) (string, error) {
 // blank reports whether a field value counts as missing.
 func blank(v string) bool { return strings.TrimSpace(v) == "" }
 
-// present returns f without its blank values, as the data for
-// text/template (whose missingkey=error then catches any access to them).
-// It returns f itself when nothing needs removing.
-func present(f Fields) map[string]string {
-	for _, v := range f {
-		if blank(v) {
-			m := make(map[string]string, len(f))
-			for k, v := range f {
-				if !blank(v) {
-					m[k] = v
-				}
-			}
-			return m
+// data returns f as text/template's data: without its blank values, so
+// that missingkey=error catches any access to them the static check cannot
+// see ({{index . $key}}), except that the template's optional fields, when
+// blank or absent, are "" (false in a condition, skipped by or and
+// default). It returns f itself when nothing needs changing.
+func (t *Template) data(f Fields) map[string]string {
+	if t.dataIsFields(f) {
+		return f
+	}
+	m := make(map[string]string, len(f)+len(t.optional))
+	for k, v := range f {
+		if !blank(v) {
+			m[k] = v
 		}
 	}
-	return f
+	for _, name := range t.optional {
+		if _, ok := m[name]; !ok {
+			m[name] = ""
+		}
+	}
+	return m
+}
+
+// dataIsFields reports whether f has no blank value and every optional
+// field.
+func (t *Template) dataIsFields(f Fields) bool {
+	for _, v := range f {
+		if blank(v) {
+			return false
+		}
+	}
+	for _, name := range t.optional {
+		if _, ok := f[name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // execError converts a text/template execution error.

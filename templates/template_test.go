@@ -2,6 +2,8 @@ package templates
 
 import (
 	"errors"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -57,17 +59,28 @@ func TestParseErrorOddName(t *testing.T) {
 	}
 }
 
+// fieldSpec writes refs as names, "?" marking an optional one.
+func fieldSpec(refs []FieldRef) []string {
+	var out []string
+	for _, r := range refs {
+		if r.Optional {
+			out = append(out, r.Name+"?")
+		} else {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
 func TestFields(t *testing.T) {
 	tests := []struct {
 		text string
-		want []string
+		want []string // "?" marks an optional field
 	}{
 		{"no fields", nil},
 		{"Hi {{.first_name}}, {{.first_name}} again", []string{"first_name"}},
 		{"{{.b}} {{.a}} {{.c}}", []string{"a", "b", "c"}},
-		{"{{if .event}}at {{.event}}{{else}}{{.topic}}{{end}}", []string{"event", "topic"}},
-		{"{{range $i, $e := .items}}{{$e}}{{end}}", []string{"items"}},
-		{"{{with .company}}{{.}}{{else}}{{.school}}{{end}}", []string{"company", "school"}},
+		{"{{range 3}}{{$.items}}{{end}}", []string{"items"}},
 		{"{{.first_name | lower | title}}", []string{"first_name"}},
 		{"{{truncate 20 .headline}} {{printf \"%s-%s\" .a (upper .b)}}", []string{"a", "b", "headline"}},
 		{"{{$.event}} {{$x := .topic}}{{$x}}", []string{"event", "topic"}},
@@ -76,23 +89,85 @@ func TestFields(t *testing.T) {
 		{`{{index . "2nd_degree"}} {{index $ "x"}} {{index .list 0}}`, []string{"2nd_degree", "list", "x"}},
 		{`{{define "greet"}}Hi {{.first_name}}{{end}}{{template "greet" .}} {{.event}}`, []string{"event", "first_name"}},
 		{`{{block "b" .}}{{.school}}{{end}}`, []string{"school"}},
-		{"{{if and .a (not .b)}}{{end}}{{if eq .c \"x\"}}{{end}}", []string{"a", "b", "c"}},
 		{"{{- .a -}}", []string{"a"}},
 		{"{{/* {{.hidden}} */}}{{.a}}", []string{"a"}},
+
+		// Guards: if and with.
+		{"{{if .first_name}}Hi {{.first_name}}{{else}}Hi there{{end}}", []string{"first_name?"}},
+		{"{{with .company}} at {{.}}{{end}}", []string{"company?"}},
+		{"{{with .company}} at {{$.company}}{{end}}", []string{"company?"}},
+		{"{{if .event}}at {{.event}}{{else}}{{.topic}}{{end}}", []string{"event?", "topic"}},
+		{"{{with .company}}{{.}}{{else}}{{.school}}{{end}}", []string{"company?", "school"}},
+		{"{{if .a}}{{end}}{{.a}}", []string{"a"}},
+		{"{{if .a}}{{.b}}{{end}}", []string{"a?", "b"}},
+		{"{{if .a}}{{else}}{{.a}}{{end}}", []string{"a"}},
+		{"{{if not .a}}there{{else}}{{.a}}{{end}}", []string{"a?"}},
+		{"{{if not .a}}{{.a}}{{end}}", []string{"a"}},
+		{"{{if and .a (not .b)}}{{.a}}{{end}}{{if eq .c \"x\"}}{{end}}", []string{"a?", "b?", "c?"}},
+		{"{{if and .a .b}}{{.a}} {{.b}}{{end}}", []string{"a?", "b?"}},
+		{"{{if or .a .b}}{{.a}}{{end}}", []string{"a", "b?"}},
+		{"{{if or .a .a}}{{.a}}{{end}}", []string{"a?"}},
+		{"{{if lower .a}}{{.a}}{{end}}", []string{"a?"}},
+		{"{{if .a | lower}}{{.a}}{{end}}", []string{"a?"}},
+		{`{{if index . "a"}}{{index . "a"}}{{end}}`, []string{"a?"}},
+		{"{{if .a}}{{if .b}}{{.a}}{{.b}}{{end}}{{end}}", []string{"a?", "b?"}},
+		{"{{if .a}}x{{else if .b}}{{.b}}{{else}}{{.a}}{{end}}", []string{"a", "b?"}},
+		{"{{with .a}}x{{else with .b}}{{.}}{{$.b}}{{end}}", []string{"a?", "b?"}},
+		{"{{with and .a .b}}{{.}}{{end}}", []string{"a?", "b?"}},
+		{"{{with lower .a}}{{.}}{{end}}", []string{"a?"}},
+		{"{{with printf \"%s!\" .a}}{{.}}{{end}}", []string{"a"}},
+		{"{{with or .a .b}}{{.}}{{end}}", []string{"a?", "b"}},
+		{"{{if $x := .a}}{{$x}}{{end}}", []string{"a?"}},
+		{"{{if $x := printf \"%s!\" .a}}{{$x}}{{end}}", []string{"a"}},
+		{"{{range 2}}{{$.a}}{{end}}", []string{"a"}},
+		{`{{define "t"}}{{.a}}{{end}}{{if .a}}{{template "t" .}}{{end}}`, []string{"a"}},
+		{"{{if .a}}{{$.a.b}}{{end}}", []string{"a?"}},
+
+		// Guards: or and default.
+		{`{{or .first_name "there"}}`, []string{"first_name?"}},
+		{`{{or .nick .first_name "there"}}`, []string{"first_name?", "nick?"}},
+		{`{{or .nick .first_name}}`, []string{"first_name", "nick?"}},
+		{`{{or "x" .a}}`, []string{"a"}},
+		{`{{.a | or "x"}}`, []string{"a"}},
+		{`{{default "there" .first_name}}`, []string{"first_name?"}},
+		{`{{default .b .a}}`, []string{"a?", "b"}},
+		{`{{.first_name | default "there"}}`, []string{"first_name?"}},
+		{`{{.first_name | lower | title | default "there"}}`, []string{"first_name?"}},
+		{`{{.first_name | printf "%s!" | default "there"}}`, []string{"first_name"}},
+		{`{{default "x" (lower .a)}}`, []string{"a?"}},
+		{`{{default "x" (printf "%s" .a)}}`, []string{"a"}},
+		{`{{default "x" (and .a .b)}}`, []string{"a?", "b?"}},
+		{`{{and .a .b}}`, []string{"a", "b"}},
+		{`{{default "x" (truncate 3 .a)}}`, []string{"a?"}},
+		{`{{default "x" (truncate .n .a)}}`, []string{"a?", "n"}},
+		{`{{default "x" .a.b}}`, []string{"a"}},
+		{`{{default "x" (index . "a")}}`, []string{"a?"}},
+		{`{{$n := or .a "x"}}{{$n}}`, []string{"a?"}},
+		{`{{$n := .a}}{{default "x" $n}}`, []string{"a"}},
+		{`{{or .a "x"}} {{.a}}`, []string{"a"}},
+		{`{{printf "%s" (or .a "x")}}`, []string{"a?"}},
 	}
 	for _, tt := range tests {
-		got := mustParse(t, tt.text).Fields()
+		got := fieldSpec(mustParse(t, tt.text).Fields())
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("Fields(%q) = %q, want %q", tt.text, got, tt.want)
 		}
 	}
 }
 
+func TestFieldsLine(t *testing.T) {
+	text := "Hi {{if .a}}\n{{.a}}{{.b}}\n\n{{index . \"c\"}}{{end}}{{define \"t\"}}\n{{$.d}}{{.b}}{{end}}"
+	want := []FieldRef{{"a", true, 1}, {"b", false, 2}, {"c", false, 4}, {"d", false, 5}}
+	if got := mustParse(t, text).Fields(); !slices.Equal(got, want) {
+		t.Errorf("Fields() = %+v, want %+v", got, want)
+	}
+}
+
 func TestFieldsIsACopy(t *testing.T) {
 	tm := mustParse(t, "{{.a}}")
-	tm.Fields()[0] = "zzz"
-	if got := tm.Fields(); got[0] != "a" {
-		t.Errorf("Fields() after caller change = %q", got)
+	tm.Fields()[0].Name = "zzz"
+	if got := tm.Fields(); got[0].Name != "a" {
+		t.Errorf("Fields() after caller change = %+v", got)
 	}
 }
 
@@ -155,7 +230,13 @@ func TestRenderMissing(t *testing.T) {
 		{"white space only", "Hi {{.spaces}}", "spaces"},
 		{"first missing in sorted order", "{{.zz}} {{.aa}}", "aa"},
 		{"inside an untaken branch", "{{if false}}{{.topic}}{{end}}Hi", "topic"},
-		{"if does not make it optional", "Hi{{if .topic}} {{.topic}}{{end}}", "topic"},
+		{"else is not guarded", "Hi{{if .topic}}{{else}} {{.topic}}{{end}}", "topic"},
+		{"last argument of or", "Hi {{or .nick .topic}}", "topic"},
+		{"required elsewhere", "Hi {{or .topic \"x\"}} {{.topic}}", "topic"},
+		{"default value", "Hi {{default .topic .nick}}", "topic"},
+		{"printf in with", "Hi {{with printf \"%s\" .topic}}{{.}}{{end}}", "topic"},
+		{"guards do not reach a defined template", `{{define "t"}}{{.topic}}{{end}}{{if .topic}}{{template "t" .}}{{end}}Hi`, "topic"},
+		{"only optional fields, all blank", "{{if .topic}}{{.topic}}{{end}}{{.empty | default \" \"}}", ""},
 		{"dollar", "{{$.topic}}", "topic"},
 		{"index literal", `{{index . "topic"}}`, "topic"},
 		{"defined template", `{{define "t"}}{{.topic}}{{end}}x`, "topic"},
@@ -193,7 +274,7 @@ func TestMissingFieldErrorMessage(t *testing.T) {
 // removed from the data and missingkey=error catches the access.
 func TestRenderDynamicMissing(t *testing.T) {
 	tm := mustParse(t, `{{$d := .}}Hi {{.first_name}} {{$d.topic}}`)
-	if got := tm.Fields(); !slices.Equal(got, []string{"first_name"}) {
+	if got := fieldSpec(tm.Fields()); !slices.Equal(got, []string{"first_name"}) {
 		t.Fatalf("Fields() = %q; the test needs topic to be invisible to it", got)
 	}
 	f := Fields{"first_name": "Ana", "topic": "   "}
@@ -202,15 +283,79 @@ func TestRenderDynamicMissing(t *testing.T) {
 	if !errors.As(err, &mf) || mf.Field != "topic" {
 		t.Fatalf("Render: %v, want missing field topic", err)
 	}
-	// The slow path's data conversion: an accessed blank value is missing.
-	f2 := Fields{"a": "x", "b": ""}
-	data := present(f2)
-	if _, ok := data["b"]; ok || data["a"] != "x" {
-		t.Errorf("present(%q) = %q", f2, data)
+}
+
+// text/template's data: blank values removed, the template's optional
+// fields "" when blank or absent, f itself when nothing changes.
+func TestData(t *testing.T) {
+	tm := mustParse(t, `{{.a}} {{or .o "x"}} {{if .p}}{{end}}`)
+	tests := []struct {
+		f, want Fields
+		same    bool
+	}{
+		{Fields{"a": "x", "o": "y", "p": "z"}, Fields{"a": "x", "o": "y", "p": "z"}, true},
+		{Fields{"a": "x", "o": "y", "p": "z", "b": " "}, Fields{"a": "x", "o": "y", "p": "z"}, false},
+		{Fields{"a": "x", "o": " \t"}, Fields{"a": "x", "o": "", "p": ""}, false},
+		{Fields{"a": "x", "o": "y"}, Fields{"a": "x", "o": "y", "p": ""}, false},
 	}
-	f3 := Fields{"a": "x"}
-	if data := present(f3); len(data) != 1 {
-		t.Errorf("present(%q) = %q", f3, data)
+	for _, tt := range tests {
+		got := tm.data(tt.f)
+		if !maps.Equal(got, tt.want) {
+			t.Errorf("data(%q) = %q, want %q", tt.f, got, tt.want)
+		}
+		if same := reflect.ValueOf(got).Pointer() == reflect.ValueOf(tt.f).Pointer(); same != tt.same {
+			t.Errorf("data(%q) is f: %v, want %v", tt.f, same, tt.same)
+		}
+	}
+}
+
+// Guarded fields: an empty value takes the other branch or the fallback, on
+// the fast path and through text/template alike.
+func TestRenderGuards(t *testing.T) {
+	tests := []struct {
+		text     string
+		full     string // with first_name "ana" and company "Acme"
+		empty    string // with both "" (a blank value is empty)
+		absent   string // with neither
+		simpleOK bool   // the fast renderer takes it
+	}{
+		{"{{if .first_name}}Hi {{.first_name}}{{else}}Hi there{{end}}", "Hi ana", "Hi there", "Hi there", true},
+		{"Hi{{with .company}} at {{.}}{{end}}!", "Hi at Acme!", "Hi!", "Hi!", true},
+		{`Hi {{or .first_name "there"}}`, "Hi ana", "Hi there", "Hi there", true},
+		{`Hi {{or .nick .first_name "there"}}`, "Hi ana", "Hi there", "Hi there", true},
+		{`Hi {{default "there" .first_name}}`, "Hi ana", "Hi there", "Hi there", true},
+		{`Hi {{.first_name | default "there" | title}}`, "Hi Ana", "Hi There", "Hi There", true},
+		{`Hi {{.first_name | title | default "there"}}`, "Hi Ana", "Hi there", "Hi there", true},
+		{`Hi {{default "there" (.first_name | title)}}`, "Hi Ana", "Hi there", "Hi there", false},
+		{"Hi{{if not .company}} there{{else}} {{.company}} team{{end}}", "Hi Acme team", "Hi there", "Hi there", true},
+		{"Hi{{if .company}} {{.company}}{{else if .first_name}} {{.first_name}}{{end}}", "Hi Acme", "Hi", "Hi", true},
+		{"Hi{{with .nick}} {{.}}{{else with .first_name}} {{.}}{{end}}", "Hi ana", "Hi", "Hi", true},
+		{"Hi{{if and .first_name .company}} {{.first_name}} of {{.company}}{{end}}", "Hi ana of Acme", "Hi", "Hi", false},
+		{"Hi{{if eq .company \"Acme\"}} neighbour{{end}}", "Hi neighbour", "Hi", "Hi", false},
+		{`Hi {{printf "%s" (or .first_name "there")}}`, "Hi ana", "Hi there", "Hi there", false},
+		{"Hi{{if $n := .first_name}} {{$n}}{{end}}", "Hi ana", "Hi", "Hi", false},
+	}
+	rows := []Fields{
+		{"first_name": "ana", "company": "Acme"},
+		{"first_name": "", "company": " \t"},
+		{},
+	}
+	for _, tt := range tests {
+		tm := mustParse(t, tt.text)
+		if tm.simple != tt.simpleOK {
+			t.Errorf("Parse(%q).simple = %v, want %v", tt.text, tm.simple, tt.simpleOK)
+		}
+		for i, want := range []string{tt.full, tt.empty, tt.absent} {
+			for _, fast := range []bool{false, true} {
+				if fast && !tm.simple {
+					continue
+				}
+				got, err := tm.render(rows[i], fast)
+				if err != nil || got != want {
+					t.Errorf("render(%q, %q, fast %v) = %q, %v; want %q", tt.text, rows[i], fast, got, err, want)
+				}
+			}
+		}
 	}
 }
 
@@ -256,7 +401,21 @@ func TestPlan(t *testing.T) {
 		{"{{- .a -}}  x", true},
 		{"{{.a.b}}", false},
 		{"{{truncate 3 .a}}", false},
-		{"{{if .a}}x{{end}}", false},
+		{"{{if .a}}x{{end}}", true},
+		{"{{if .a}}{{.b | upper}}{{else if not .c}}{{with $.d}}{{.}}{{end}}{{end}}", true},
+		{`{{or .a "x" .b}} {{default "x" .a}} {{default .b .a | title}} {{.a | default "x" | lower}}`, true},
+		{"{{with .a}}{{.b}}{{end}}", false},
+		{"{{with .a}}{{if not .}}{{end}}{{end}}", true},
+		{"{{if not .a .b}}{{end}}", false},
+		{"{{if $x := .a}}{{end}}", false},
+		{"{{if .a.b}}{{end}}", false},
+		{"{{or}}", false},
+		{"{{or .a 1}}", false},
+		{`{{default "x"}}`, false},
+		{`{{default "x" .a .b}}`, false},
+		{`{{.a | default .b}}`, false},
+		{`{{.a | or "x"}}`, false},
+		{"{{range 2}}x{{end}}", false},
 		{"{{$x := .a}}", false},
 		{`{{printf "%s" .a}}`, false},
 		{`{{define "x"}}{{end}}{{.a}}`, false},
@@ -271,13 +430,19 @@ func TestPlan(t *testing.T) {
 }
 
 func TestRenderConcurrent(t *testing.T) {
-	tm := mustParse(t, "Hi {{.n}}, {{if .n}}{{.n}}{{end}}")
+	// Both renderers.
+	for _, text := range []string{"Hi {{.n}}, {{if .n}}{{.n}}{{end}}", "Hi {{.n}}, {{if .n}}{{lower .n}}{{end}}{{$x := 1}}"} {
+		testRenderConcurrent(t, mustParse(t, text))
+	}
+}
+
+func testRenderConcurrent(t *testing.T, tm *Template) {
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n := strings.Repeat("x", i+1)
+			n := strings.Repeat("x", (i+1)*1000)
 			for range 200 {
 				got, err := tm.Render(Fields{"n": n})
 				if want := "Hi " + n + ", " + n; err != nil || got != want {
