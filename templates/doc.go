@@ -52,8 +52,18 @@
 // counts 2 (so 😀 is 2, 👍🏽 is 4, the family 👨‍👩‍👧‍👦 is 11), an invalid UTF-8
 // byte counts 1. Text is not normalized: é precomposed is 1, e followed by a
 // combining acute accent is 2. A note over the account's limit is never cut:
-// the variant fails with reason too_long. Rendered output is capped at 64
-// KiB.
+// the variant fails with reason too_long.
+//
+// # Render budget
+//
+// No template makes a note slow or large. Parse refuses a template that may
+// execute over 10,000 steps (template nodes and commands, counted once per
+// execution: {{range 100000000}}), a range over anything but a number (a
+// field is text, not a list) and a {{template}} that calls itself; the
+// error carries the line, so validate reports it once per variant. While
+// it runs, a note is capped at 64 KiB of output, every string a function
+// returns too, and the functions of one note handle at most 1 MiB of text
+// together (errors, not missing fields). See bounds.go and budget.go.
 //
 // # Functions
 //

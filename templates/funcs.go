@@ -3,35 +3,12 @@ package templates
 import (
 	"errors"
 	"strings"
-	"text/template"
 	"unicode"
 	"unicode/utf8"
 )
 
-// funcMap is the function set available to templates, on top of the
-// text/template builtins. Every function is a pure string helper.
-var funcMap = template.FuncMap{
-	"lower":    strings.ToLower,
-	"upper":    strings.ToUpper,
-	"title":    title,
-	"trim":     strings.TrimSpace,
-	"first":    first,
-	"truncate": truncate,
-	"default":  dflt,
-}
-
-// dflt is the default function, in Sprig's argument order: {{default
-// "there" .first_name}} (or {{.first_name | default "there"}}) is given
-// unless it is blank (empty or white space only), in which case def.
-func dflt(def, given string) string {
-	if blank(given) {
-		return def
-	}
-	return given
-}
-
-// unary holds the functions of funcMap that take and return one string; the
-// fast renderer (see plan.go) applies them directly.
+// unary holds the functions of funcs that take and return one string; the
+// fast renderer (see plan.go) applies them directly, with the same bounds.
 var unary = map[string]func(string) string{
 	"lower": strings.ToLower,
 	"upper": strings.ToUpper,

@@ -259,29 +259,31 @@ func operandOf(n parse.Node, dot string) (operand, bool) {
 }
 
 // renderPlan renders t's plan; Render has checked every required field is
-// present.
+// present. It checks the bounds (bounds.go) where text/template does: the
+// work after each function, the output at each write.
 func (t *Template) renderPlan(buf *buffer, f Fields) error {
-	renderSegments(buf, t.plan, f)
-	if len(buf.b) > maxOutput {
-		return errTooLarge
-	}
-	return nil
+	work := 0
+	return renderSegments(buf, t.plan, f, &work)
 }
 
-func renderSegments(buf *buffer, plan []segment, f Fields) {
+func renderSegments(buf *buffer, plan []segment, f Fields, work *int) error {
 	for i := range plan {
 		seg := &plan[i]
 		var v string
 		switch seg.kind {
 		case segText:
-			buf.b = append(buf.b, seg.text...)
+			if buf.b = append(buf.b, seg.text...); len(buf.b) > maxOutput {
+				return errTooLarge
+			}
 			continue
 		case segIf:
 			body := seg.els
 			if blank(f[seg.field]) == seg.not {
 				body = seg.then
 			}
-			renderSegments(buf, body, f)
+			if err := renderSegments(buf, body, f, work); err != nil {
+				return err
+			}
 			continue
 		case segField:
 			v = f[seg.field]
@@ -298,8 +300,21 @@ func renderSegments(buf *buffer, plan []segment, f Fields) {
 			v = dflt(seg.args[0].value(f), seg.args[1].value(f))
 		}
 		for _, fn := range seg.fns {
+			// As meter.apply.
+			if *work += len(v); *work > maxWork {
+				return errTooMuchWork
+			}
 			v = fn(v)
+			if *work += len(v); *work > maxWork {
+				return errTooMuchWork
+			}
+			if len(v) > maxOutput {
+				return errTooLarge
+			}
 		}
-		buf.b = append(buf.b, v...)
+		if buf.b = append(buf.b, v...); len(buf.b) > maxOutput {
+			return errTooLarge
+		}
 	}
+	return nil
 }

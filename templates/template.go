@@ -3,9 +3,11 @@ package templates
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/template"
 )
 
@@ -24,15 +26,40 @@ type Template struct {
 	optional []string   // the names of the Optional ones, sorted
 	simple   bool       // plan renders the template without text/template
 	plan     []segment  // see plan.go
+	execs    sync.Pool  // of *execer
+}
+
+// execer is a copy of a template whose functions charge their own meter:
+// one render at a time uses it, so the work bound (bounds.go) is per render.
+type execer struct {
+	t *template.Template
+	m *meter
+}
+
+func (t *Template) execer() (*execer, error) {
+	if e, ok := t.execs.Get().(*execer); ok {
+		e.m.n = 0
+		return e, nil
+	}
+	c, err := t.t.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", t.name, err)
+	}
+	m := &meter{}
+	return &execer{t: c.Funcs(newFuncs(m)), m: m}, nil
 }
 
 // Parse parses a template: text/template syntax with missingkey=error and the
-// functions documented in the package doc. A syntax error is an *Error
-// carrying the line within text, e.g. `line 2: unexpected "}" in operand`.
+// functions documented in the package doc. A syntax error, or a template
+// over the render budget (see budget.go), is an *Error carrying the line
+// within text, e.g. `line 2: unexpected "}" in operand`.
 func Parse(name, text string) (*Template, error) {
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcMap).Parse(text)
+	t, err := template.New(name).Option("missingkey=error").Funcs(newFuncs(&meter{})).Parse(text)
 	if err != nil {
 		return nil, cleanError(name, err)
+	}
+	if err := checkBudget(t, text); err != nil {
+		return nil, err
 	}
 	tm := &Template{name: name, t: t, fields: collectFields(t, text)}
 	for _, f := range tm.fields {
@@ -83,8 +110,16 @@ func (t *Template) render(f Fields, fast bool) (string, error) {
 		if err := t.renderPlan(buf, f); err != nil {
 			return "", err
 		}
-	} else if err := t.t.Execute(buf, t.data(f)); err != nil {
-		return "", t.execError(err)
+	} else {
+		e, err := t.execer()
+		if err != nil {
+			return "", err
+		}
+		err = e.t.Execute(buf, t.data(f))
+		t.execs.Put(e)
+		if err != nil {
+			return "", t.execError(err)
+		}
 	}
 	out := bytes.TrimSpace(buf.b)
 	if len(out) == 0 {
@@ -137,8 +172,11 @@ func (t *Template) dataIsFields(f Fields) bool {
 
 // execError converts a text/template execution error.
 func (t *Template) execError(err error) error {
-	if errors.Is(err, errTooLarge) {
-		return err
+	switch {
+	case errors.Is(err, errTooLarge):
+		return errTooLarge
+	case errors.Is(err, errTooMuchWork):
+		return errTooMuchWork
 	}
 	const noKey = "map has no entry for key "
 	msg := err.Error()
