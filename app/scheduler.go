@@ -82,7 +82,7 @@ func (p *planner) onEngineEvent(ev scheduler.Event) {
 	if !p.counting {
 		return
 	}
-	lc := metrics.Lifecycle{T: ev.T, Type: ev.Type, Campaign: ev.Campaign, Account: ev.Account, Variant: ev.Variant, Invited: ev.Invited}
+	lc := metrics.Lifecycle{T: ev.T, Type: ev.Type, Campaign: ev.Campaign, Account: ev.Account, Variant: ev.Variant, Invited: ev.Invited, Reason: ev.Reason}
 	if p.events != nil {
 		p.events.Observe(lc)
 	}

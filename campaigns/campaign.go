@@ -1,6 +1,8 @@
 package campaigns
 
 import (
+	"errors"
+	"math"
 	"os"
 	"time"
 
@@ -127,6 +129,8 @@ type Connect struct {
 	Notes *templates.Set
 	// Line is the line of the step's connect key.
 	Line int
+	// NoteLine is the line of the note (0 without one).
+	NoteLine int
 }
 
 // Variant is one note variant.
@@ -143,6 +147,14 @@ type Variant struct {
 	Disabled bool
 	// Line is the line of the variant.
 	Line int
+	// TextLine is the line of the text (of the `|` of a block scalar),
+	// and Path its key path (steps[1].connect.note.variants[0].text):
+	// findings about the template go there.
+	TextLine int
+	Path     string
+	// Block is true for a literal block scalar (|): line k (1-based) of
+	// Text is at TextLine + k.
+	Block bool
 	// Template is Text, parsed.
 	Template *templates.Template
 }
@@ -152,12 +164,54 @@ type Message struct {
 	// Wait (`wait`) is the time after acceptance (or after the previous
 	// message) before sending. Default 0.
 	Wait time.Duration
-	// Text (`text`, required) is the template text as written.
-	Text string
-	// Line is the line of the text.
+	// Variants are the message's texts: its `variants` (each with name,
+	// text and disabled, like a note's, without weight), or, for the
+	// single `text` form, one variant named "text". One is required.
+	Variants []Variant
+	// Fallback (`fallback`, with variants only) names the variants tried,
+	// in order, after the first one when it cannot be rendered. Default:
+	// the remaining variants in list order. `blank` is not allowed.
+	Fallback []string
+	// Set is the enabled variants and the fallback order as a
+	// templates.Set: Choose picks from it.
+	Set *templates.Set
+	// Line is the line of the step's message key.
 	Line int
-	// Template is Text, parsed.
-	Template *templates.Template
+}
+
+// messageLimit is the length limit Choose gives templates.Set.Choose for a
+// message: messages have no limit of their own (a rendered template is
+// capped at 64 KiB).
+const messageLimit = math.MaxInt32
+
+// Choose renders the message for one prospect: the first variant that
+// renders with every field it needs, trying the first variant, then the
+// fallback order (or the remaining variants in list order). It is
+// deterministic: the same fields choose the same variant. When no variant
+// renders, the error is a *templates.NoFitError (every attempt with reason
+// missing_field) or a template execution error; the prospect then skips
+// this message (see MessageSkipReason).
+func (m *Message) Choose(f templates.Fields) (templates.Note, error) {
+	if m.Set == nil {
+		return templates.Note{}, errors.New("message has no text")
+	}
+	return m.Set.Choose(f, templates.ChooseOptions{Limit: messageLimit})
+}
+
+// Message skip reasons: why a prospect skipped a message step (the
+// sequence goes on with the next one).
+const (
+	MessageSkipMissingField = string(templates.ReasonMissingField) // no variant renders: a field it needs is empty
+	MessageSkipInvalid      = SkipInvalid                          // a template failed to execute
+)
+
+// MessageSkipReason returns the reason a prospect skips a message whose
+// Choose failed with err.
+func MessageSkipReason(err error) string {
+	if _, ok := errors.AsType[*templates.NoFitError](err); ok {
+		return MessageSkipMissingField
+	}
+	return MessageSkipInvalid
 }
 
 // ABTest is the `ab_test` section.

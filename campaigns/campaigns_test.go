@@ -96,7 +96,7 @@ func checkUsable(t *testing.T, c *Campaign, cfg *config.Config) {
 		t.Error("no note set")
 	}
 	for _, v := range cn.Variants {
-		if v.Template == nil || v.Name == "" || v.Line < 1 {
+		if v.Template == nil || v.Name == "" || v.Line < 1 || v.TextLine < 1 || v.Path == "" {
 			t.Errorf("variant %+v", v)
 		}
 	}
@@ -110,8 +110,14 @@ func checkUsable(t *testing.T, c *Campaign, cfg *config.Config) {
 				t.Errorf("step %d: follow after connect", i)
 			}
 		case StepMessage:
-			if seen == 0 || s.Message == nil || s.Message.Template == nil {
+			if seen == 0 || s.Message == nil || s.Message.Set == nil || len(s.Message.Variants) == 0 {
 				t.Errorf("step %d: bad message %+v", i, s.Message)
+				break
+			}
+			for _, v := range s.Message.Variants {
+				if v.Template == nil || v.Name == "" || v.TextLine < 1 || v.Path == "" {
+					t.Errorf("step %d: message variant %+v", i, v)
+				}
 			}
 		default:
 			t.Errorf("step %d: kind %q", i, s.Kind)
@@ -155,8 +161,14 @@ func TestContract(t *testing.T) {
 	if !slices.Equal(cn.Notes.Variants(), []string{"event", "short"}) {
 		t.Errorf("notes = %v", cn.Notes.Variants())
 	}
-	if m := c.Steps[2].Message; m == nil || m.Wait != config.Day || m.Text != "Thanks for connecting, {{.first_name}}!" || m.Line != 27 || m.Template == nil {
+	if m := c.Steps[2].Message; m == nil || m.Wait != config.Day || m.Line != 25 || len(m.Variants) != 1 || m.Set == nil {
 		t.Errorf("message = %+v", m)
+	} else if v := m.Variants[0]; v.Name != "text" || v.Text != "Thanks for connecting, {{.first_name}}!" || v.TextLine != 27 ||
+		v.Path != "steps[2].message.text" || v.Template == nil || m.Fallback != nil {
+		t.Errorf("message variant = %+v", v)
+	}
+	if v := cn.Variants[1]; v.TextLine != 22 || v.Path != "steps[1].connect.note.variants[1].text" || cn.NoteLine != 17 {
+		t.Errorf("variant %+v, note line %d", v, cn.NoteLine)
 	}
 }
 
@@ -189,7 +201,7 @@ func TestFull(t *testing.T) {
 		short.Weight != 0 || !short.Disabled || short.Text != "Hi {{.first_name}}!\n" || cn.WithdrawAfter != 0 {
 		t.Errorf("variants = %+v", cn.Variants)
 	}
-	if m := c.Steps[4].Message; m.Wait != 3*config.Day+12*time.Hour || m.Text != "Following up on {{.topic}}." {
+	if m := c.Steps[4].Message; m.Wait != 3*config.Day+12*time.Hour || len(m.Variants) != 1 || m.Variants[0].Text != "Following up on {{.topic}}." {
 		t.Errorf("message = %+v", m)
 	}
 }

@@ -39,12 +39,18 @@ type CheckOptions struct {
 	// Limit stops after this many prospects were passed to the callback
 	// (0 = no limit). Findings then cover only the rows read.
 	Limit int
+	// All lists every per-prospect finding; by default each cause that
+	// varies by prospect lists MaxProspectFindings and counts the rest.
+	All bool
 }
 
 // Check streams the campaign's prospects, renders the first invitation of
-// each one and every message step, and reports findings: bad rows, pinned
-// accounts that are not senders of the campaign, prospects no note fits and
-// messages with missing fields. It calls fn, if not nil, for every prospect
+// each one and every message step, and reports findings: bad rows, pinned accounts that are not senders of the campaign, prospects no
+// note fits, note variants no prospect can use (one warning at the
+// variant's line, with the count and the reason), and messages some
+// prospects skip (a warning at the step's line with the count; an error
+// when it renders for nobody). Findings whose cause varies by prospect are
+// capped (CheckOptions.All). It calls fn, if not nil, for every prospect
 // that survives the CSV checks (in file order).
 //
 // Which account sends to a prospect is decided later by the planner, so the
@@ -96,7 +102,20 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	}
 	defer r.Close()
 
+	reported := map[*Variant]bool{} // causes reported already
 	connect := c.ConnectStep()
+	var notes *noteTally
+	var messages []*messageTally
+	for i := range c.Steps {
+		st := &c.Steps[i]
+		switch {
+		case st.Connect != nil && st.Connect.Notes != nil:
+			notes = &noteTally{cn: st.Connect, step: i, variants: newVariantTallies(st.Connect.Variants, reported), noFit: newCapped(opt.All)}
+		case st.Message != nil:
+			messages = append(messages, &messageTally{m: st.Message, step: i, variants: newVariantTallies(st.Message.Variants, reported)})
+		}
+	}
+	pinned := newCapped(opt.All)
 	var res CheckResult
 	passed := 0
 	for opt.Limit == 0 || passed < opt.Limit {
@@ -111,8 +130,10 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 		if p.Account != "" {
 			lim, ok := limits[p.Account]
 			if !ok {
-				findings.Add(diag.Errorf(c.Prospects.Path, p.Line,
-					"account %s is not a sender of campaign %s (senders: %s)", prospects.Excerpt(p.Account), c.Name, strings.Join(c.Accounts, ", ")))
+				pinned.add(p.Line, func() diag.Finding {
+					return diag.Errorf(c.Prospects.Path, p.Line,
+						"account %s is not a sender of campaign %s (senders: %s)", prospects.Excerpt(p.Account), c.Name, strings.Join(c.Accounts, ", "))
+				})
 				sum.Skipped[SkipInvalid]++
 				continue
 			}
@@ -124,8 +145,10 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 		} else {
 			res.Note = templates.Note{Variant: templates.Blank}
 		}
+		if notes != nil {
+			notes.observe(fields, res.Limit, res.Note, res.Err, func() diag.Finding { return prospectFinding(c.Path, p, "%v", res.Err) })
+		}
 		if res.Err != nil {
-			findings.Add(prospectFinding(c.Path, p, "%v", res.Err))
 			sum.Skipped[SkipInvalid]++
 		} else {
 			sum.Rendered++
@@ -134,13 +157,8 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 				sum.Fallbacks[res.Note.Reason]++
 			}
 		}
-		for i, st := range c.Steps {
-			if st.Message == nil {
-				continue
-			}
-			if _, err := st.Message.Template.Render(fields); err != nil {
-				findings.Add(prospectFinding(c.Path, p, "steps[%d].message: %v", i, err))
-			}
+		for _, m := range messages {
+			m.observe(fields)
 		}
 		passed++
 		if fn != nil {
@@ -154,6 +172,13 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	sum.Skipped[SkipExcluded] += st.Excluded
 	sum.Skipped[SkipDuplicate] += st.Duplicates
 	sum.Skipped[SkipInvalid] += st.Invalid
+	findings.Add(pinned.list("rows pinned to an account that is not a sender")...)
+	if notes != nil {
+		findings.Add(notes.findings(c.Path)...)
+	}
+	for _, m := range messages {
+		findings.Add(m.findings(c.Path)...)
+	}
 	findings = append(r.Findings(), findings...)
 	return sum, findings, nil
 }

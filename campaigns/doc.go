@@ -34,4 +34,17 @@
 //     fallback entries must each name a variant or blank, once.
 //   - Variant weights only matter with ab_test.strategy uniform, where at
 //     least one enabled variant needs a positive weight.
+//   - A message step has a single text (one variant named "text") or
+//     variants and a fallback like a note's, without weight or blank. It
+//     is not A/B tested: Message.Choose takes the first variant that
+//     renders (first, then the fallback order, by default the list
+//     order), so the choice depends only on the prospect's fields. When
+//     none renders, the prospect skips that message (MessageSkipReason,
+//     event EvMessageSkipped) and the sequence goes on.
+//
+// Check reads the prospect CSV and reports what only the rows tell: one
+// finding per cause shared by every prospect (a
+// variant no prospect can use, a message some prospects skip: at its YAML
+// line, with the count), and per-prospect findings for causes that vary,
+// MaxProspectFindings per cause unless CheckOptions.All.
 package campaigns

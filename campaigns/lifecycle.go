@@ -70,23 +70,24 @@ type Event uint8
 
 // Lifecycle events.
 const (
-	EvFollowed  Event = iota + 1 // the follow step was done
-	EvInvited                    // the platform took the invitation
-	EvAccepted                   // the person accepted
-	EvDeclined                   // the person declined
-	EvWithdrawn                  // we withdrew the pending invitation
-	EvExpired                    // the platform cancelled the pending invitation
-	EvMessaged                   // a message step was sent (not the last one)
-	EvDone                       // the last message step was sent
-	EvSkipped                    // the planner decided never to invite
-	EvFailed                     // the platform refused for good
-	EvRetried                    // an operator put a failed prospect back in the queue (`outreach retry`)
+	EvFollowed       Event = iota + 1 // the follow step was done
+	EvInvited                         // the platform took the invitation
+	EvAccepted                        // the person accepted
+	EvDeclined                        // the person declined
+	EvWithdrawn                       // we withdrew the pending invitation
+	EvExpired                         // the platform cancelled the pending invitation
+	EvMessaged                        // a message step was sent (not the last one)
+	EvDone                            // the last message step was sent
+	EvSkipped                         // the planner decided never to invite
+	EvFailed                          // the platform refused for good
+	EvRetried                         // an operator put a failed prospect back in the queue (`outreach retry`)
+	EvMessageSkipped                  // a message step did not render (see MessageSkipReason): skipped, the next one follows
 )
 
 var eventNames = [...]string{
 	EvFollowed: "followed", EvInvited: "invited", EvAccepted: "accepted", EvDeclined: "declined",
 	EvWithdrawn: "withdrawn", EvExpired: "expired", EvMessaged: "messaged", EvDone: "messaged",
-	EvSkipped: "skipped", EvFailed: "failed", EvRetried: "retried",
+	EvSkipped: "skipped", EvFailed: "failed", EvRetried: "retried", EvMessageSkipped: "message_skipped",
 }
 
 func (e Event) String() string {
@@ -110,7 +111,7 @@ var transitions = map[State]map[Event]State{
 		EvWithdrawn: StateWithdrawn, EvExpired: StateExpired,
 	},
 	StateAccepted: {
-		EvMessaged: StateAccepted, EvDone: StateMessaged, EvFailed: StateFailed,
+		EvMessaged: StateAccepted, EvMessageSkipped: StateAccepted, EvDone: StateMessaged, EvFailed: StateFailed,
 	},
 	// Failed is terminal for the planner; only an operator's retry
 	// command reopens it.

@@ -58,7 +58,7 @@ func (l *loader) decodeSteps(root *strictyaml.Map) {
 			if connect < 0 {
 				l.d.Errorf(m.Line(), path, "a message step must come after the connect step")
 			}
-			step.Message = l.decodeMessage(m.Map("message", "wait", "text"))
+			step.Message = l.decodeMessage(m.Map("message", "wait", "text", "variants", "fallback"))
 		}
 		switch step.Kind {
 		case StepConnect:
@@ -103,15 +103,47 @@ var variantNameRE = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
 const blank = "blank"
 
 func (l *loader) decodeNote(m *strictyaml.Map, cn *Connect) {
+	cn.NoteLine = m.Line()
 	before := l.d.Errors()
+	cn.Variants = l.decodeVariants(m, true)
+	cn.Fallback = l.decodeFallback(m, cn.Variants, true)
+	if l.c.ABTest.Strategy == StrategyUniform && len(cn.Variants) > 0 {
+		total := 0.0
+		for _, v := range cn.Variants {
+			if !v.Disabled {
+				total += v.Weight
+			}
+		}
+		if total == 0 {
+			l.d.Errorf(m.Line(), m.Path(), "no enabled variant has a positive weight; the uniform strategy cannot choose")
+		}
+	}
+	if l.d.Errors() != before {
+		return
+	}
+	cn.Notes = l.variantSet(m, cn.Variants, cn.Fallback, "omit note for blank invitations")
+}
+
+// decodeVariants decodes the `variants` of a note (weight allowed) or of a
+// message.
+func (l *loader) decodeVariants(m *strictyaml.Map, note bool) []Variant {
+	keys := []string{"name", "text", "disabled"}
+	if note {
+		keys = append(keys, "weight")
+	}
 	m.Required("variants")
 	items, ok := m.Seq("variants")
 	if ok && len(items) == 0 {
-		m.Errorf("variants", "no variants; give at least one, or omit note for blank invitations")
+		if note {
+			m.Errorf("variants", "no variants; give at least one, or omit note for blank invitations")
+		} else {
+			m.Errorf("variants", "no variants; give at least one, or a single text")
+		}
 	}
+	var out []Variant
 	first := map[string]int{} // variant name -> line
 	for i, item := range items {
-		vm := l.d.Map(item, strictyaml.Index(m.KeyPath("variants"), i), "name", "text", "weight", "disabled")
+		vm := l.d.Map(item, strictyaml.Index(m.KeyPath("variants"), i), keys...)
 		v := Variant{Weight: 1, Line: vm.Line()}
 		vm.Required("name", "text")
 		if vm.String("name", &v.Name) {
@@ -133,90 +165,117 @@ func (l *loader) decodeNote(m *strictyaml.Map, cn *Connect) {
 				name = "variant" + strconv.Itoa(i)
 			}
 			v.Template = l.parseTemplate(vm, "text", name)
+			v.TextLine, v.Path, v.Block = vm.ValueLine("text"), vm.KeyPath("text"), isBlock(vm.Node("text"))
 		}
-		if vm.Float("weight", &v.Weight) && v.Weight < 0 {
+		if note && vm.Float("weight", &v.Weight) && v.Weight < 0 {
 			vm.Errorf("weight", "must not be negative, got %g", v.Weight)
 		}
 		vm.Bool("disabled", &v.Disabled)
-		cn.Variants = append(cn.Variants, v)
+		out = append(out, v)
 	}
-	l.decodeFallback(m, cn)
-	if l.c.ABTest.Strategy == StrategyUniform && len(cn.Variants) > 0 {
-		total := 0.0
-		for _, v := range cn.Variants {
-			if !v.Disabled {
-				total += v.Weight
-			}
-		}
-		if total == 0 {
-			l.d.Errorf(m.Line(), m.Path(), "no enabled variant has a positive weight; the uniform strategy cannot choose")
-		}
-	}
-	if l.d.Errors() != before {
-		return
-	}
-	// A disabled variant is stopped by hand: the note set (what validate,
-	// preview and the planner choose from) leaves it out, and the fallback
-	// order skips it.
+	return out
+}
+
+// variantSet builds the templates.Set of a note or a message. A disabled
+// variant is stopped by hand: the set (what validate, preview and the
+// planner choose from) leaves it out, and the fallback order skips it.
+// omit tells what to do instead when every variant is disabled.
+func (l *loader) variantSet(m *strictyaml.Map, variants []Variant, fallback []string, omit string) *templates.Set {
 	var vars []templates.Variant
 	off := map[string]bool{}
-	for _, v := range cn.Variants {
+	for _, v := range variants {
 		if v.Disabled {
 			off[v.Name] = true
 			continue
 		}
 		vars = append(vars, templates.Variant{Name: v.Name, Template: v.Template})
 	}
-	if len(vars) == 0 && len(cn.Variants) > 0 {
-		l.d.Errorf(m.Line(), m.Path(), "every variant is disabled; enable one, or omit note for blank invitations")
-		return
+	if len(vars) == 0 && len(variants) > 0 {
+		l.d.Errorf(m.Line(), m.Path(), "every variant is disabled; enable one, or %s", omit)
+		return nil
 	}
-	var fallback []string
-	for _, name := range cn.Fallback {
+	var order []string
+	for _, name := range fallback {
 		if !off[name] {
-			fallback = append(fallback, name)
+			order = append(order, name)
 		}
 	}
-	set, err := templates.NewSet(vars, fallback)
+	set, err := templates.NewSet(vars, order)
 	if err != nil {
 		l.d.Errorf(m.Line(), m.Path(), "%v", err)
-		return
+		return nil
 	}
-	cn.Notes = set
+	return set
 }
 
-func (l *loader) decodeFallback(m *strictyaml.Map, cn *Connect) {
+// decodeFallback decodes the `fallback` list of a note (blank allowed) or
+// of a message.
+func (l *loader) decodeFallback(m *strictyaml.Map, variants []Variant, note bool) []string {
 	items, _ := m.Seq("fallback")
 	seen := map[string]bool{}
+	var out []string
 	for i, item := range items {
 		path := strictyaml.Index(m.KeyPath("fallback"), i)
 		name, ok := l.d.String(item, path)
 		if !ok {
 			continue
 		}
-		known := name == blank
-		for _, v := range cn.Variants {
+		known := name == blank && note
+		for _, v := range variants {
 			known = known || v.Name == name
 		}
 		switch {
 		case seen[name]:
 			l.d.Errorf(item.Line, path, "%q is listed twice", name)
+		case name == blank && !note:
+			l.d.Errorf(item.Line, path, "%q is for notes: a message that renders for nobody is skipped", blank)
 		case !known:
-			l.d.Errorf(item.Line, path, "%s names no variant (variants: %s)", strictyaml.Quote(name), names(cn.Variants))
+			l.d.Errorf(item.Line, path, "%s names no variant (variants: %s)", strictyaml.Quote(name), names(variants))
 		default:
-			cn.Fallback = append(cn.Fallback, name)
+			out = append(out, name)
 		}
 		seen[name] = true
 	}
+	return out
 }
+
+// textVariant is the name of the one variant of a message given as a
+// single `text`.
+const textVariant = "text"
 
 func (l *loader) decodeMessage(m *strictyaml.Map) *Message {
 	msg := &Message{Line: m.Line()}
 	config.DecodeDuration(m, "wait", &msg.Wait)
-	m.Required("text")
-	if m.String("text", &msg.Text) {
-		msg.Line = m.ValueLine("text")
-		msg.Template = l.parseTemplate(m, "text", "message")
+	switch {
+	case m.Has("text") && m.Has("variants"):
+		m.Errorf("variants", "a message has a text or variants, not both")
+		return msg
+	case m.Has("text"):
+		if m.Has("fallback") {
+			m.Errorf("fallback", "a fallback needs variants; a single text has none")
+			return msg
+		}
+		v := Variant{Name: textVariant, Weight: 1, Line: m.KeyLine("text")}
+		if m.String("text", &v.Text) {
+			v.TextLine, v.Path, v.Block = m.ValueLine("text"), m.KeyPath("text"), isBlock(m.Node("text"))
+			v.Template = l.parseTemplate(m, "text", "message")
+			msg.Variants = []Variant{v}
+		}
+	case !m.Has("variants"):
+		if m.IsMapping() && !m.Suggested("text") && !m.Suggested("variants") {
+			l.d.Errorf(m.Line(), m.Path(), `missing required key "text" (or "variants")`)
+		}
+		return msg
+	default:
+		before := l.d.Errors()
+		msg.Variants = l.decodeVariants(m, false)
+		msg.Fallback = l.decodeFallback(m, msg.Variants, false)
+		if l.d.Errors() != before {
+			return msg
+		}
+	}
+	if len(msg.Variants) > 0 && msg.Variants[0].Template != nil {
+		msg.Set = l.variantSet(m, msg.Variants, msg.Fallback, "remove the message step")
 	}
 	return msg
 }
@@ -234,7 +293,7 @@ func (l *loader) parseTemplate(m *strictyaml.Map, key, name string) *templates.T
 	if err != nil {
 		inner, msg := templateError(err)
 		line := n.Line
-		if n.Style&yaml.LiteralStyle != 0 && inner > 0 {
+		if isBlock(n) && inner > 0 {
 			line += inner
 		}
 		l.d.Errorf(line, m.KeyPath(key), "%s", msg)
@@ -242,6 +301,10 @@ func (l *loader) parseTemplate(m *strictyaml.Map, key, name string) *templates.T
 	}
 	return t
 }
+
+// isBlock reports whether n is a literal block scalar (|), whose lines are
+// the file's lines.
+func isBlock(n *yaml.Node) bool { return n != nil && n.Style&yaml.LiteralStyle != 0 }
 
 // templateError returns the line inside the template (0 when unknown) and
 // the message to report: "template: line 1: unexpected ...".

@@ -13,6 +13,7 @@ import (
 type previewOptions struct {
 	json  bool
 	limit int
+	all   bool
 }
 
 func newPreviewCmd(g *globals) *cobra.Command {
@@ -23,8 +24,9 @@ func newPreviewCmd(g *globals) *cobra.Command {
 		Long: `preview renders the first invitation of each prospect of a campaign: the
 variant chosen, the note, its length against the limit, and why a fallback
 was used. The limit is the pinned account's, else the strictest among the
-campaign's senders (the account shown). Findings go to stderr; it exits 1
-when the campaign is invalid.`,
+campaign's senders (the account shown). Findings go to stderr, capped as
+by validate (--all lists every one); it exits 1 when the campaign is
+invalid.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPreview(g, opt, args[0])
@@ -32,6 +34,7 @@ when the campaign is invalid.`,
 	}
 	cmd.Flags().BoolVar(&opt.json, "json", false, "one JSON object per prospect")
 	cmd.Flags().IntVar(&opt.limit, "limit", 0, "show at most `N` prospects (0 = all)")
+	cmd.Flags().BoolVar(&opt.all, "all", false, "list every per-prospect finding (default: the first 20 of each cause)")
 	return cmd
 }
 
@@ -61,7 +64,7 @@ func runPreview(g *globals, opt previewOptions, file string) error {
 	c := l.campaigns[0]
 	enc := json.NewEncoder(g.stdout)
 	enc.SetEscapeHTML(false)
-	_, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{Limit: opt.limit}, func(r *campaigns.CheckResult) error {
+	_, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{Limit: opt.limit, All: opt.all}, func(r *campaigns.CheckResult) error {
 		if r.Err != nil {
 			return nil // reported as a finding
 		}

@@ -51,7 +51,8 @@ seeds the planner's randomness and the platform model, so a run is
 reproducible. --json prints one event per line instead:
 {"t","event","campaign","account","prospect","variant","chars","reason"},
 event one of followed invited accepted declined withdrawn expired messaged
-skipped, then a last line {"event":"summary","start","end","seed",
+message_skipped (reason missing_field: the message did not render, the
+next one follows) skipped, then a last line {"event":"summary","start","end","seed",
 "accounts":[...],"campaigns":[...]}.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSimulate(cmd.Context(), g, opt, cmd.Flags().Changed("days"), args)

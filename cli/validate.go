@@ -12,6 +12,7 @@ import (
 
 type validateOptions struct {
 	json bool
+	all  bool
 }
 
 func newValidateCmd(g *globals) *cobra.Command {
@@ -23,12 +24,16 @@ func newValidateCmd(g *globals) *cobra.Command {
 campaigns globs), renders the first invitation and every message for every
 prospect, and prints each problem as FILE:LINE: message (or
 FILE: prospect KEY: message), a summary per campaign and a total line.
-It exits 1 when any finding is an error.`,
+A cause shared by every prospect is one finding at its YAML line (a
+variant no prospect can use, a message some prospects skip); a cause that
+varies by prospect lists the first 20 and counts the rest (--all lists
+every one). It exits 1 when any finding is an error.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runValidate(g, opt, args)
 		},
 	}
 	cmd.Flags().BoolVar(&opt.json, "json", false, "print findings and summaries as JSON lines")
+	cmd.Flags().BoolVar(&opt.all, "all", false, "list every per-prospect finding (default: the first 20 of each cause)")
 	return cmd
 }
 
@@ -45,7 +50,7 @@ func runValidate(g *globals, opt validateOptions, files []string) error {
 			unchecked = append(unchecked, c.Path)
 			continue
 		}
-		sum, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{}, nil)
+		sum, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{All: opt.all}, nil)
 		if err != nil {
 			return &exitError{code: ExitError, err: err}
 		}

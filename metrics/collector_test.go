@@ -195,6 +195,12 @@ func TestEventsAndDelivery(t *testing.T) {
 	e.Observe(acc)
 	e.Observe(ev(campaigns.EvSkipped, "c", "", ""))
 	e.Observe(ev(campaigns.EvMessaged, "c", "alice", ""))
+	skip := ev(campaigns.EvMessageSkipped, "c", "alice", "")
+	skip.Reason = campaigns.MessageSkipMissingField
+	e.Observe(skip)
+	e.Observe(skip)
+	skip.Reason = "something_new" // outside the fixed set: counted as invalid
+	e.Observe(skip)
 
 	d.Observe("alice", wire.Outcome{Kind: wire.Denied, Denial: pacing.DenyGap}, nil)
 	d.Observe("alice", wire.Outcome{Kind: wire.Refused, Code: platform.CodeWeeklyLimit}, nil)
@@ -228,7 +234,11 @@ outreach_invitations_accepted_total{account="alice",campaign="c",variant="hi"} 1
 # HELP outreach_messages_sent_total Follow-up messages sent after acceptance.
 # TYPE outreach_messages_sent_total counter
 outreach_messages_sent_total{account="alice",campaign="c"} 1
-`), metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.MessagesSent); err != nil {
+# HELP outreach_messages_skipped_total Follow-up messages skipped because they did not render for the prospect (missing_field: a field it needs is empty; invalid: the template failed); the sequence goes on.
+# TYPE outreach_messages_skipped_total counter
+outreach_messages_skipped_total{account="alice",campaign="c",reason="invalid"} 1
+outreach_messages_skipped_total{account="alice",campaign="c",reason="missing_field"} 2
+`), metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.MessagesSent, metrics.MessagesSkipped); err != nil {
 		t.Error(err)
 	}
 	if n, err := testutil.GatherAndCount(reg, metrics.LimitWaits); err != nil || n != 2*len(metrics.WaitReasons) {

@@ -440,7 +440,7 @@ func TestExportedMetrics(t *testing.T) {
 	exp := exportedSeries(mfs)
 	for _, n := range []string{
 		metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.InvitationsDeclined, metrics.InvitationsWithdrawn,
-		metrics.InvitationsExpired, metrics.MessagesSent, metrics.AcceptanceRatio, metrics.PendingInvitations,
+		metrics.InvitationsExpired, metrics.MessagesSent, metrics.MessagesSkipped, metrics.AcceptanceRatio, metrics.PendingInvitations,
 		metrics.QuotaUsed, metrics.QuotaLimit, metrics.LimitWaits, metrics.DeliveryErrors, metrics.TimeToAccept + "_bucket",
 		metrics.CampaignAcceptanceRatio, metrics.AcceptanceInvitations, metrics.PendingLimit, metrics.PendingOldestAge,
 		metrics.AccountPaused, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,

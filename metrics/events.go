@@ -27,6 +27,7 @@ var TimeToAcceptBuckets = []float64{
 type Events struct {
 	invitations map[campaigns.Event]*prometheus.CounterVec
 	messages    *prometheus.CounterVec
+	msgSkipped  *prometheus.CounterVec
 	timeToAcc   *prometheus.HistogramVec
 
 	mu     sync.Mutex
@@ -56,7 +57,10 @@ func NewEvents(reg prometheus.Registerer) *Events {
 	m.timeToAcc = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: TimeToAccept, Help: "Time from sending a connection request to its acceptance.", Buckets: TimeToAcceptBuckets,
 	}, []string{"campaign"})
-	reg.MustRegister(m.messages, m.timeToAcc)
+	m.msgSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MessagesSkipped,
+		Help: "Follow-up messages skipped because they did not render for the prospect (missing_field: a field it needs is empty; invalid: the template failed); the sequence goes on."},
+		[]string{"campaign", "account", "reason"})
+	reg.MustRegister(m.messages, m.msgSkipped, m.timeToAcc)
 	return m
 }
 
@@ -80,6 +84,9 @@ func (m *Events) Init(campaign string, accounts, variants []string) {
 			}
 		}
 		m.messages.WithLabelValues(campaign, a)
+		for _, r := range MessageSkipReasons {
+			m.msgSkipped.WithLabelValues(campaign, a, r)
+		}
 	}
 }
 
@@ -92,6 +99,7 @@ type Lifecycle struct {
 	Account  string
 	Variant  string    // the invitation's note variant ("blank" for none)
 	Invited  time.Time // when the invitation was sent, on its answer; zero otherwise
+	Reason   string    // why, for a skipped message (MessageSkipReasons)
 }
 
 // Observe counts one lifecycle event. It is safe for concurrent use.
@@ -100,8 +108,11 @@ func (m *Events) Observe(ev Lifecycle) {
 		return
 	}
 	vec, variant := m.invitations[ev.Type], ev.Variant
-	if ev.Type == campaigns.EvMessaged {
+	switch ev.Type {
+	case campaigns.EvMessaged:
 		vec, variant = m.messages, ""
+	case campaigns.EvMessageSkipped:
+		vec, variant = m.msgSkipped, messageSkipReason(ev.Reason) // the third label: reason
 	}
 	if vec == nil {
 		return
@@ -122,6 +133,15 @@ func (m *Events) Observe(ev Lifecycle) {
 	if ev.Type == campaigns.EvAccepted && !ev.Invited.IsZero() {
 		m.timeToAcc.WithLabelValues(ev.Campaign).Observe(max(ev.T.Sub(ev.Invited), 0).Seconds())
 	}
+}
+
+// messageSkipReason is reason if it is one of MessageSkipReasons, else
+// "invalid": the label set stays fixed.
+func messageSkipReason(reason string) string {
+	if slices.Contains(MessageSkipReasons, reason) {
+		return reason
+	}
+	return campaigns.MessageSkipInvalid
 }
 
 // Delivery are the workers' counters: limiter waits and delivery errors,

@@ -1,5 +1,7 @@
 package metrics
 
+import "github.com/outreach-scheduler/outreach/campaigns"
+
 // The metric names. The first block is the contract of docs/design.md;
 // the rest extend it (README "Metrics and dashboards" lists them all).
 const (
@@ -9,6 +11,7 @@ const (
 	InvitationsWithdrawn = "outreach_invitations_withdrawn_total" // counter {campaign, account, variant}
 	InvitationsExpired   = "outreach_invitations_expired_total"   // counter {campaign, account, variant}
 	MessagesSent         = "outreach_messages_sent_total"         // counter {campaign, account}
+	MessagesSkipped      = "outreach_messages_skipped_total"      // counter {campaign, account, reason}: a message that did not render, skipped
 	AcceptanceRatio      = "outreach_acceptance_ratio"            // gauge {campaign, variant}: accepted / sent, durable
 	PendingInvitations   = "outreach_pending_invitations"         // gauge {campaign, account}, durable
 	QuotaUsed            = "outreach_account_quota_used"          // gauge {account, window}
@@ -61,6 +64,10 @@ var (
 		"not_pending", "invalid_profile", "unknown_account", "invalid", "key_conflict",
 		"auth", "tls", "connection", "timeout", "server_error", "unknown_outcome", "other",
 	}
+	// MessageSkipReasons are why a message step is skipped for a prospect
+	// (campaigns.MessageSkipReason): missing_field, a field it needs is
+	// empty; invalid, its template failed to execute.
+	MessageSkipReasons = []string{campaigns.MessageSkipMissingField, campaigns.MessageSkipInvalid}
 	// QueueStates are the asynq task states of QueueTasks.
 	QueueStates = []string{"pending", "active", "scheduled", "retry", "archived", "completed"}
 )

@@ -16,7 +16,7 @@ type prospect struct {
 	state   campaigns.State
 	out     bool  // a task for it is out (planned, not yet reported)
 	attempt uint8 // invitation attempts refused by the limiter or platform
-	msgStep uint8 // message steps sent
+	msgStep uint8 // message steps done: sent, or skipped (did not render)
 	acct    int16 // the sender it is assigned to; -1 none yet
 	pin     int16 // the pinned sender; -1 none
 	at      int64 // unix ns: when followed, or invited

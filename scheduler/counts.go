@@ -5,7 +5,8 @@ import "github.com/outreach-scheduler/outreach/campaigns"
 // Counts returns what happened to the prospects of a campaign, from their
 // states (so it holds after a Restore, which replays no events), and the
 // same by sender account. Followed counts prospects followed and then
-// invited too; Messaged counts message steps sent.
+// invited too; Messaged counts message steps done (a step skipped because
+// it did not render counts: the state does not tell the two apart).
 func (e *Engine) Counts(campaign string) (campaigns.Counts, map[string]campaigns.Counts) {
 	byAcct := map[string]campaigns.Counts{}
 	var total campaigns.Counts

@@ -131,7 +131,9 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 			e.transition(c, ref, campaigns.EvDone)
 			return nil
 		}
-		p.msgStep++
+		// By the step recorded, not by counting: a rebuilt engine
+		// replays only the steps sent, not the ones skipped.
+		p.msgStep = uint8(t.Step) + 1
 		p.end = o.At.UnixNano()
 		e.emit(o.At, campaigns.EvMessaged, c, a, t.Person, nil, "")
 		if int(p.msgStep) >= len(c.messages) {
@@ -300,6 +302,22 @@ func (e *Engine) scheduleMessage(a *account, c *campaign, ref Ref, after time.Ti
 		at = open
 	}
 	e.pushTimer(timer{at: at.UnixNano(), kind: tmMessage, step: p.msgStep, acct: int16(a.idx), ref: ref})
+}
+
+// skipMessage skips the due message step of an accepted prospect (it did
+// not render: reason is a campaigns.MessageSkipReason) and schedules the
+// next one, its wait counted from when the skipped one was due, or ends
+// the sequence.
+func (e *Engine) skipMessage(a *account, c *campaign, ref Ref, at time.Time, person, reason string) {
+	p := &c.ps[ref.Index]
+	p.msgStep++
+	p.end = at.UnixNano()
+	e.emit(at, campaigns.EvMessageSkipped, c, a, person, nil, reason)
+	if int(p.msgStep) >= len(c.messages) {
+		e.transition(c, ref, campaigns.EvDone)
+		return
+	}
+	e.scheduleMessage(a, c, ref, at)
 }
 
 // transition moves a prospect along the lifecycle. An impossible move is a

@@ -106,14 +106,14 @@ func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.T
 	}
 	step := int(p.msgStep)
 	key := c.src.Key(int(tm.ref.Index))
-	text, err := c.messages[step].Template.Render(c.src.Fields(int(tm.ref.Index)))
+	msg, err := c.messages[step].Choose(c.src.Fields(int(tm.ref.Index)))
 	if err != nil {
-		// validate reports it; the message is not sent with a hole in it.
-		p.msgStep = uint8(len(c.messages))
-		e.transition(c, tm.ref, campaigns.EvDone)
-		e.emit(time.Unix(0, tm.at), campaigns.EvFailed, c, a, key, nil, "message_"+campaigns.SkipInvalid)
+		// validate warns of it; no message goes out with a hole in it:
+		// the prospect skips this one and the sequence goes on.
+		e.skipMessage(a, c, tm.ref, time.Unix(0, tm.at), key, campaigns.MessageSkipReason(err))
 		return tasks
 	}
+	text := msg.Text
 	p.out = true
 	cal := c.cals[c.senderPos(a)]
 	at := messageAt(cal, time.Unix(0, tm.at), now)

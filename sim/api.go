@@ -35,7 +35,7 @@ type Options struct {
 // Event is one lifecycle event of one prospect (the --json stream).
 type Event struct {
 	T        time.Time `json:"t"`
-	Event    string    `json:"event"` // followed invited accepted declined withdrawn expired messaged skipped
+	Event    string    `json:"event"` // followed invited accepted declined withdrawn expired messaged message_skipped skipped
 	Campaign string    `json:"campaign"`
 	Account  string    `json:"account"`
 	Prospect string    `json:"prospect"`

@@ -66,7 +66,7 @@ func tcFollow(wait time.Duration) campaigns.Step {
 }
 
 func tcMessage(wait time.Duration) campaigns.Step {
-	return campaigns.Step{Kind: campaigns.StepMessage, Message: &campaigns.Message{Wait: wait, Text: "Thanks!"}}
+	return campaigns.Step{Kind: campaigns.StepMessage, Message: &campaigns.Message{Wait: wait}}
 }
 
 // tcRecord builds a platform record and its events by hand.

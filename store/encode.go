@@ -148,8 +148,12 @@ func templateFields(c *campaigns.Campaign) []string {
 				}
 			}
 		}
-		if st.Message != nil && st.Message.Template != nil {
-			add(st.Message.Template)
+		if st.Message != nil {
+			for _, v := range st.Message.Variants {
+				if v.Template != nil {
+					add(v.Template)
+				}
+			}
 		}
 	}
 	slices.Sort(out)

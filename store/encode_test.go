@@ -67,7 +67,7 @@ func TestTemplateFieldsOptional(t *testing.T) {
 		{Connect: &campaigns.Connect{Variants: []campaigns.Variant{
 			{Template: parse(`Hi {{or .first_name "there"}}{{with .company}} at {{.}}{{end}}`)},
 		}}},
-		{Message: &campaigns.Message{Template: parse(`Thanks{{if .nick}} {{.nick}}{{end}} {{.event}}`)}},
+		{Message: &campaigns.Message{Variants: []campaigns.Variant{{Template: parse(`Thanks{{if .nick}} {{.nick}}{{end}} {{.event}}`)}}}},
 	}}
 	if got, want := templateFields(c), []string{"company", "event", "first_name", "nick"}; !slices.Equal(got, want) {
 		t.Errorf("templateFields = %q, want %q", got, want)
