@@ -45,7 +45,9 @@ type CheckOptions struct {
 }
 
 // Check streams the campaign's prospects, renders the first invitation of
-// each one and every message step, and reports findings: bad rows, pinned accounts that are not senders of the campaign, prospects no
+// each one and every message step, and reports findings: template fields
+// that are not columns of the CSV (errors at the template's line), bad
+// rows, pinned accounts that are not senders of the campaign, prospects no
 // note fits, note variants no prospect can use (one warning at the
 // variant's line, with the count and the reason), and messages some
 // prospects skip (a warning at the step's line with the count; an error
@@ -102,7 +104,8 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	}
 	defer r.Close()
 
-	reported := map[*Variant]bool{} // causes reported already
+	colFindings, reported := checkColumns(c, r.Header())
+	findings.Add(colFindings...)
 	connect := c.ConnectStep()
 	var notes *noteTally
 	var messages []*messageTally

@@ -32,20 +32,65 @@ func checkFile(t *testing.T, name string, opt CheckOptions) (Summary, diag.List)
 
 // TestCheckCapsPerProspectFindings: rows pinned to an account that is not
 // a sender are listed up to MaxProspectFindings, then counted in one
-// finding at the line of the first left out; All lists every one.
+// finding at the line of the first left out; All lists every one. A
+// message variant naming no column is an error at its line; the other
+// variant carries the message for everyone.
 func TestCheckCapsPerProspectFindings(t *testing.T) {
 	_, capped := checkFile(t, "pinned", CheckOptions{})
 	golden.Check(t, "testdata/check/pinned.golden", strings.Join(capped.Strings(), "\n")+"\n")
 	sum, all := checkFile(t, "pinned", CheckOptions{All: true})
 	golden.Check(t, "testdata/check/pinned-all.golden", strings.Join(all.Strings(), "\n")+"\n")
-	if n := all.Count(diag.Error); n != 25 {
-		t.Errorf("--all: %d errors, want 25", n)
+	if n := all.Count(diag.Error); n != 26 { // 25 rows, 1 field
+		t.Errorf("--all: %d errors, want 26", n)
 	}
-	if n := capped.Count(diag.Error); n != MaxProspectFindings+1 {
-		t.Errorf("capped: %d errors, want %d", n, MaxProspectFindings+1)
+	if n := capped.Count(diag.Error); n != MaxProspectFindings+2 {
+		t.Errorf("capped: %d errors, want %d", n, MaxProspectFindings+2)
 	}
 	if sum.Rendered != 1 || sum.Skipped[SkipInvalid] != 25 {
 		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestColumnHint: a field that is not a column names the column it
+// probably means, whatever its case or punctuation, or within two edits;
+// else the columns.
+func TestColumnHint(t *testing.T) {
+	cols := []string{"profile_url", "first_name", "title", "company"}
+	for field, want := range map[string]string{
+		"titel":      `did you mean "title"?`,
+		"First_Name": `did you mean "first_name"?`,
+		"firstName":  `did you mean "first_name"?`,
+		"FIRSTNAME":  `did you mean "first_name"?`,
+		"Company":    `did you mean "company"?`,
+		"compny":     `did you mean "company"?`,
+		"nickname":   "columns: profile_url, first_name, title, company",
+		"x":          "columns: profile_url, first_name, title, company",
+	} {
+		if got := columnHint(field, cols); got != want {
+			t.Errorf("columnHint(%q) = %q, want %q", field, got, want)
+		}
+	}
+	many := make([]string, 14)
+	for i := range many {
+		many[i] = string(rune('a'+i)) + "_col"
+	}
+	if got := columnHint("zzzzzz", many); !strings.HasSuffix(got, ", l_col, ... 14 in all") {
+		t.Errorf("long column list: %q", got)
+	}
+}
+
+// TestFieldLine: inside a literal block the line of the field's first
+// reference; elsewhere the line of the text.
+func TestFieldLine(t *testing.T) {
+	v := &Variant{TextLine: 10, Block: true, Text: "Hi {{.first_name}},\nat {{ $.company }} and {{index . \"Event\"}}\n{{.first_names}}\n"}
+	for field, want := range map[string]int{"first_name": 11, "company": 12, "Event": 12, "first_names": 13, "absent": 10} {
+		if got := fieldLine(v, field); got != want {
+			t.Errorf("fieldLine(%q) = %d, want %d", field, got, want)
+		}
+	}
+	v.Block = false
+	if got := fieldLine(v, "company"); got != 10 {
+		t.Errorf("not a block: line %d, want 10", got)
 	}
 }
 

@@ -42,8 +42,9 @@
 //     none renders, the prospect skips that message (MessageSkipReason,
 //     event EvMessageSkipped) and the sequence goes on.
 //
-// Check reads the prospect CSV and reports what only the rows tell: one
-// finding per cause shared by every prospect (a
+// Check reads the prospect CSV and reports what only the rows tell: a
+// template field that is not a column (an error at the template's line,
+// with a did-you-mean), one finding per cause shared by every prospect (a
 // variant no prospect can use, a message some prospects skip: at its YAML
 // line, with the count), and per-prospect findings for causes that vary,
 // MaxProspectFindings per cause unless CheckOptions.All.

@@ -11,7 +11,8 @@ import (
 )
 
 // TestPreflightGolden runs validate and preview on testdata/preflight
-// (variants no prospect can use, messages some prospects skip, per-prospect findings capped and listed with --all) and
+// (fields that are not columns, variants no prospect can use, messages some
+// prospects skip, per-prospect findings capped and listed with --all) and
 // compares with testdata/golden/NAME.txt (go test -update rewrites).
 func TestPreflightGolden(t *testing.T) {
 	const cfg = "testdata/preflight/config.yaml"
@@ -23,6 +24,7 @@ func TestPreflightGolden(t *testing.T) {
 		{"preflight_validate", []string{"--config", cfg, "validate"}},
 		{"preflight_validate_all", []string{"--config", cfg, "validate", "--all", dir + "pitch.yaml"}},
 		{"preflight_preview_all", []string{"--config", cfg, "preview", "--all", dir + "pitch.yaml"}},
+		{"preflight_columns_json", []string{"--config", cfg, "validate", "--json", dir + "columns.yaml"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -30,6 +32,24 @@ func TestPreflightGolden(t *testing.T) {
 			got := fmt.Sprintf("$ outreach %s\nexit: %d\n--- stdout\n%s--- stderr\n%s", strings.Join(tc.args, " "), code, stdout, stderr)
 			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".txt"), got)
 		})
+	}
+}
+
+// TestPreflightExit: a field that is not a column fails validate, apply
+// and simulate (exit 1) before anything is stored or run.
+func TestPreflightExit(t *testing.T) {
+	const cfg = "testdata/preflight/config.yaml"
+	const file = "testdata/preflight/campaigns/columns.yaml"
+	fakeSim(t, nil, nil, fmt.Errorf("the simulator must not run"))
+	for _, args := range [][]string{
+		{"--config", cfg, "validate", file},
+		{"--config", cfg, "apply", file},
+		{"--config", cfg, "simulate", "--days", "3", file},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != ExitInvalid || !strings.Contains(stdout+stderr, `columns.yaml:10: steps[0].connect.note.variants[0].text: field "titel" is not a column of people.csv (did you mean "title"?)`) {
+			t.Errorf("outreach %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+		}
 	}
 }
 
