@@ -7,7 +7,7 @@
 // once as "FILE:LINE: message" naming the key path:
 //
 //	c.yaml:2: accounts[1]: unknown account "carl" (did you mean "carol"?)
-//	c.yaml:9: steps[0].wait: bad duration "7x": unit must be one of s, m, h, d, w
+//	c.yaml:9: steps[0].wait: bad duration "7x": unknown unit "x"; write whole numbers with units s, m, h, d (days) or w (weeks), e.g. 90s, 3m, 1h30m, 21d, 3w
 //	c.yaml:14: steps[1].connect.note.variants[0].text: template: line 1: unexpected "}" in operand
 //	c.yaml:19: steps[1].connect.note.fallback[0]: "shorty" names no variant (variants: event, short)
 //

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -30,24 +31,36 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v, %v; want %v", c.in, got, err, c.want)
 		}
 	}
+	// Every error says what is wrong and then either the value rewritten
+	// in the syntax (when that is clear) or the syntax itself.
+	const syntax = "; write whole numbers with units s, m, h, d (days) or w (weeks), e.g. 90s, 3m, 1h30m, 21d, 3w"
 	bad := []struct{ in, msg string }{
-		{"", `bad duration "": empty; write a number and a unit, e.g. 90s, 3m, 21d`},
-		{"3x", `bad duration "3x": unit must be one of s, m, h, d, w`},
-		{"3ms", `bad duration "3ms": unit must be one of s, m, h, d, w`},
-		{"10us", `bad duration "10us": unit must be one of s, m, h, d, w`},
-		{"1M", `bad duration "1M": unit must be one of s, m, h, d, w`},
-		{"-3m", `bad duration "-3m": must not be negative`},
-		{"+3m", `bad duration "+3m": want a number followed by a unit, e.g. 90s, 3m, 21d`},
-		{"30", `bad duration "30": missing unit after 30 (one of s, m, h, d, w)`},
-		{"1h30", `bad duration "1h30": missing unit after 30 (one of s, m, h, d, w)`},
-		{"1.5h", `bad duration "1.5h": fractions are not allowed; combine units instead, e.g. 1h30m`},
-		{"h", `bad duration "h": want a number followed by a unit, e.g. 90s, 3m, 21d`},
-		{"1 h", `bad duration "1 h": unexpected " " after 1`},
-		{"1h ", `bad duration "1h ": want a number followed by a unit, e.g. 90s, 3m, 21d`},
-		{"3é", `bad duration "3é": unexpected "é" after 3`},
-		{"15260w", `bad duration "15260w": too large`},
-		{"99999999999999999999s", `bad duration "99999999999999999999s": too large`},
-		{"15000w15000w", `bad duration "15000w15000w": too large`},
+		{"", `bad duration "": empty` + syntax},
+		{"3x", `bad duration "3x": unknown unit "x"` + syntax},
+		{"3ms", `bad duration "3ms": unknown unit "ms"` + syntax},
+		{"10us", `bad duration "10us": unknown unit "us"` + syntax},
+		{"1M", `bad duration "1M": unknown unit "M"` + syntax},
+		{"-3m", `bad duration "-3m": must not be negative` + syntax},
+		{"+3m", `bad duration "+3m": want a number before each unit` + syntax},
+		{"30", `bad duration "30": missing unit after 30` + syntax},
+		{"1h30", `bad duration "1h30": missing unit after 30` + syntax},
+		{"1.5h", `bad duration "1.5h": fractions are not allowed (did you mean "1h30m"?)`},
+		{"h", `bad duration "h": want a number before each unit` + syntax},
+		{"1 h", `bad duration "1 h": unexpected " " after 1 (did you mean "1h"?)`},
+		{"1h ", `bad duration "1h ": want a number before each unit (did you mean "1h"?)`},
+		{"3é", `bad duration "3é": unexpected "é" after 3` + syntax},
+		{"15260w", `bad duration "15260w": too large` + syntax},
+		{"99999999999999999999s", `bad duration "99999999999999999999s": too large` + syntax},
+		{"15000w15000w", `bad duration "15000w15000w": too large` + syntax},
+		{"3 weeks", `bad duration "3 weeks": unexpected " " after 3 (did you mean "3w"?)`},
+		{"3 Weeks", `bad duration "3 Weeks": unexpected " " after 3 (did you mean "3w"?)`},
+		{"1 day 12 hours", `bad duration "1 day 12 hours": unexpected " " after 1 (did you mean "1d12h"?)`},
+		{"1 week and 2 days", `bad duration "1 week and 2 days": unexpected " " after 1 (did you mean "1w2d"?)`},
+		{"1,5 days", `bad duration "1,5 days": fractions are not allowed (did you mean "1d12h"?)`},
+		{"1d 2h", `bad duration "1d 2h": want a number before each unit (did you mean "1d2h"?)`},
+		{"007 m", `bad duration "007 m": unexpected " " after 007 (did you mean "7m"?)`},
+		{"2 months", `bad duration "2 months": unexpected " " after 2` + syntax},
+		{"0.5s", `bad duration "0.5s": fractions are not allowed` + syntax},
 	}
 	for _, c := range bad {
 		got, err := ParseDuration(c.in)
@@ -81,14 +94,31 @@ func TestFormatDuration(t *testing.T) {
 	}
 }
 
+// FuzzParseDuration: a duration parses to a non-negative value that
+// FormatDuration writes back; every error carries a hint (the syntax, or
+// a suggestion), and a suggestion always parses.
 func FuzzParseDuration(f *testing.F) {
-	for _, s := range []string{"90s", "1w2d", "1d12h", "3x", "", "-1m", "1.5h", "99999999999w"} {
+	for _, s := range []string{"90s", "1w2d", "1d12h", "3x", "", "-1m", "1.5h", "99999999999w",
+		"3 weeks", "1 day 12 hours", "2 months", "1,5 days", "007 m"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := ParseDuration(s)
+		fix := SuggestDuration(s)
 		if err != nil {
+			msg := err.Error()
+			if !strings.HasSuffix(msg, durationSyntax) && !strings.HasSuffix(msg, "?)") {
+				t.Fatalf("ParseDuration(%q): no hint in %q", s, msg)
+			}
+			if fix != "" {
+				if _, err := ParseDuration(fix); err != nil {
+					t.Fatalf("SuggestDuration(%q) = %q, which does not parse: %v", s, fix, err)
+				}
+			}
 			return
+		}
+		if fix != "" {
+			t.Fatalf("SuggestDuration(%q) = %q for a valid duration", s, fix)
 		}
 		if d < 0 {
 			t.Fatalf("ParseDuration(%q) = %v < 0", s, d)
