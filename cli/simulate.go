@@ -34,7 +34,7 @@ var runSim = sim.Run
 func newSimulateCmd(g *globals) *cobra.Command {
 	var opt simulateOptions
 	cmd := &cobra.Command{
-		Use:   "simulate [CAMPAIGN.yaml ...] --days N [--seed S] [--start RFC3339] [--json]",
+		Use:   "simulate [CAMPAIGN.yaml ...] --days N [--seed S] [--start DATE|RFC3339] [--json]",
 		Short: "Forecast campaigns on a virtual clock against the sandbox platform model",
 		Long: `simulate runs the real planner, pacing and lifecycle on a virtual clock
 against the sandbox platform model (platform.sandbox in the config: accept
@@ -46,9 +46,11 @@ The campaigns are the files named, or the config's campaigns globs. They
 are checked as validate checks them: on any error the findings are printed
 to stderr and simulate exits 1 without running. Warnings go to stderr.
 
---start is the virtual start time (default: now, to the minute); --seed
+--start is the virtual start: a date YYYY-MM-DD (midnight UTC) or an RFC
+3339 time (default: now, to the minute); --seed
 seeds the planner's randomness and the platform model, so a run is
-reproducible. --json prints one event per line instead:
+reproducible. --json prints one event per line instead (times in whole
+seconds, UTC):
 {"t","event","campaign","account","prospect","variant","chars","reason"},
 event one of followed invited accepted declined withdrawn expired messaged
 message_skipped (reason missing_field: the message did not render, the
@@ -60,7 +62,7 @@ next one follows) skipped, then a last line {"event":"summary","start","end","se
 	}
 	cmd.Flags().IntVar(&opt.days, "days", 0, "simulate `N` days (required)")
 	cmd.Flags().Int64Var(&opt.seed, "seed", 1, "seed `S` of the simulation's randomness")
-	cmd.Flags().StringVar(&opt.start, "start", "", "virtual start `time`, RFC 3339 (default now, to the minute)")
+	cmd.Flags().StringVar(&opt.start, "start", "", "virtual start `time`: YYYY-MM-DD (midnight UTC) or RFC 3339 (default now, to the minute)")
 	cmd.Flags().BoolVar(&opt.json, "json", false, "one JSON event per line, then a summary line")
 	return cmd
 }
@@ -74,9 +76,9 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 	}
 	start := g.now().Truncate(time.Minute)
 	if opt.start != "" {
-		t, err := time.Parse(time.RFC3339, opt.start)
+		t, err := parseStart(opt.start)
 		if err != nil {
-			return usageError("--start %q: want an RFC 3339 time such as 2026-11-23T09:00:00Z", opt.start)
+			return usageError("--start %q: want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time such as 2026-11-23T09:00:00Z", opt.start)
 		}
 		start = t
 	}
@@ -113,6 +115,7 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 		enc.SetEscapeHTML(false)
 		o.OnEvent = func(ev sim.Event) {
 			if encErr == nil {
+				ev.T = wholeSecond(ev.T)
 				encErr = enc.Encode(ev)
 			}
 		}
@@ -146,16 +149,41 @@ type simSummary struct {
 	Campaigns []sim.CampaignResult `json:"campaigns"`
 }
 
+// Its times are whole seconds in UTC, as are the events'.
 func newSimSummary(res *sim.Result, seed int64) simSummary {
-	s := simSummary{Event: "summary", Start: res.Start, End: res.End, Seed: seed,
-		Accounts: res.Accounts, Campaigns: res.Campaigns}
+	s := simSummary{Event: "summary", Start: wholeSecond(res.Start), End: wholeSecond(res.End), Seed: seed,
+		Accounts: res.Accounts, Campaigns: make([]sim.CampaignResult, len(res.Campaigns))}
 	if s.Accounts == nil {
 		s.Accounts = []sim.AccountResult{}
 	}
-	if s.Campaigns == nil {
-		s.Campaigns = []sim.CampaignResult{}
+	for i, c := range res.Campaigns {
+		c.Completed = wholeSecond(c.Completed)
+		s.Campaigns[i] = c
 	}
 	return s
+}
+
+// wholeSecond is t in UTC, cut to the second: every time simulate --json
+// prints (the zero time stays zero).
+func wholeSecond(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+// parseStart parses --start: a date YYYY-MM-DD is midnight UTC; otherwise
+// an RFC 3339 time, cut to the second (the --json times are whole
+// seconds).
+func parseStart(s string) (time.Time, error) {
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.Truncate(time.Second), nil
 }
 
 // printForecast writes the forecast as two tables, dates in loc (the

@@ -62,7 +62,8 @@ func TestSimulateUsage(t *testing.T) {
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3661"}, "--days must be 1 to 3660"},
 		{[]string{"--config", simCfg, "simulate", good, "--days", "two"}, `invalid argument "two" for "--days"`},
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--seed", "x"}, `invalid argument "x" for "--seed"`},
-		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "2026-11-23"}, `--start "2026-11-23": want an RFC 3339 time`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "2026-11-31"}, `--start "2026-11-31": want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "23/11/2026"}, `--start "23/11/2026": want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time`},
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--frobnicate"}, "unknown flag: --frobnicate"},
 		{[]string{"--config", "testdata/absent.yaml", "simulate", good, "--days", "3"}, "absent.yaml"},
 		{[]string{"--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/missing.yaml"}, "missing.yaml"},
@@ -144,12 +145,31 @@ slow      9          0        0         -        0        0          2        af
 	}
 }
 
+// TestSimulateStart: --start takes a date (midnight UTC) or an RFC 3339
+// time, cut to the second.
+func TestSimulateStart(t *testing.T) {
+	for _, tc := range []struct {
+		arg  string
+		want time.Time
+	}{
+		{"2026-12-01", time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)},
+		{"2026-12-01T09:30:00Z", time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC)},
+		{"2026-12-01T09:30:00.75+02:00", time.Date(2026, 12, 1, 7, 30, 0, 0, time.UTC)},
+	} {
+		got := fakeSim(t, nil, fakeResult, nil)
+		code, _, stderr := runAt(time.Now(), "--config", simCfg, "simulate", "--days", "3", "--start", tc.arg, "testdata/ws/campaigns/good.yaml")
+		if code != ExitOK || !got.Start.Equal(tc.want) {
+			t.Errorf("--start %s: exit %d, start %v, want %v\n%s", tc.arg, code, got.Start, tc.want, stderr)
+		}
+	}
+}
+
 // TestSimulateJSON checks the event stream and the summary line.
 func TestSimulateJSON(t *testing.T) {
 	events := []sim.Event{
 		{T: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Event: "invited", Campaign: "good", Account: "alice",
 			Prospect: "https://example.com/in/ann", Variant: "event", Chars: 41},
-		{T: time.Date(2026, 11, 23, 9, 3, 0, 0, time.UTC), Event: "skipped", Campaign: "good", Account: "alice",
+		{T: time.Date(2026, 11, 23, 10, 3, 0, 999_999_999, time.FixedZone("CET", 3600)), Event: "skipped", Campaign: "good", Account: "alice",
 			Prospect: "https://example.com/in/bo?x=1&y=<2>", Reason: "duplicate"},
 	}
 	got := fakeSim(t, events, fakeResult, nil)
