@@ -20,6 +20,13 @@ type CheckResult struct {
 	Account  string              // the account whose note limit applied
 	Limit    int                 // that limit, in UTF-16 code units
 	Note     templates.Note      // the first invitation's note; valid when Err is nil
+	// Sender is the account whose monthly note allowance the invitation
+	// spends in the plan (see NotePlan).
+	Sender string
+	// Waits is set when the sender's note allowance is spent and the
+	// campaign has no blank fallback: the planner holds the prospect until
+	// a month with notes left. Note is then the note it would get.
+	Waits bool
 	Err      error               // why the prospect cannot be invited (a finding was recorded)
 }
 
@@ -32,6 +39,9 @@ type Summary struct {
 	Variants  map[string]int           // chosen variant ("blank" included) -> prospects
 	Fallbacks map[templates.Reason]int // why the preferred variant was not used -> prospects
 	Skipped   map[string]int           // SkipExcluded, SkipDuplicate, SkipInvalid -> prospects
+	// Waiting counts the prospects held until a month with notes left: the
+	// sender's note allowance is spent and blank is not a fallback.
+	Waiting int
 }
 
 // CheckOptions tune Check.
@@ -42,6 +52,9 @@ type CheckOptions struct {
 	// All lists every per-prospect finding; by default each cause that
 	// varies by prospect lists MaxProspectFindings and counts the rest.
 	All bool
+	// Notes follows the monthly note allowances; campaigns checked with
+	// the same one spend the same allowances. Nil: a fresh one.
+	Notes *NotePlan
 }
 
 // Check streams the campaign's prospects, renders the first invitation of
@@ -107,18 +120,24 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	colFindings, reported := checkColumns(c, r.Header())
 	findings.Add(colFindings...)
 	connect := c.ConnectStep()
-	var notes *noteTally
+	var tally *noteTally
 	var messages []*messageTally
 	for i := range c.Steps {
 		st := &c.Steps[i]
 		switch {
 		case st.Connect != nil && st.Connect.Notes != nil:
-			notes = &noteTally{cn: st.Connect, step: i, variants: newVariantTallies(st.Connect.Variants, reported), noFit: newCapped(opt.All)}
+			tally = &noteTally{cn: st.Connect, step: i, variants: newVariantTallies(st.Connect.Variants, reported), noFit: newCapped(opt.All)}
 		case st.Message != nil:
 			messages = append(messages, &messageTally{m: st.Message, step: i, variants: newVariantTallies(st.Message.Variants, reported)})
 		}
 	}
 	pinned := newCapped(opt.All)
+	notes := opt.Notes
+	if notes == nil {
+		notes = NewNotePlan(cfg)
+	}
+	senders := knownSenders(c, limits)
+	dealt := 0 // unpinned prospects dealt to the senders in turn
 	var res CheckResult
 	passed := 0
 	for opt.Limit == 0 || passed < opt.Limit {
@@ -130,6 +149,10 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 			return sum, findings, fmt.Errorf("reading %s: %w", c.Prospects.Path, err)
 		}
 		res = CheckResult{Prospect: p, Account: strictest, Limit: limits[strictest]}
+		if p.Account == "" {
+			res.Sender = senders[dealt%len(senders)]
+			dealt++
+		}
 		if p.Account != "" {
 			lim, ok := limits[p.Account]
 			if !ok {
@@ -140,20 +163,23 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 				sum.Skipped[SkipInvalid]++
 				continue
 			}
-			res.Account, res.Limit = p.Account, lim
+			res.Account, res.Limit, res.Sender = p.Account, lim, p.Account
 		}
 		fields := templates.Fields(p.Fields)
 		if connect != nil && connect.Notes != nil {
-			res.Note, res.Err = connect.Notes.Choose(fields, templates.ChooseOptions{Limit: res.Limit})
+			res.Note, res.Waits, res.Err = notes.choose(res.Sender, connect.Notes, fields, templates.ChooseOptions{Limit: res.Limit})
 		} else {
 			res.Note = templates.Note{Variant: templates.Blank}
 		}
-		if notes != nil {
-			notes.observe(fields, res.Limit, res.Note, res.Err, func() diag.Finding { return prospectFinding(c.Path, p, "%v", res.Err) })
+		if tally != nil && !res.Waits {
+			tally.observe(fields, res.Limit, res.Note, res.Err, func() diag.Finding { return prospectFinding(c.Path, p, "%v", res.Err) })
 		}
-		if res.Err != nil {
+		switch {
+		case res.Err != nil:
 			sum.Skipped[SkipInvalid]++
-		} else {
+		case res.Waits:
+			sum.Waiting++
+		default:
 			sum.Rendered++
 			sum.Variants[res.Note.Variant]++
 			if res.Note.Reason != templates.ReasonNone {
@@ -176,14 +202,26 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	sum.Skipped[SkipDuplicate] += st.Duplicates
 	sum.Skipped[SkipInvalid] += st.Invalid
 	findings.Add(pinned.list("rows pinned to an account that is not a sender")...)
-	if notes != nil {
-		findings.Add(notes.findings(c.Path)...)
+	if tally != nil {
+		findings.Add(tally.findings(c.Path)...)
 	}
 	for _, m := range messages {
 		findings.Add(m.findings(c.Path)...)
 	}
 	findings = append(r.Findings(), findings...)
 	return sum, findings, nil
+}
+
+// knownSenders returns the senders of c defined in the config, in the
+// campaign's order.
+func knownSenders(c *Campaign, limits map[string]int) []string {
+	var out []string
+	for _, id := range c.Accounts {
+		if _, ok := limits[id]; ok {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // senderLimits returns the note limit of each known sender of c and the
@@ -207,7 +245,7 @@ func senderLimits(c *Campaign, cfg *config.Config) (string, map[string]int) {
 func prospectFinding(file string, p *prospects.Prospect, format string, args ...any) diag.Finding {
 	return diag.Finding{
 		File:     file,
-		Prospect: p.RawKey,
+		Prospect: p.Key,
 		Message:  fmt.Sprintf(format, args...) + fmt.Sprintf(" (csv line %d)", p.Line),
 	}
 }
@@ -225,6 +263,9 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "; skipped %d", total(s.Skipped))
 	if n := total(s.Skipped); n > 0 {
 		fmt.Fprintf(&b, " (%s)", countList(s.Skipped))
+	}
+	if s.Waiting > 0 {
+		fmt.Fprintf(&b, "; %d wait for the note allowance", s.Waiting)
 	}
 	return b.String()
 }

@@ -42,6 +42,10 @@ func TestGolden(t *testing.T) {
 		{"unknown_flag", []string{"validate", "--frobnicate"}},
 		{"unknown_command", []string{"frobnicate"}},
 		{"preview_no_args", []string{"--config", cfg, "preview"}},
+		{"validate_allowance", []string{"--config", "testdata/allowance/config.yaml", "validate"}},
+		{"validate_allowance_json", []string{"--config", "testdata/allowance/config.yaml", "validate", "--json"}},
+		{"preview_allowance", []string{"--config", "testdata/allowance/config.yaml", "preview", "testdata/allowance/campaigns/spring.yaml"}},
+		{"preview_allowance_json", []string{"--config", "testdata/allowance/config.yaml", "preview", "--json", "testdata/allowance/campaigns/summer.yaml"}},
 		{"preview_negative_limit", []string{"--config", cfg, "preview", "--limit", "-1", "testdata/ws/campaigns/good.yaml"}},
 	}
 	for _, tc := range cases {

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -47,6 +48,16 @@ type previewLine struct {
 	Chars          int    `json:"chars"`
 	Limit          int    `json:"limit"`
 	FallbackReason string `json:"fallback_reason"`
+	// FallbackDetail says what the reason was for this prospect: the
+	// missing field (`missing field "event"`), the length (`212 chars >
+	// 200`), or the spent allowance; "" when the first variant was used.
+	FallbackDetail string `json:"fallback_detail,omitempty"`
+	// Sender is the account whose monthly note allowance the invitation
+	// spends in the plan; Waits is set when that allowance is spent and
+	// blank is no fallback: the planner holds the prospect for a month with
+	// notes left.
+	Sender string `json:"sender,omitempty"`
+	Waits  bool   `json:"waits,omitempty"`
 }
 
 func runPreview(g *globals, opt previewOptions, file string) error {
@@ -70,16 +81,23 @@ func runPreview(g *globals, opt previewOptions, file string) error {
 		}
 		if opt.json {
 			return enc.Encode(previewLine{
-				Campaign: c.Name, Prospect: r.Prospect.RawKey, Account: r.Account,
+				Campaign: c.Name, Prospect: r.Prospect.Key, Account: r.Account,
 				Variant: r.Note.Variant, Note: r.Note.Text, Chars: r.Note.Chars, Limit: r.Limit,
-				FallbackReason: string(r.Note.Reason),
+				FallbackReason: string(r.Note.Reason), FallbackDetail: fallbackDetail(r.Note),
+				Sender: r.Sender, Waits: r.Waits,
 			})
 		}
 		fallback := ""
 		if r.Note.Reason != templates.ReasonNone {
-			fallback = fmt.Sprintf("  fallback: %s", r.Note.Reason)
+			fallback = "  fallback: " + describeFallback(r.Note)
+			if a := l.cfg.Account(r.Sender); r.Note.Reason == templates.ReasonNoteAllowance && a != nil {
+				fallback = fmt.Sprintf("  fallback: %s (%s's %d notes a month are spent)", r.Note.Reason, a.ID, a.Limits.NotesPerMonth)
+			}
 		}
-		fmt.Fprintf(g.stdout, "%s  via %s  %s  %d/%d%s\n", r.Prospect.RawKey, r.Account, r.Note.Variant, r.Note.Chars, r.Limit, fallback)
+		if r.Waits {
+			fallback = fmt.Sprintf("  waits: %s's note allowance is spent and blank is no fallback", r.Sender)
+		}
+		fmt.Fprintf(g.stdout, "%s  via %s  %s  %d/%d%s\n", r.Prospect.Key, r.Account, r.Note.Variant, r.Note.Chars, r.Limit, fallback)
 		if r.Note.Text != "" {
 			fmt.Fprintf(g.stdout, "    %s\n", r.Note.Text)
 		} else {
@@ -96,4 +114,27 @@ func runPreview(g *globals, opt previewOptions, file string) error {
 		return errInvalid
 	}
 	return nil
+}
+
+// fallbackDetail says why the first variant was not used for this
+// prospect: the detail of the first failed attempt, `missing field
+// "event"` or `212 chars > 200`.
+func fallbackDetail(n templates.Note) string {
+	if n.Reason == templates.ReasonNone || len(n.Attempts) == 0 {
+		return ""
+	}
+	return n.Attempts[0].Detail
+}
+
+// describeFallback words the reason and its detail for people:
+// `missing_field "event"`, `too_long (212 chars > 200)`.
+func describeFallback(n templates.Note) string {
+	d := fallbackDetail(n)
+	if d == "" {
+		return string(n.Reason)
+	}
+	if field, ok := strings.CutPrefix(d, "missing field "); ok && n.Reason == templates.ReasonMissingField {
+		return string(n.Reason) + " " + field
+	}
+	return string(n.Reason) + " (" + d + ")"
 }

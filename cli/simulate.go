@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -215,12 +217,36 @@ func printForecast(w io.Writer, res *sim.Result, opt simulateOptions, loc *time.
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if err := printFallbacks(w, res.Campaigns); err != nil {
+		return err
+	}
 	var names []string
 	var vs [][]sim.VariantResult
 	for _, c := range res.Campaigns {
 		names, vs = append(names, c.Name), append(vs, c.Variants)
 	}
 	return printVariants(w, names, vs)
+}
+
+// printFallbacks writes, per campaign and reason, the invitations sent
+// without the campaign's first note variant (nothing when there were
+// none).
+func printFallbacks(w io.Writer, cs []sim.CampaignResult) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	header := false
+	for _, c := range cs {
+		for _, reason := range slices.Sorted(maps.Keys(c.Fallbacks)) {
+			if !header {
+				fmt.Fprintln(tw, "\nCAMPAIGN\tFALLBACK\tINVITATIONS")
+				header = true
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%d\n", c.Name, reason, c.Fallbacks[reason])
+		}
+	}
+	if header {
+		fmt.Fprintln(tw, "\n(FALLBACK: why the campaign's first note variant was not sent: too_long, missing_field, or note_allowance when the account's monthly notes were spent)")
+	}
+	return tw.Flush()
 }
 
 // percent is the acceptance rate as "33.3%", "-" when nothing was invited.

@@ -210,6 +210,8 @@ func TestSimulateGolden(t *testing.T) {
 	}{
 		{"simulate_text", simGood},
 		{"simulate_json", append(slices.Clone(simGood), "--json")},
+		{"simulate_allowance", []string{"--config", "testdata/allowance/config.yaml", "simulate", "testdata/allowance/campaigns/spring.yaml",
+			"--start", "2026-12-01", "--days", "60"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -23,8 +23,10 @@ func newValidateCmd(g *globals) *cobra.Command {
 		Long: `validate loads the config and the campaigns (by default the config's
 campaigns globs), renders the first invitation and every message for every
 prospect, and prints each problem as FILE:LINE: message (or
-FILE: prospect KEY: message), a summary per campaign and a total line.
-A cause shared by every prospect is one finding at its YAML line (a
+FILE: prospect KEY: message), a summary per campaign, one per account with
+a monthly note allowance (free accounts: how many invitations get a note
+and how many the fallback, planned as the planner spends it), and a total
+line. A cause shared by every prospect is one finding at its YAML line (a
 variant no prospect can use, a message some prospects skip); a cause that
 varies by prospect lists the first 20 and counts the rest (--all lists
 every one). It exits 1 when any finding is an error.`,
@@ -45,12 +47,13 @@ func runValidate(g *globals, opt validateOptions, files []string) error {
 	all := l.findings
 	var sums []campaigns.Summary
 	var unchecked []string
+	notes := campaigns.NewNotePlan(l.cfg) // the campaigns share their senders' note allowances
 	for _, c := range l.campaigns {
 		if l.broken[c] {
 			unchecked = append(unchecked, c.Path)
 			continue
 		}
-		sum, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{All: opt.all}, nil)
+		sum, fs, err := campaigns.Check(c, l.cfg, campaigns.CheckOptions{All: opt.all, Notes: notes}, nil)
 		if err != nil {
 			return &exitError{code: ExitError, err: err}
 		}
@@ -58,8 +61,9 @@ func runValidate(g *globals, opt validateOptions, files []string) error {
 		sums = append(sums, sum)
 	}
 
+	allowances := notes.Summaries()
 	if opt.json {
-		printValidateJSON(g, all, sums)
+		printValidateJSON(g, all, sums, allowances)
 	} else {
 		printFindings(g.stdout, all)
 		total := campaigns.Summary{}
@@ -67,6 +71,9 @@ func runValidate(g *globals, opt validateOptions, files []string) error {
 			fmt.Fprintln(g.stdout, s.String())
 			total.Prospects += s.Prospects
 			total.Rendered += s.Rendered
+		}
+		for _, a := range allowances {
+			fmt.Fprintf(g.stdout, "%s: %s\n", l.cfg.Path, a)
 		}
 		for _, f := range unchecked {
 			fmt.Fprintf(g.stdout, "%s: prospects not checked: fix the errors above first\n", f)
@@ -98,9 +105,16 @@ type jsonSummary struct {
 	Variants  map[string]int `json:"variants"`
 	Fallbacks map[string]int `json:"fallbacks"`
 	Skipped   map[string]int `json:"skipped"`
+	Waiting   int            `json:"waiting,omitempty"`
 }
 
-func printValidateJSON(g *globals, fs diag.List, sums []campaigns.Summary) {
+// jsonAllowance is an account's monthly note allowance in the plan.
+type jsonAllowance struct {
+	Type string `json:"type"` // "allowance"
+	campaigns.AllowanceSummary
+}
+
+func printValidateJSON(g *globals, fs diag.List, sums []campaigns.Summary, allowances []campaigns.AllowanceSummary) {
 	enc := json.NewEncoder(g.stdout)
 	enc.SetEscapeHTML(false)
 	fs.Sort()
@@ -112,6 +126,9 @@ func printValidateJSON(g *globals, fs diag.List, sums []campaigns.Summary) {
 		for k, v := range s.Fallbacks {
 			fb[string(k)] = v
 		}
-		_ = enc.Encode(jsonSummary{"summary", s.File, s.Campaign, s.Prospects, s.Rendered, s.Variants, fb, s.Skipped})
+		_ = enc.Encode(jsonSummary{"summary", s.File, s.Campaign, s.Prospects, s.Rendered, s.Variants, fb, s.Skipped, s.Waiting})
+	}
+	for _, a := range allowances {
+		_ = enc.Encode(jsonAllowance{"allowance", a})
 	}
 }

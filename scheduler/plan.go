@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"errors"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
@@ -230,8 +229,7 @@ func (e *Engine) choose(a *account, c *campaign, idx int, t time.Time) (template
 	if !ms.Equal(a.monthStart) {
 		a.monthStart, a.notesMonth, a.notesOut = ms, 0, false
 	}
-	limit := a.cfg.Limits.NotesPerMonth
-	noNotes := a.notesOut || (limit >= 0 && a.notesMonth >= limit)
+	noNotes := pacing.NoteAllowance{Limit: a.cfg.Limits.NotesPerMonth, Used: a.notesMonth, Out: a.notesOut}.Spent()
 	opt := templates.ChooseOptions{Limit: a.cfg.Limits.NoteChars, NoNotes: noNotes}
 	f := c.src.Fields(idx)
 	fits := c.notes.Fits(f, opt)
@@ -279,19 +277,9 @@ func (e *Engine) choose(a *account, c *campaign, idx int, t time.Time) (template
 }
 
 // waitsForNotes reports whether no note fits only because the monthly
-// allowance of personalized notes is spent.
-func waitsForNotes(err error) bool {
-	var nf *templates.NoFitError
-	if !errors.As(err, &nf) {
-		return false
-	}
-	for _, at := range nf.Attempts {
-		if at.Reason == templates.ReasonNoteAllowance {
-			return true
-		}
-	}
-	return false
-}
+// allowance of personalized notes is spent (the preflight decides with
+// the same function).
+func waitsForNotes(err error) bool { return templates.WaitsForNotes(err) }
 
 // skip ends a prospect's campaign as skipped.
 func (e *Engine) skip(c *campaign, idx int32, a *account, key string, t time.Time, reason string) {

@@ -61,6 +61,10 @@ type CampaignResult struct {
 	// Completed is when the campaign's last prospect was invited or skipped
 	// (nothing left to send); zero when that did not happen within the run.
 	Completed time.Time `json:"completed,omitzero"`
+	// Fallbacks counts the invitations sent without the campaign's first
+	// note variant, by reason (too_long, missing_field, note_allowance);
+	// nil when there were none.
+	Fallbacks map[string]int `json:"fallbacks,omitempty"`
 	// Variants are the note variants' results at the end (see
 	// scheduler.Engine.Variants).
 	Variants []VariantResult `json:"variants,omitempty"`

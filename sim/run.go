@@ -175,6 +175,12 @@ func (r *run) onEvent(ev scheduler.Event) {
 	a := r.accounts[ev.Account]
 	if c != nil {
 		c.Counts.Add(ev.Type)
+		if ev.Type == campaigns.EvInvited && ev.Reason != "" {
+			if c.Fallbacks == nil {
+				c.Fallbacks = map[string]int{}
+			}
+			c.Fallbacks[ev.Reason]++
+		}
 	}
 	if a != nil {
 		a.Counts.Add(ev.Type)

@@ -66,6 +66,23 @@ func (e *NoFitError) Error() string {
 	return b.String()
 }
 
+// WaitsForNotes reports whether err is a NoFitError in which the spent
+// monthly note allowance stood in the way (a variant failed with
+// ReasonNoteAllowance): the planner then holds the prospect until next
+// month instead of skipping it.
+func WaitsForNotes(err error) bool {
+	var nf *NoFitError
+	if !errors.As(err, &nf) {
+		return false
+	}
+	for _, at := range nf.Attempts {
+		if at.Reason == ReasonNoteAllowance {
+			return true
+		}
+	}
+	return false
+}
+
 // tooLongDetail is the Detail of a too_long attempt.
 func tooLongDetail(chars, limit int) string {
 	return fmt.Sprintf("%d chars > %d", chars, limit)
