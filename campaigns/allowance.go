@@ -29,10 +29,10 @@ type NotePlan struct {
 }
 
 type noteAccount struct {
-	a     *config.Account
-	left  pacing.NoteAllowance
-	sent  int // invitations in the current month
-	sum   AllowanceSummary
+	a    *config.Account
+	left pacing.NoteAllowance
+	sent int // invitations in the current month
+	sum  AllowanceSummary
 }
 
 // AllowanceSummary is what a NotePlan found for one account with a

@@ -27,7 +27,7 @@ type CheckResult struct {
 	// campaign has no blank fallback: the planner holds the prospect until
 	// a month with notes left. Note is then the note it would get.
 	Waits bool
-	Err      error               // why the prospect cannot be invited (a finding was recorded)
+	Err   error // why the prospect cannot be invited (a finding was recorded)
 }
 
 // Summary counts what Check found in one campaign.
