@@ -17,11 +17,15 @@ import (
 // sorted by line. The Campaign is always returned, filled as far as the
 // data allowed.
 func Parse(path string, data []byte, cfg *config.Config) (*Campaign, diag.List) {
-	c := &Campaign{Path: path, Dedupe: DedupeWorkspace, ABTest: ABTest{Strategy: StrategyThompson}}
-	d := strictyaml.New(path)
+	return parse(strictyaml.New(path), data, cfg)
+}
+
+// parse is Parse with the decoder given (tests trace it).
+func parse(d *strictyaml.Decoder, data []byte, cfg *config.Config) (*Campaign, diag.List) {
+	c := &Campaign{Path: d.File, Dedupe: DedupeWorkspace, ABTest: ABTest{Strategy: StrategyThompson}}
 	if root := d.Parse(data); root != nil {
 		l := loader{d: d, c: c, cfg: cfg}
-		l.decode(d.Map(root, "", "name", "accounts", "prospects", "exclude", "schedule", "dedupe", "paused", "steps", "ab_test"))
+		l.decode(d.Object(root, "", campaignSchema))
 	}
 	d.Findings.Sort()
 	return c, d.Findings
@@ -52,14 +56,14 @@ func (l *loader) decode(m *strictyaml.Map) {
 		}
 	}
 	if m.Has("schedule") {
-		c.Schedule = l.decodeSchedule(m.Map("schedule", "days", "hours", "timezone"))
+		c.Schedule = l.decodeSchedule(m.Object("schedule"))
 	}
 	m.Bool("paused", &c.Paused)
 	var dedupe string
 	if m.OneOf("dedupe", &dedupe, "dedupe scope", string(DedupeWorkspace), string(DedupeAccount), string(DedupeCampaign)) {
 		c.Dedupe = Dedupe(dedupe)
 	}
-	l.decodeABTest(m.Map("ab_test", "strategy", "min_samples", "include_blank"))
+	l.decodeABTest(m.Object("ab_test"))
 	l.decodeSteps(m)
 }
 
@@ -106,7 +110,7 @@ func unknownAccount(id string, known []string, cfgPath string) string {
 
 // decodeSource decodes a {csv, key} section.
 func (l *loader) decodeSource(parent *strictyaml.Map, key, defaultKey string) (Source, bool) {
-	m := parent.Map(key, "csv", "key")
+	m := parent.Object(key)
 	if !m.Present() {
 		return Source{}, false
 	}

@@ -24,7 +24,7 @@ func (l *loader) decodeSteps(root *strictyaml.Map) {
 	connect := -1 // index of the connect step
 	for i, n := range items {
 		path := strictyaml.Index("steps", i)
-		m := l.d.Map(n, path, "follow", "connect", "message", "wait")
+		m := l.d.Object(n, path, root.ItemSchema("steps"))
 		step := Step{Line: m.Line()}
 		var kinds []string
 		for _, k := range stepKinds {
@@ -43,7 +43,7 @@ func (l *loader) decodeSteps(root *strictyaml.Map) {
 		}
 		switch step.Kind {
 		case StepFollow:
-			l.d.Map(m.Node("follow"), m.KeyPath("follow")) // no keys: `follow: {}` or `follow:`
+			m.Object("follow") // no keys: `follow: {}` or `follow:`
 			if connect >= 0 {
 				l.d.Errorf(m.Line(), path, "a follow step must come before the connect step (steps[%d])", connect)
 			}
@@ -53,12 +53,12 @@ func (l *loader) decodeSteps(root *strictyaml.Map) {
 			} else {
 				connect = i
 			}
-			step.Connect = l.decodeConnect(m.Map("connect", "note", "withdraw_after"))
+			step.Connect = l.decodeConnect(m.Object("connect"))
 		case StepMessage:
 			if connect < 0 {
 				l.d.Errorf(m.Line(), path, "a message step must come after the connect step")
 			}
-			step.Message = l.decodeMessage(m.Map("message", "wait", "text", "variants", "fallback"))
+			step.Message = l.decodeMessage(m.Object("message"))
 		}
 		switch step.Kind {
 		case StepConnect:
@@ -90,7 +90,7 @@ func (l *loader) decodeConnect(m *strictyaml.Map) *Connect {
 		}
 	}
 	if m.Has("note") {
-		l.decodeNote(m.Map("note", "variants", "fallback"), cn)
+		l.decodeNote(m.Object("note"), cn)
 	} else {
 		cn.Notes, _ = templates.NewSet(nil, nil) // blank invitations; cannot fail
 	}
@@ -127,10 +127,6 @@ func (l *loader) decodeNote(m *strictyaml.Map, cn *Connect) {
 // decodeVariants decodes the `variants` of a note (weight allowed) or of a
 // message.
 func (l *loader) decodeVariants(m *strictyaml.Map, note bool) []Variant {
-	keys := []string{"name", "text", "disabled"}
-	if note {
-		keys = append(keys, "weight")
-	}
 	m.Required("variants")
 	items, ok := m.Seq("variants")
 	if ok && len(items) == 0 {
@@ -143,7 +139,7 @@ func (l *loader) decodeVariants(m *strictyaml.Map, note bool) []Variant {
 	var out []Variant
 	first := map[string]int{} // variant name -> line
 	for i, item := range items {
-		vm := l.d.Map(item, strictyaml.Index(m.KeyPath("variants"), i), keys...)
+		vm := l.d.Object(item, strictyaml.Index(m.KeyPath("variants"), i), m.ItemSchema("variants"))
 		v := Variant{Weight: 1, Line: vm.Line()}
 		vm.Required("name", "text")
 		if vm.String("name", &v.Name) {

@@ -101,5 +101,6 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 	root.AddCommand(newInitCmd(g))
 	root.AddCommand(newRetryCmd(g))
 	root.AddCommand(newPauseCmd(g), newResumeCmd(g))
+	root.AddCommand(newSchemaCmd(g))
 	return root
 }

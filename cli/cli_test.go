@@ -46,6 +46,10 @@ func TestGolden(t *testing.T) {
 		{"validate_allowance_json", []string{"--config", "testdata/allowance/config.yaml", "validate", "--json"}},
 		{"preview_allowance", []string{"--config", "testdata/allowance/config.yaml", "preview", "testdata/allowance/campaigns/spring.yaml"}},
 		{"preview_allowance_json", []string{"--config", "testdata/allowance/config.yaml", "preview", "--json", "testdata/allowance/campaigns/summer.yaml"}},
+		{"schema_config", []string{"schema", "config"}},
+		{"schema_campaign", []string{"schema", "campaign"}},
+		{"schema_unknown", []string{"schema", "campaigns"}},
+		{"schema_no_args", []string{"schema"}},
 		{"preview_negative_limit", []string{"--config", cfg, "preview", "--limit", "-1", "testdata/ws/campaigns/good.yaml"}},
 	}
 	for _, tc := range cases {

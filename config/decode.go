@@ -16,9 +16,13 @@ import (
 // sorted by line. The Config is always returned, filled as far as the data
 // allowed.
 func Parse(path string, data []byte) (*Config, diag.List) {
-	c := &Config{Path: path}
+	return parse(strictyaml.New(path), data)
+}
+
+// parse is Parse with the decoder given (tests trace it).
+func parse(d *strictyaml.Decoder, data []byte) (*Config, diag.List) {
+	c := &Config{Path: d.File}
 	c.setDefaults()
-	d := strictyaml.New(path)
 	if root := d.Parse(data); root != nil {
 		c.decode(d, root)
 	}
@@ -27,15 +31,14 @@ func Parse(path string, data []byte) (*Config, diag.List) {
 }
 
 func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
-	m := d.Map(root, "", "redis", "metrics", "platform", "defaults", "accounts", "campaigns", "ledger", "allow_paths")
-	c.Redis.decode(m.Map("redis", "addr", "db", "username", "password_env", "tls", "cluster_addrs", "sentinel"))
-	c.Metrics.decode(m.Map("metrics", "listen"))
-	c.Ledger.decode(m.Map("ledger", "retention", "snapshot_every"))
-	c.Platform.decode(m.Map("platform", "driver", "webhook", "sandbox"))
+	m := d.Object(root, "", configSchema)
+	c.Redis.decode(m.Object("redis"))
+	c.Metrics.decode(m.Object("metrics"))
+	c.Ledger.decode(m.Object("ledger"))
+	c.Platform.decode(m.Object("platform"))
 	// Defaults before accounts, which inherit from them, whatever the
 	// order in the file.
-	c.Defaults.decode(m.Map("defaults", "withdraw_after", "reinvite_cooldown", "expire_after",
-		"max_pending", "min_gap", "jitter", "timezone", "days", "hours", "restriction_pause"))
+	c.Defaults.decode(m.Object("defaults"))
 	c.decodeAccounts(m)
 	c.checkRefusalAccounts(d)
 	c.decodeAllowPaths(m)
@@ -69,7 +72,7 @@ func (r *Redis) decode(m *strictyaml.Map) {
 		modes = append(modes, "cluster_addrs")
 	}
 	if m.Has("sentinel") {
-		sm := m.Map("sentinel", "master_name", "addrs", "password_env")
+		sm := m.Object("sentinel")
 		sm.Required("master_name", "addrs")
 		s := &Sentinel{}
 		if sm.String("master_name", &s.MasterName) && s.MasterName == "" {
@@ -107,7 +110,7 @@ func (mt *Metrics) decode(m *strictyaml.Map) {
 func (p *Platform) decode(m *strictyaml.Map) {
 	m.OneOf("driver", &p.Driver, "driver", DriverSandbox, DriverWebhook)
 	if m.Has("webhook") {
-		wm := m.Map("webhook", "url", "secret_env", "timeout", "events_listen")
+		wm := m.Object("webhook")
 		w := webhookDefaults()
 		if wm.Required("url") && wm.String("url", &w.URL) {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -121,7 +124,7 @@ func (p *Platform) decode(m *strictyaml.Map) {
 	} else if p.Driver == DriverWebhook {
 		m.Errorf("driver", "driver webhook needs a platform.webhook section with a url")
 	}
-	p.Sandbox.decode(m.Map("sandbox", "seed", "accept_rate", "decline_rate", "variant_accept_rates", "delay_scale", "refuse"))
+	p.Sandbox.decode(m.Object("sandbox"))
 }
 
 var nameRE = regexp.MustCompile(`^[a-z0-9_-]{1,63}$`)
@@ -261,7 +264,7 @@ func (c *Config) decodeAccounts(root *strictyaml.Map) {
 	first := map[string]int{} // id -> line
 	for i, n := range items {
 		path := strictyaml.Index("accounts", i)
-		m := d.Map(n, path, "id", "tier", "timezone", "days", "hours", "connections", "warmup_start", "paused", "limits")
+		m := d.Object(n, path, root.ItemSchema("accounts"))
 		a := c.decodeAccount(m)
 		if a.ID != "" {
 			if line, dup := first[a.ID]; dup {
@@ -311,7 +314,7 @@ func (c *Config) decodeAccount(m *strictyaml.Map) Account {
 			a.WarmupStart = t
 		}
 	}
-	lm := m.Map("limits", "weekly", "daily", "note_chars", "notes_per_month", "max_pending", "min_gap")
+	lm := m.Object("limits")
 	a.Limits = decodeLimits(lm, a.Tier, tierOK, def)
 	if m.Has("hours") || lm.Has("min_gap") {
 		if msg, ok := CheckWindow(a.Hours, a.Limits.MinGap); !ok {

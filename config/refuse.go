@@ -64,7 +64,7 @@ func decodeRefusals(sm *strictyaml.Map, dst *[]SandboxRefusal) {
 	}
 	for i, item := range items {
 		path := strictyaml.Index(sm.KeyPath("refuse"), i)
-		m := d.Map(item, path, "account", "persons", "code", "from", "until", "rate", "applied")
+		m := d.Object(item, path, sm.ItemSchema("refuse"))
 		if !m.IsMapping() {
 			continue
 		}

@@ -18,6 +18,12 @@ import (
 type Decoder struct {
 	File     string    // file name used in every finding
 	Findings diag.List // findings so far, in the order they were found
+	// Trace, if set, is called with the path and known keys of every
+	// mapping the decoder checks: tests compare them with the Schema.
+	Trace func(path string, known []string)
+	// TraceRead, if set, is called with the path of the mapping and the
+	// key each time decoding code reads a key (present or not).
+	TraceRead func(path, key string)
 }
 
 // New returns a decoder whose findings name file.

@@ -19,8 +19,11 @@ type Map struct {
 	line  int
 	ok    bool // a mapping (or an empty value) was there
 	known []string
-	keys  map[string]*yaml.Node // key nodes by name, first occurrence
-	vals  map[string]*yaml.Node // value nodes (aliases resolved) by name
+	// schema is the object schema the keys came from (Decoder.Object),
+	// nil when they were listed by hand.
+	schema *Schema
+	keys   map[string]*yaml.Node // key nodes by name, first occurrence
+	vals   map[string]*yaml.Node // value nodes (aliases resolved) by name
 	// suggested are the known keys suggested for unknown ones: a key
 	// misspelt is reported once, as unknown, not also as missing.
 	suggested map[string]bool
@@ -32,6 +35,9 @@ type Map struct {
 func (d *Decoder) Map(n *yaml.Node, path string, known ...string) *Map {
 	m := &Map{d: d, path: path, known: known, keys: map[string]*yaml.Node{}, vals: map[string]*yaml.Node{},
 		suggested: map[string]bool{}}
+	if d.Trace != nil {
+		d.Trace(path, known)
+	}
 	n = resolve(n)
 	if n == nil {
 		return m
@@ -93,6 +99,9 @@ func didYouMean(suggestion string) string {
 func (m *Map) check(key string) {
 	if !slices.Contains(m.known, key) {
 		panic(fmt.Sprintf("strictyaml: key %q read from %q but not declared known", key, m.path))
+	}
+	if m.d.TraceRead != nil {
+		m.d.TraceRead(m.path, key)
 	}
 }
 
