@@ -13,6 +13,15 @@
 //
 // Durations, days, hours and time zones are read by the config package's
 // decoders, so both files accept and report them alike.
+
+// The keys of the file are defined once, in schema.go (Schema): the decoder
+// checks every mapping against them and `outreach schema campaign` writes
+// them as a JSON Schema; tests fail when the two drift.
+//
+// Check renders every prospect's first invitation as the planner will,
+// including the monthly note allowance of the senders (NotePlan, with the
+// planner's rule pacing.NoteAllowance): prospects past it get the fallback
+// with reason note_allowance, or wait when blank is not a fallback.
 //
 // Decisions worth knowing:
 //   - A step is a mapping with exactly one of follow, connect, message;

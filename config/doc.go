@@ -41,4 +41,10 @@
 //     or relative to the config file); CheckPath says so, CampaignFiles
 //     reports a glob matching a file elsewhere as an error at its line.
 //     allow_paths entries need not exist.
+//   - The keys of the file are defined once, in schema.go (Schema): the
+//     decoder checks every mapping against them and `outreach schema
+//     config` writes them as a JSON Schema; tests fail when they drift.
+//   - A bad duration's message ends with the unit syntax, or with the value
+//     rewritten in it when that is clear (SuggestDuration: "3 weeks" ->
+//     "3w").
 package config

@@ -1,7 +1,3 @@
-// Package schematest checks a strictyaml.Schema against the decoder that
-// reads it and against YAML files, with a JSON Schema validator
-// (github.com/santhosh-tekuri/jsonschema/v6) on the schema as written out.
-// Import it from tests only.
 package schematest
 
 import (

@@ -25,4 +25,9 @@
 // aliases that expand the document enormously, are findings); merge keys
 // (<<) are not supported. Explicit tags are not interpreted beyond the
 // standard scalar ones (a quoted "30" is a string, not an integer).
+//
+// A Schema describes a file's keys once: Decoder.Object and Map.Object check
+// mappings against it, and JSONSchema writes it out (draft 2020-12) for
+// editors. Decoder.Trace and TraceRead let tests compare what the decoding
+// code checks and reads with the schema (internal/schematest).
 package strictyaml
