@@ -185,14 +185,14 @@ func TestFull(t *testing.T) {
 	if s := c.Schedule; s.Days.String() != "sat,sun" || s.Hours.String() != "08:00-24:00" || s.Timezone != "Asia/Tokyo" || s.Location.String() != tokyo.String() {
 		t.Errorf("schedule = %+v", s)
 	}
-	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, IncludeBlank: true, Line: 39}) {
+	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, IncludeBlank: true, Line: 50}) {
 		t.Errorf("dedupe %q, ab_test %+v", c.Dedupe, c.ABTest)
 	}
 	kinds := []StepKind{}
 	for _, s := range c.Steps {
 		kinds = append(kinds, s.Kind)
 	}
-	if !slices.Equal(kinds, []StepKind{StepFollow, StepFollow, StepConnect, StepMessage, StepMessage}) || c.Steps[1].Wait != 9*config.Day {
+	if !slices.Equal(kinds, []StepKind{StepFollow, StepFollow, StepConnect, StepMessage, StepMessage, StepMessage}) || c.Steps[1].Wait != 9*config.Day {
 		t.Errorf("steps = %+v", c.Steps)
 	}
 	cn := c.ConnectStep()
@@ -203,6 +203,10 @@ func TestFull(t *testing.T) {
 	}
 	if m := c.Steps[4].Message; m.Wait != 3*config.Day+12*time.Hour || len(m.Variants) != 1 || m.Variants[0].Text != "Following up on {{.topic}}." {
 		t.Errorf("message = %+v", m)
+	}
+	if m := c.Steps[5].Message; m.Wait != config.Week || len(m.Variants) != 3 || m.Variants[0].Name != "warm" || !m.Variants[2].Disabled ||
+		!slices.Equal(m.Fallback, []string{"plain"}) || m.Set == nil {
+		t.Errorf("message with variants = %+v", m)
 	}
 }
 
