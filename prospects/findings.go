@@ -20,6 +20,55 @@ func (r *Reader) syntaxError(pe *csv.ParseError) {
 	r.stop(io.EOF)
 }
 
+// tooBig records a data row past a limit, at line.
+func (r *Reader) tooBig(line int) {
+	r.addf(line, "%s; the row is skipped", r.overMessage("row"))
+}
+
+// headerTooBig records a header past a limit and stops reading: such a
+// file is no prospect list (or not one that fits in memory).
+func (r *Reader) headerTooBig() {
+	r.addf(r.sc.start, "%s: is it a prospect CSV file? nothing of it is read", r.overMessage("header"))
+	r.stop(io.EOF)
+}
+
+// overMessage says which limit the record just read exceeded.
+func (r *Reader) overMessage(what string) string {
+	sc := r.sc
+	switch sc.over {
+	case overCell:
+		name := ""
+		if sc.overCol < len(r.hdr.names) && r.hdr.names[sc.overCol] != "" {
+			name = " (" + r.hdr.names[sc.overCol] + ")"
+		}
+		cell := "cell"
+		if what == "header" {
+			cell = "header cell"
+		}
+		msg := fmt.Sprintf("%s in column %d%s is longer than %s, the limit", cell, sc.overCol+1, name, size(sc.lim.cell))
+		if sc.quoted {
+			msg += ` (a quote left open? a quoted cell runs over several lines from here)`
+		}
+		return msg
+	case overColumns:
+		return fmt.Sprintf("%s has more than %d columns, the limit", what, sc.lim.columns)
+	}
+	return fmt.Sprintf("%s is longer than %s, the limit", what, size(sc.lim.row))
+}
+
+// size formats a number of bytes: "64 KiB", "100 bytes".
+func size(n int) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return plural(n, "byte")
+}
+
+// warnf returns a warning finding at line.
+func (r *Reader) warnf(line int, format string, args ...any) diag.Finding {
+	return diag.Warnf(r.path, line, format, args...)
+}
+
 // addf records an error finding at line.
 func (r *Reader) addf(line int, format string, args ...any) {
 	r.add(diag.Errorf(r.path, line, format, args...))

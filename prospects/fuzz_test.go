@@ -6,14 +6,20 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
-// FuzzReader reads arbitrary bytes as a prospect CSV: it must not panic,
+// FuzzReader reads arbitrary bytes as a prospect CSV, in the encoding
+// mode%4 of Encodings, with small limits when mode&4 is set and only some
+// columns checked for control characters when mode&8 is: it must not panic,
 // every finding must have a file and a line and quote no more of the file
 // than an excerpt (noLongQuote), every prospect a key and a line after the
-// header, and the stats must add up.
+// header, UTF-8 values without the control characters refused where they
+// reach a note or the key, and a URL in a URL key column; the stats must
+// add up, and the memory kept for a record stay within the limits.
 func FuzzReader(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.csv")
 	more, _ := filepath.Glob("testdata/keysets/*.csv")
@@ -22,12 +28,28 @@ func FuzzReader(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b)
+		for mode := range uint8(16) {
+			f.Add(b, mode)
+		}
 	}
-	f.Add([]byte("\ufeffprofile_url,a\r\n\"x\r\ny\",\"\"\"\"\r\n"))
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Add([]byte("\ufeffprofile_url,a\r\n\"x\r\ny\",\"\"\"\"\r\n"), uint8(0))
+	f.Add([]byte("\xff\xfep\x00r\x00o\x00f\x00i\x00l\x00e\x00_\x00u\x00r\x00l\x00\n\x00"), uint8(0))
+	f.Add([]byte("profile_url,a\nlinkedin.com/in/x,Jos\xe9\n"), uint8(0))
+	f.Add([]byte("profile_url,a\nlinkedin.com/in/x,Jos\xe9\x85\n"), uint8(3))
+	f.Fuzz(func(t *testing.T, data []byte, mode uint8) {
 		ex := KeySet{"x": {}}
-		r, err := NewReader(bytes.NewReader(data), Options{DisplayPath: "f.csv", Exclude: ex, MaxFindings: 20})
+		opt := Options{DisplayPath: "f.csv", Exclude: ex, MaxFindings: 20, Encoding: Encodings[mode%4]}
+		if mode&4 != 0 {
+			opt.lim = limits{row: 48, cell: 12, columns: 4}
+		}
+		if mode&8 != 0 {
+			opt.NoteFields = []string{"a", "first_name"}
+		}
+		lim := opt.lim
+		if lim == (limits{}) {
+			lim = defaultLimits
+		}
+		r, err := NewReader(bytes.NewReader(data), opt)
 		if err != nil {
 			t.Fatal(err) // only I/O errors, and a bytes.Reader has none
 		}
@@ -45,6 +67,23 @@ func FuzzReader(f *testing.F) {
 			}
 			if p.Key != NormalizeKey(p.RawKey) || p.Key == "x" {
 				t.Fatalf("key %q of raw %q", p.Key, p.RawKey)
+			}
+			if badControl(p.RawKey, false) >= 0 || !utf8.ValidString(p.RawKey) {
+				t.Fatalf("key %q has a refused character", p.RawKey)
+			}
+			if _, ok := normalizeURL(lower(p.RawKey)); !ok && isURLColumn(r.Key()) {
+				t.Fatalf("key %q is not a URL", p.RawKey)
+			}
+			for name, v := range p.Fields {
+				if len(v) > lim.cell || !utf8.ValidString(v) {
+					t.Fatalf("field %s = %q: over the limit or not UTF-8", name, v)
+				}
+				if (opt.NoteFields == nil || slices.Contains(opt.NoteFields, name)) && badControl(v, true) >= 0 {
+					t.Fatalf("field %s = %q has a refused character", name, v)
+				}
+			}
+			if len(r.sc.buf) > lim.row || len(r.sc.ends) > lim.columns {
+				t.Fatalf("kept %d bytes and %d cells", len(r.sc.buf), len(r.sc.ends))
 			}
 			lastLine = p.Line
 		}
@@ -64,7 +103,8 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("%d findings kept, bound is 20 (+1)", len(r.Findings()))
 		}
 
-		set, findings, err := ReadKeySet(bytes.NewReader(data), Options{DisplayPath: "f.csv"})
+		opt.Exclude = nil
+		set, findings, err := ReadKeySet(bytes.NewReader(data), opt)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -13,10 +13,24 @@ import (
 )
 
 // goldenOptions are the options of a golden file other than the defaults.
+// Files named limits_* are read with small limits, so that they stay small.
 func goldenOptions(t *testing.T, name string) Options {
+	const key = "prospects.encoding"
 	switch name {
 	case "linkedin_connections.csv":
 		return Options{Key: "URL"}
+	case "email_keys.csv":
+		return Options{Key: "email"}
+	case "windows1252_declared.csv", "utf8_declared_1252.csv":
+		return Options{Encoding: Windows1252, EncodingKey: key}
+	case "iso88591_declared.csv":
+		return Options{Encoding: ISO88591, EncodingKey: key}
+	case "utf16_declared_nobom.csv", "utf16_declared_utf8.csv":
+		return Options{Encoding: UTF16, EncodingKey: key}
+	case "windows1252.csv", "utf16le_nobom.csv":
+		return Options{EncodingKey: key}
+	case "control_chars.csv":
+		return Options{NoteFields: []string{"first_name", "company"}}
 	case "with_exclusions.csv":
 		set, findings, err := LoadKeySet("testdata/keysets/do-not-contact.csv", Options{})
 		if err != nil {
@@ -26,6 +40,9 @@ func goldenOptions(t *testing.T, name string) Options {
 			t.Fatalf("exclusion list findings: %v", findings.Strings())
 		}
 		return Options{Exclude: set}
+	}
+	if strings.HasPrefix(name, "limits_") {
+		return Options{lim: limits{row: 100, cell: 40, columns: 8}}
 	}
 	return Options{}
 }

@@ -1,9 +1,6 @@
 package prospects
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -44,6 +41,18 @@ type Options struct {
 	// bound. Findings past the bound are counted and summed up in one last
 	// finding; Stats counts every row either way.
 	MaxFindings int
+	// Encoding is the character encoding of the file; "" is UTF8. A byte
+	// order mark wins over it (see the package doc).
+	Encoding Encoding
+	// EncodingKey names the setting that chooses Encoding in findings
+	// ("prospects.encoding"); default "the encoding".
+	EncodingKey string
+	// NoteFields, when not nil, are the columns (normalized names) whose
+	// values may reach a note or a message: only they, and the key column,
+	// are checked for control characters. nil: every named column.
+	NoteFields []string
+
+	lim limits // zero: the defaults; tests set smaller ones
 }
 
 // Prospect is one good row of a prospect CSV.
@@ -81,7 +90,7 @@ type Stats struct {
 // not grow with the number of rows, except for 16 to 32 bytes per distinct
 // key (see the package doc).
 type Reader struct {
-	csv     *csv.Reader
+	sc      *scanner
 	file    *os.File // opened by Open, closed by Close
 	path    string
 	key     string // normalized key column name
@@ -92,6 +101,15 @@ type Reader struct {
 	seen    lineSet // hash of normalized key -> first line
 	exclude KeySet
 	fields  map[string]string
+
+	enc        Encoding // the encoding the file is read in
+	encKey     string   // Options.EncodingKey
+	noteFields []string // Options.NoteFields
+	noteCols   []int    // columns checked for control characters, the key's excepted
+	urlKey     bool     // the key column holds profile URLs
+	sawUTF8    bool     // a row before held UTF-8 text beyond ASCII
+	hdrLine    int      // line of a usable header; 0 when there is none
+	warnedNone bool     // the file-without-rows warning was given
 
 	findings   diag.List
 	max        int // findings kept; < 0 no bound
@@ -136,25 +154,36 @@ func NewReader(rd io.Reader, opt Options) (*Reader, error) {
 	if maxFindings == 0 {
 		maxFindings = DefaultMaxFindings
 	}
-	br := bufio.NewReaderSize(rd, 64<<10)
-	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
-		br.Discard(len(bom))
+	enc := opt.Encoding
+	if enc == "" {
+		enc = UTF8
 	}
-	c := csv.NewReader(br)
-	c.FieldsPerRecord = -1 // ragged rows are findings, not errors
-	c.ReuseRecord = true
+	if !slices.Contains(Encodings, enc) {
+		return nil, fmt.Errorf("prospects: unknown encoding %q (want %s)", enc, encodingList())
+	}
+	lim := opt.lim
+	if lim == (limits{}) {
+		lim = defaultLimits
+	}
 	r := &Reader{
-		csv:     c,
-		path:    opt.DisplayPath,
-		key:     key,
-		seed:    maphash.MakeSeed(),
-		exclude: opt.Exclude,
-		max:     maxFindings,
+		path:       opt.DisplayPath,
+		key:        key,
+		seed:       maphash.MakeSeed(),
+		exclude:    opt.Exclude,
+		max:        maxFindings,
+		encKey:     opt.EncodingKey,
+		noteFields: opt.NoteFields,
+		urlKey:     isURLColumn(key),
 	}
-	if b, _ := br.Peek(textProbe); bytes.IndexByte(b, 0) >= 0 {
-		r.notTextFile(1)
+	br, ok, err := r.open(rd, enc)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		r.stop(io.EOF)
 		return r, nil
 	}
+	r.sc = newScanner(br, lim)
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
@@ -173,10 +202,8 @@ func (r *Reader) readHeader() error {
 	var first []string // first single-cell record
 	firstLine := 0
 	for n := 0; ; n++ {
-		rec, err := r.csv.Read()
-		var pe *csv.ParseError
+		err := r.sc.read()
 		switch {
-		case err == nil:
 		case err == io.EOF && first == nil:
 			r.addf(1, "empty file: no header line")
 			r.stop(io.EOF)
@@ -184,16 +211,19 @@ func (r *Reader) readHeader() error {
 		case err == io.EOF:
 			r.useHeader(first, firstLine)
 			return nil
-		case errors.As(err, &pe):
+		case err != nil:
+			return err
+		case r.sc.syntax != nil:
 			if first != nil {
 				r.useHeader(first, firstLine)
 			}
-			r.syntaxError(pe)
+			r.syntaxError(r.sc.syntax)
 			return nil
-		default:
-			return err
+		case r.sc.over != overNone:
+			r.headerTooBig()
+			return nil
 		}
-		line, _ := r.csv.FieldPos(0)
+		rec, line := r.sc.rec, r.sc.start
 		if len(rec) > 1 || hasColumn(rec, r.key) {
 			r.useHeader(rec, line)
 			return nil
@@ -215,8 +245,12 @@ func hasColumn(rec []string, name string) bool {
 
 // useHeader parses the header record rec found at line.
 func (r *Reader) useHeader(rec []string, line int) {
-	if notText(rec) {
-		r.notTextFile(line)
+	if i, ok := notText(rec); !ok {
+		if i < 0 || r.enc != UTF8 || guessEncoding([]byte(rec[i])) == "" {
+			r.notTextFile(line, nil)
+		} else {
+			r.notUTF8(line, fmt.Sprintf("header cell %d", i+1), rec[i])
+		}
 		return
 	}
 	var fatal bool
@@ -226,6 +260,12 @@ func (r *Reader) useHeader(rec []string, line int) {
 		return
 	}
 	r.fields = make(map[string]string, len(r.hdr.columns))
+	for _, c := range r.hdr.columns {
+		if c.index != r.hdr.key && (r.noteFields == nil || slices.Contains(r.noteFields, c.name)) {
+			r.noteCols = append(r.noteCols, c.index)
+		}
+	}
+	r.hdrLine = line
 }
 
 // Header returns the normalized header, one name per column ("" for an
@@ -242,6 +282,9 @@ func (r *Reader) Next() (*Prospect, error) {
 	for {
 		rec, line, err := r.record()
 		if err != nil {
+			if err == io.EOF {
+				r.warnNoRows()
+			}
 			return nil, err
 		}
 		if len(rec) != len(r.hdr.names) {
@@ -256,6 +299,10 @@ func (r *Reader) Next() (*Prospect, error) {
 			continue
 		}
 		key := NormalizeKey(raw)
+		if r.checkCells(rec, line) || r.urlKey && r.checkURL(raw, key, line) {
+			r.stats.Invalid++
+			continue
+		}
 		if _, ok := r.exclude[key]; ok {
 			r.stats.Excluded++
 			continue
@@ -280,30 +327,49 @@ func (r *Reader) Next() (*Prospect, error) {
 }
 
 // record returns the next data record that has a non-empty cell, and the
-// line where it starts. It counts the record in Stats.Rows. A CSV syntax
-// error is a finding, after which record returns io.EOF.
+// line where it starts. It counts the record in Stats.Rows. A record past a
+// limit, or with a cell that is not UTF-8, is a finding and skipped. A CSV
+// syntax error, or a file in another encoding than UTF-8 read as UTF-8, is
+// a finding after which record returns io.EOF.
 func (r *Reader) record() (rec []string, line int, err error) {
 	for r.err == nil {
-		rec, err = r.csv.Read()
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				r.stats.Rows++
-				r.stats.Invalid++
-				r.syntaxError(pe)
-			} else {
-				r.stop(err)
-			}
+		if err := r.sc.read(); err != nil {
+			r.stop(err)
 			break
 		}
+		line = r.sc.start
+		switch {
+		case r.sc.syntax != nil:
+			r.stats.Rows++
+			r.stats.Invalid++
+			r.syntaxError(r.sc.syntax)
+			continue
+		case r.sc.over != overNone:
+			r.stats.Rows++
+			r.stats.Invalid++
+			r.tooBig(line)
+			continue
+		}
+		rec = r.sc.rec
 		if blank(rec) {
 			continue
 		}
-		line, _ = r.csv.FieldPos(0)
 		r.stats.Rows++
+		if r.checkUTF8(rec, line) {
+			r.stats.Invalid++
+			continue
+		}
 		return rec, line, nil
 	}
 	return nil, 0, r.err
+}
+
+// warnNoRows warns, once, about a file with a header and no data row.
+func (r *Reader) warnNoRows() {
+	if r.stats.Rows == 0 && r.hdrLine > 0 && !r.warnedNone {
+		r.warnedNone = true
+		r.add(r.warnf(r.hdrLine, "no prospects: the file has a header and no rows"))
+	}
 }
 
 // blank reports whether every cell of rec is empty or white space.

@@ -59,8 +59,8 @@ func TestDisplayPath(t *testing.T) {
 			t.Fatalf("Next = %v", err)
 		}
 		f := r.Findings()
-		if len(f) != 0 {
-			t.Errorf("findings %v, want none (a row of empty cells is blank)", f.Strings())
+		if want := c.want + ":1: warning: no prospects: the file has a header and no rows"; len(f) != 1 || f[0].String() != want {
+			t.Errorf("findings %q, want only %q (a row of empty cells is blank)", f.Strings(), want)
 		}
 		if err := r.Close(); err != nil {
 			t.Error(err)
@@ -77,7 +77,7 @@ func TestDisplayPath(t *testing.T) {
 }
 
 func TestFieldsReusedAndClone(t *testing.T) {
-	r, err := NewReader(strings.NewReader("profile_url,name,account\na,Ann,alice\nb,Bob,\n"), Options{DisplayPath: "p"})
+	r, err := NewReader(strings.NewReader("id,name,account\na,Ann,alice\nb,Bob,\n"), Options{DisplayPath: "p", Key: "id"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestMaxFindings(t *testing.T) {
 	for range 10 {
 		b.WriteString(",x\n") // empty key
 	}
-	b.WriteString("ok,y\n")
+	b.WriteString("linkedin.com/in/ok,y\n")
 	for _, c := range []struct {
 		max, kept int
 		last      string
@@ -142,8 +142,8 @@ func TestMaxFindings(t *testing.T) {
 
 func TestPreamble(t *testing.T) {
 	cases := []struct{ name, csv, key, want string }{
-		{"notes then header", "Notes:\n\"a note, with a comma\"\n\nName,URL\nAnn,x\n", "url", ""},
-		{"one-column file", "profile_url\nx\ny\n", "", ""},
+		{"notes then header", "Notes:\n\"a note, with a comma\"\n\nName,URL\nAnn,linkedin.com/in/ann\n", "url", ""},
+		{"one-column file", "profile_url\nlinkedin.com/in/x\nlinkedin.com/in/y\n", "", ""},
 		{"one-column file, wrong header", "email\nx\ny\n", "", `p.csv:1: key column "profile_url" not found (headers: "email")`},
 		{"preamble, header without key", "Notes:\nName,Email\nAnn,x\n", "",
 			`p.csv:2: key column "profile_url" not found (headers: "name, email")`},
@@ -171,8 +171,8 @@ func TestLongPreambleIsNotSkipped(t *testing.T) {
 
 func TestIOError(t *testing.T) {
 	boom := errors.New("boom")
-	rd := io.MultiReader(strings.NewReader("profile_url\na\n"), iotest.ErrReader(boom))
-	r, err := NewReader(rd, Options{DisplayPath: "p"})
+	rd := io.MultiReader(strings.NewReader("id\na\n"), iotest.ErrReader(boom))
+	r, err := NewReader(rd, Options{DisplayPath: "p", Key: "id"})
 	if err != nil {
 		t.Fatal(err)
 	}
