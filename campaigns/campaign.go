@@ -4,10 +4,12 @@ import (
 	"errors"
 	"math"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -55,8 +57,52 @@ type Source struct {
 	// header form (lower case, non-alphanumeric runs as _).
 	// Default DefaultKey; for exclude, the prospects' key.
 	Key string
+	// Encoding (`encoding`) is the file's character encoding, one of
+	// prospects.Encodings. Default prospects.UTF8. A byte order mark in
+	// the file wins over it.
+	Encoding prospects.Encoding
+	// EncodingKey is the path of the encoding key ("prospects.encoding"),
+	// named in findings about the file's encoding.
+	EncodingKey string
 	// Line is the line of the csv value.
 	Line int
+}
+
+// ReadOptions are the options to read the source's CSV file with.
+func (s *Source) ReadOptions() prospects.Options {
+	return prospects.Options{Key: s.Key, Encoding: s.Encoding, EncodingKey: s.EncodingKey}
+}
+
+// ProspectOptions are the options to read the campaign's prospect CSV with:
+// its key and encoding, and the columns whose values reach a note or a
+// message (the fields of every template), so that control characters are
+// refused there and only there.
+func (c *Campaign) ProspectOptions() prospects.Options {
+	opt := c.Prospects.ReadOptions()
+	opt.NoteFields = []string{}
+	add := func(t *templates.Template) {
+		if t == nil {
+			return
+		}
+		for _, f := range t.Fields() {
+			if !slices.Contains(opt.NoteFields, f.Name) {
+				opt.NoteFields = append(opt.NoteFields, f.Name)
+			}
+		}
+	}
+	for _, st := range c.Steps {
+		if st.Connect != nil {
+			for _, v := range st.Connect.Variants {
+				add(v.Template)
+			}
+		}
+		if st.Message != nil {
+			for _, v := range st.Message.Variants {
+				add(v.Template)
+			}
+		}
+	}
+	return opt
 }
 
 // DefaultKey is the default key column: LinkedIn's profile URL, normalized.

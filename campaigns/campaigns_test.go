@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/prospects"
 
 	"github.com/outreach-scheduler/outreach/internal/golden"
 )
@@ -137,10 +138,12 @@ func TestContract(t *testing.T) {
 		c.Dedupe != DedupeWorkspace || c.ABTest.Strategy != StrategyThompson || c.Line != 2 {
 		t.Errorf("campaign = %+v", c)
 	}
-	if c.Prospects != (Source{Path: filepath.Join("testdata", "prospects.csv"), Key: "profile_url", Line: 5}) {
+	if c.Prospects != (Source{Path: filepath.Join("testdata", "prospects.csv"), Key: "profile_url", Line: 5,
+		Encoding: prospects.UTF8, EncodingKey: "prospects.encoding"}) {
 		t.Errorf("prospects = %+v", c.Prospects)
 	}
-	if c.Exclude == nil || *c.Exclude != (Source{Path: filepath.Join("testdata", "do-not-contact.csv"), Key: "profile_url", Line: 8}) {
+	if c.Exclude == nil || *c.Exclude != (Source{Path: filepath.Join("testdata", "do-not-contact.csv"), Key: "profile_url", Line: 8,
+		Encoding: prospects.UTF8, EncodingKey: "exclude.encoding"}) {
 		t.Errorf("exclude = %+v", c.Exclude)
 	}
 	if s := c.Schedule; s == nil || s.Days.String() != "mon,tue,wed,thu" || s.Hours.String() != "10:00-16:00" || s.Location != nil || s.Timezone != "" {
@@ -178,14 +181,16 @@ func TestFull(t *testing.T) {
 		t.Fatal(err, findings)
 	}
 	if c.Prospects.Path != filepath.Join("testdata", "lists", "prospects.csv") || c.Prospects.Key != "url" ||
-		c.Exclude.Path != "exclude.csv" || c.Exclude.Key != "email_address" {
+		c.Prospects.Encoding != prospects.Windows1252 || c.Prospects.EncodingKey != "prospects.encoding" ||
+		c.Exclude.Path != "exclude.csv" || c.Exclude.Key != "email_address" ||
+		c.Exclude.Encoding != prospects.UTF16 || c.Exclude.EncodingKey != "exclude.encoding" {
 		t.Errorf("sources = %+v %+v", c.Prospects, c.Exclude)
 	}
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	if s := c.Schedule; s.Days.String() != "sat,sun" || s.Hours.String() != "08:00-24:00" || s.Timezone != "Asia/Tokyo" || s.Location.String() != tokyo.String() {
 		t.Errorf("schedule = %+v", s)
 	}
-	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, IncludeBlank: true, Line: 50}) {
+	if c.Dedupe != DedupeCampaign || c.ABTest != (ABTest{Strategy: StrategyUniform, MinSamples: 50, IncludeBlank: true, Line: 52}) {
 		t.Errorf("dedupe %q, ab_test %+v", c.Dedupe, c.ABTest)
 	}
 	kinds := []StepKind{}

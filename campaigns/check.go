@@ -101,7 +101,7 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 
 	var exclude prospects.KeySet
 	if c.Exclude != nil {
-		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, prospects.Options{Key: c.Exclude.Key})
+		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, c.Exclude.ReadOptions())
 		if err != nil {
 			findings.Errorf(c.Path, c.Exclude.Line, "exclude.csv: %v", err)
 			return sum, findings, nil
@@ -110,7 +110,9 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 		exclude = keys
 	}
 
-	r, err := prospects.Open(c.Prospects.Path, prospects.Options{Key: c.Prospects.Key, Exclude: exclude})
+	ropt := c.ProspectOptions()
+	ropt.Exclude = exclude
+	r, err := prospects.Open(c.Prospects.Path, ropt)
 	if err != nil {
 		findings.Errorf(c.Path, c.Prospects.Line, "prospects.csv: %v", err)
 		return sum, findings, nil

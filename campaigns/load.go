@@ -1,6 +1,7 @@
 package campaigns
 
 import (
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/internal/strictyaml"
+	"github.com/outreach-scheduler/outreach/prospects"
 )
 
 // Parse decodes campaign data as if read from the file path (which names
@@ -108,14 +110,15 @@ func unknownAccount(id string, known []string, cfgPath string) string {
 	return msg + " (" + cfgPath + " defines " + strings.Join(known, ", ") + ")"
 }
 
-// decodeSource decodes a {csv, key} section.
+// decodeSource decodes a {csv, key, encoding} section.
 func (l *loader) decodeSource(parent *strictyaml.Map, key, defaultKey string) (Source, bool) {
 	m := parent.Object(key)
 	if !m.Present() {
 		return Source{}, false
 	}
 	before := l.d.Errors()
-	src := Source{Key: defaultKey, Line: m.ValueLine("csv")}
+	src := Source{Key: defaultKey, Line: m.ValueLine("csv"), Encoding: prospects.UTF8, EncodingKey: m.KeyPath("encoding")}
+	decodeEncoding(m, &src.Encoding)
 	m.Required("csv")
 	var p string
 	if m.String("csv", &p) {
@@ -140,6 +143,44 @@ func (l *loader) decodeSource(parent *strictyaml.Map, key, defaultKey string) (S
 		}
 	}
 	return src, l.d.Errors() == before
+}
+
+// encodingAliases are names people give the encodings, and the encoding
+// each means.
+var encodingAliases = map[string]prospects.Encoding{
+	"utf8": prospects.UTF8, "utf16": prospects.UTF16, "utf-16le": prospects.UTF16, "utf-16be": prospects.UTF16,
+	"unicode": prospects.UTF16, "ucs-2": prospects.UTF16,
+	"cp1252": prospects.Windows1252, "windows1252": prospects.Windows1252, "win-1252": prospects.Windows1252,
+	"ansi":   prospects.Windows1252,
+	"latin1": prospects.ISO88591, "latin-1": prospects.ISO88591, "iso8859-1": prospects.ISO88591,
+	"iso_8859-1": prospects.ISO88591, "l1": prospects.ISO88591,
+}
+
+// decodeEncoding decodes the encoding key of a CSV source: one of
+// prospects.Encodings, exactly; another value is an error at its line that
+// lists them (and names the one meant by a common alias such as latin1).
+func decodeEncoding(m *strictyaml.Map, dst *prospects.Encoding) {
+	var s string
+	if !m.String("encoding", &s) {
+		return
+	}
+	allowed := make([]string, len(prospects.Encodings))
+	for i, e := range prospects.Encodings {
+		allowed[i] = string(e)
+	}
+	if slices.Contains(allowed, s) {
+		*dst = prospects.Encoding(s)
+		return
+	}
+	msg := fmt.Sprintf("unknown encoding %s (want %s)", strictyaml.Quote(s), strictyaml.Or(allowed))
+	e, ok := encodingAliases[strings.ToLower(s)]
+	if slices.Contains(allowed, strings.ToLower(s)) {
+		e, ok = prospects.Encoding(strings.ToLower(s)), true
+	}
+	if ok {
+		msg = fmt.Sprintf("unknown encoding %s (did you mean %q? want %s)", strictyaml.Quote(s), e, strictyaml.Or(allowed))
+	}
+	m.Errorf("encoding", "%s", msg)
 }
 
 // normalizeHeader puts a CSV header in the form of template fields: lower

@@ -51,6 +51,8 @@ func source(description, keyDefault string) *strictyaml.Schema {
 	return object(description,
 		required("csv", str("The CSV file, relative to this file's directory; inside the config's directory or its allow_paths.")),
 		prop("key", key),
+		prop("encoding", withDefault(&strictyaml.Schema{Type: strictyaml.String, Description: "The file's character encoding (a UTF-16 byte-order mark wins).",
+			Enum: []string{"utf-8", "utf-16", "windows-1252", "iso-8859-1"}}, "utf-8")),
 	)
 }
 

@@ -88,7 +88,7 @@ func idleAccounts(cfg *config.Config, camps []*campaigns.Campaign) diag.List {
 func printFindings(w io.Writer, fs diag.List) {
 	fs.Sort()
 	for _, f := range fs {
-		fmt.Fprintln(w, f.String())
+		fmt.Fprintln(w, terminalSafe(f.String(), "")) // a prospect's key is quoted as written
 	}
 }
 

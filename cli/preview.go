@@ -97,9 +97,12 @@ func runPreview(g *globals, opt previewOptions, file string) error {
 		if r.Waits {
 			fallback = fmt.Sprintf("  waits: %s's note allowance is spent and blank is no fallback", r.Sender)
 		}
-		fmt.Fprintf(g.stdout, "%s  via %s  %s  %d/%d%s\n", r.Prospect.Key, r.Account, r.Note.Variant, r.Note.Chars, r.Limit, fallback)
+		// Values from the files, escaped: no control sequence reaches the
+		// terminal; a note's line breaks are kept, indented.
+		fmt.Fprintf(g.stdout, "%s  via %s  %s  %d/%d%s\n", terminalSafe(r.Prospect.Key, ""), terminalSafe(r.Account, ""),
+			r.Note.Variant, r.Note.Chars, r.Limit, fallback)
 		if r.Note.Text != "" {
-			fmt.Fprintf(g.stdout, "    %s\n", r.Note.Text)
+			fmt.Fprintf(g.stdout, "    %s\n", strings.ReplaceAll(terminalSafe(r.Note.Text, "\t\n"), "\n", "\n    "))
 		} else {
 			fmt.Fprintln(g.stdout, "    (no note)")
 		}

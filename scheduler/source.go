@@ -42,7 +42,7 @@ type MemSource struct {
 func LoadSource(c *campaigns.Campaign) (*MemSource, error) {
 	var exclude prospects.KeySet
 	if c.Exclude != nil {
-		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, prospects.Options{Key: c.Exclude.Key})
+		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, c.Exclude.ReadOptions())
 		if err != nil {
 			return nil, fmt.Errorf("campaign %s: exclusion list: %w", c.Name, err)
 		}
@@ -52,7 +52,7 @@ func LoadSource(c *campaigns.Campaign) (*MemSource, error) {
 		}
 		exclude = keys
 	}
-	r, err := prospects.Open(c.Prospects.Path, prospects.Options{Key: c.Prospects.Key})
+	r, err := prospects.Open(c.Prospects.Path, c.ProspectOptions())
 	if err != nil {
 		return nil, fmt.Errorf("campaign %s: %w", c.Name, err)
 	}

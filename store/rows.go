@@ -23,7 +23,7 @@ const minRowBytes = 64
 func CSVRows(c *campaigns.Campaign) (rows iter.Seq2[Row, error], sizeHint int, err error) {
 	var exclude prospects.KeySet
 	if c.Exclude != nil {
-		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, prospects.Options{Key: c.Exclude.Key})
+		keys, fs, err := prospects.LoadKeySet(c.Exclude.Path, c.Exclude.ReadOptions())
 		if err != nil {
 			return nil, 0, fmt.Errorf("campaign %s: exclusion list: %w", c.Name, err)
 		}
@@ -37,7 +37,7 @@ func CSVRows(c *campaigns.Campaign) (rows iter.Seq2[Row, error], sizeHint int, e
 		return nil, 0, fmt.Errorf("campaign %s: %w", c.Name, err)
 	}
 	rows = func(yield func(Row, error) bool) {
-		r, err := prospects.Open(c.Prospects.Path, prospects.Options{Key: c.Prospects.Key})
+		r, err := prospects.Open(c.Prospects.Path, c.ProspectOptions())
 		if err != nil {
 			yield(Row{}, fmt.Errorf("campaign %s: %w", c.Name, err))
 			return
