@@ -91,12 +91,11 @@ func isURLColumn(name string) bool {
 	return name == "url" || strings.HasSuffix(name, "_url")
 }
 
-// checkURL reports a key that is not a URL (as NormalizeKey reads one:
-// http or https with a host, or a domain name followed by "/") or that
-// holds white space, as a finding at line. key is NormalizeKey(raw): it is
-// a URL when raw is, and then normalizing it again costs nothing.
-func (r *Reader) checkURL(raw, key string, line int) bool {
-	if _, ok := normalizeURL(key); ok && !hasSpace(raw) {
+// checkURL reports a key that is not a URL (isURL, from normalizeKey: http
+// or https with a host, or a domain name followed by "/") or that holds
+// white space, as a finding at line.
+func (r *Reader) checkURL(raw string, isURL bool, line int) bool {
+	if isURL && !hasSpace(raw) {
 		return false
 	}
 	r.addf(line, "%s %s is not a URL (want a profile address such as https://www.linkedin.com/in/jane-doe); the row is skipped",

@@ -24,11 +24,17 @@ import (
 // NormalizeKey is idempotent, and it does not allocate when its argument is
 // already normalized.
 func NormalizeKey(s string) string {
+	k, _ := normalizeKey(s)
+	return k
+}
+
+// normalizeKey is NormalizeKey, and reports whether s is a URL.
+func normalizeKey(s string) (string, bool) {
 	s = lower(strings.TrimSpace(s))
 	if k, ok := normalizeURL(s); ok {
-		return k
+		return k, true
 	}
-	return s
+	return s, false
 }
 
 // normalizeURL normalizes s, already trimmed and lower-cased, when it is an

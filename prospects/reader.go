@@ -298,8 +298,8 @@ func (r *Reader) Next() (*Prospect, error) {
 			r.addf(line, "empty %s", r.key)
 			continue
 		}
-		key := NormalizeKey(raw)
-		if r.checkCells(rec, line) || r.urlKey && r.checkURL(raw, key, line) {
+		key, isURL := normalizeKey(raw)
+		if r.checkCells(rec, line) || r.urlKey && r.checkURL(raw, isURL, line) {
 			r.stats.Invalid++
 			continue
 		}

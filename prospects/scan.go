@@ -3,6 +3,7 @@ package prospects
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"io"
 )
@@ -241,16 +242,19 @@ func (s *scanner) process(body []byte) {
 				s.state = stUnquoted
 			}
 		case stUnquoted:
-			j := i
-			for j < len(body) && body[j] != ',' && body[j] != '"' {
-				j++
+			j := bytes.IndexByte(body[i:], ',') // as encoding/csv: find the end, then look for a quote
+			if j < 0 {
+				j = len(body)
+			} else {
+				j += i
+			}
+			if q := bytes.IndexByte(body[i:j], '"'); q >= 0 {
+				s.appendText(body[i : i+q])
+				s.syntax = &csv.ParseError{StartLine: s.start, Line: s.line, Column: s.lineCol + i + q + 1, Err: csv.ErrBareQuote}
+				return
 			}
 			s.appendText(body[i:j])
 			if j == len(body) {
-				return
-			}
-			if body[j] == '"' {
-				s.syntax = &csv.ParseError{StartLine: s.start, Line: s.line, Column: s.lineCol + j + 1, Err: csv.ErrBareQuote}
 				return
 			}
 			s.endCell()
@@ -315,14 +319,36 @@ func (s *scanner) finish() {
 		return
 	}
 	str := string(s.buf)
-	var f byte
-	for i := 0; i < len(str); i++ {
-		f |= byteClass[str[i]]
-	}
-	s.flags = f
+	s.flags = classify(s.buf)
 	prev := 0
 	for _, end := range s.ends {
 		s.rec = append(s.rec, str[prev:end])
 		prev = end
 	}
+}
+
+// classify returns the byte classes of b ORed, eight bytes at a time where
+// none is special (the common case: ASCII text without control bytes).
+func classify(b []byte) byte {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	var f byte
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// A byte < 0x20, == 0x7f or >= 0x80 sets its high bit in special.
+		special := x | (x - 0x20*ones) | ((x ^ 0x7f*ones) - ones)
+		if special&highs == 0 {
+			continue
+		}
+		for _, c := range b[i : i+8] {
+			f |= byteClass[c]
+		}
+	}
+	for _, c := range b[i:] {
+		f |= byteClass[c]
+	}
+	return f
 }

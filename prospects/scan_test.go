@@ -107,3 +107,21 @@ func FuzzScanner(f *testing.F) {
 		}
 	})
 }
+
+// TestClassify compares classify with the byte table, byte by byte, for
+// every byte value at every place of a word.
+func TestClassify(t *testing.T) {
+	for c := range 256 {
+		for at := range 11 {
+			b := []byte("abcdefghijk")
+			b[at] = byte(c)
+			want := byte(0)
+			for _, x := range b {
+				want |= byteClass[x]
+			}
+			if got := classify(b); got != want {
+				t.Fatalf("classify(%q) = %b, want %b", b, got, want)
+			}
+		}
+	}
+}
