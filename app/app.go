@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,10 @@ type Options struct {
 	// InstallCheck is how often the install marker is re-read (package
 	// install). Default DefaultInstallCheck (2s).
 	InstallCheck time.Duration
+	// StateFile, with the embedded Redis, is where Run writes its address
+	// while it runs (runstate.go), for status and the other commands to
+	// find it; removed on exit. "": none.
+	StateFile string
 	// horizon, if > 0, is the planner's horizon (scheduler.Options.Horizon,
 	// default 2m). BenchmarkEndToEnd shortens it, so that the first plan
 	// does not enqueue two minutes of a large offered load at once.
@@ -105,6 +110,13 @@ func Run(ctx context.Context, opt Options) (err error) {
 	where := "Redis at " + describe(cfg.Redis)
 	if c.Embedded != nil {
 		where = "embedded Redis at " + c.Embedded.Addr() + " (in memory: nothing is kept after exit)"
+		if opt.StateFile != "" {
+			remove, err := writeRunState(opt.StateFile, RunState{V: RunStateVersion, RedisAddr: c.Embedded.Addr(), PID: os.Getpid(), Started: opt.Now().UTC()})
+			if err != nil {
+				return err
+			}
+			defer remove()
+		}
 	}
 	model := opt.Model
 	if model == nil {

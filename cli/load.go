@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 
+	"github.com/spf13/cobra"
+
+	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
@@ -121,4 +125,30 @@ func serviceLogger(g *globals, verbose bool) *slog.Logger {
 // an event's field, may be of any size).
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(logtrunc.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}), 0))
+}
+
+// useRunning points cfg at the Redis a command should read: addr (--addr)
+// when given; else, when the config names no shared Redis (redis.addr: ""),
+// the embedded Redis of the `outreach run` running beside the config (its
+// state file, app.FindRun); else the config's own.
+func useRunning(ctx context.Context, g *globals, cfg *config.Config, addr string) error {
+	r := &cfg.Redis
+	switch {
+	case addr != "":
+		r.Addr, r.ClusterAddrs, r.Sentinel = addr, nil, nil
+		return nil
+	case r.Addr != "" || len(r.ClusterAddrs) > 0 || r.Sentinel != nil:
+		return nil
+	}
+	st, err := app.FindRun(ctx, g.configPath)
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%w; and redis.addr is empty, so there is no shared Redis either: start `outreach run` with this config, set redis.addr, or pass --addr", err)}
+	}
+	r.Addr = st.RedisAddr
+	return nil
+}
+
+// addAddrFlag adds --addr, the Redis to read instead of the config's.
+func addAddrFlag(cmd *cobra.Command, addr *string) {
+	cmd.Flags().StringVar(addr, "addr", "", "read the Redis at `HOST:PORT` (default: the config's redis; with redis.addr empty, the embedded Redis of the outreach run running beside the config)")
 }

@@ -17,6 +17,7 @@ import (
 )
 
 type pauseOptions struct {
+	addr   string
 	reason string
 	until  string
 	dur    string
@@ -47,7 +48,9 @@ it, from which host, and --reason.
 An unknown campaign or account is invalid input (exit 1, with the known
 names); pausing what is already paused says so and changes nothing (exit
 0); a --until in the past is a usage error (exit 2). It works on the
-shared Redis of the daemons.`,
+shared Redis of the daemons, or, with redis.addr empty, on the embedded
+Redis of the outreach run running beside the config (for as long as it
+runs: it keeps nothing after it exits; paused: in the files lasts).`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPause(cmd, g, opt, args[0], args[1], true)
@@ -57,6 +60,7 @@ shared Redis of the daemons.`,
 	cmd.Flags().StringVar(&opt.until, "until", "", "end the pause at `TIME` (YYYY-MM-DD, midnight UTC, or RFC 3339)")
 	cmd.Flags().StringVar(&opt.dur, "for", "", "end the pause after `DURATION` (e.g. 2h, 3d)")
 	cmd.Flags().BoolVar(&opt.all, "all", false, "accounts: hold the withdrawals of stale invitations too")
+	addAddrFlag(cmd, &opt.addr)
 	return cmd
 }
 
@@ -74,6 +78,7 @@ pace. Resuming what is not paused says so and changes nothing (exit 0).`,
 		},
 	}
 	cmd.Flags().StringVar(&opt.reason, "reason", "", "why, for the ledger's audit trail (`TEXT`)")
+	addAddrFlag(cmd, &opt.addr)
 	return cmd
 }
 
@@ -101,6 +106,9 @@ func runPause(cmd *cobra.Command, g *globals, opt pauseOptions, scope, name stri
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
+	if err := useRunning(cmd.Context(), g, cfg, opt.addr); err != nil {
+		return err
+	}
 	known, err := knownNames(cmd, g, cfg, scope)
 	if err != nil {
 		return err
@@ -125,8 +133,6 @@ func runPause(cmd *cobra.Command, g *globals, opt pauseOptions, scope, name stri
 	case errors.Is(err, app.ErrNotPaused):
 		fmt.Fprintf(g.stdout, "%s is not paused: nothing changed\n", what)
 		return nil
-	case errors.Is(err, redisconn.ErrEmbedded):
-		return &exitError{code: ExitError, err: fmt.Errorf("%s: redis.addr is empty: pauses live in the shared Redis of the daemons (the embedded one of `outreach run` keeps nothing after it exits; use paused: in the files there)", verb)}
 	case err != nil:
 		return &exitError{code: ExitError, err: fmt.Errorf("%s: %w (nothing changed; run it again)", verb, err)}
 	case pause && res.Prev != nil:

@@ -16,6 +16,7 @@ import (
 )
 
 type retryOptions struct {
+	addr    string
 	reason  string
 	comment string
 	dryRun  bool
@@ -51,6 +52,7 @@ retry records nothing (exit 0).`,
 	cmd.Flags().StringVar(&opt.reason, "reason", "", "the failure reason `CODE` of the prospects to retry (as `outreach status` shows it)")
 	cmd.Flags().StringVar(&opt.comment, "comment", "", "why, for the ledger's audit trail (`TEXT`)")
 	cmd.Flags().BoolVar(&opt.dryRun, "dry-run", false, "print what it would do, record nothing")
+	addAddrFlag(cmd, &opt.addr)
 	return cmd
 }
 
@@ -61,6 +63,9 @@ func runRetry(cmd *cobra.Command, g *globals, opt retryOptions, args []string) e
 	}
 	l, err := loadValid(g)
 	if err != nil {
+		return err
+	}
+	if err := useRunning(cmd.Context(), g, l.cfg, opt.addr); err != nil {
 		return err
 	}
 	campaign := ""

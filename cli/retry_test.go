@@ -151,7 +151,7 @@ func TestRetryUsage(t *testing.T) {
 	}
 	os.Remove(filepath.Join(dir, "campaigns", "bad.yaml"))
 	code, stdout, stderr := runCLI(t, "--config", filepath.Join(dir, "config.yaml"), "retry", "--reason", "invalid_profile")
-	if code != ExitError || !strings.Contains(stderr, "embedded Redis") {
+	if code != ExitError || !strings.Contains(stderr, "no outreach run is running beside this config") {
 		t.Errorf("retry without redis.addr: exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -48,6 +48,7 @@ func runRun(cmd *cobra.Command, g *globals, opt runOptions) error {
 		Out:       g.stdout,
 		Logger:    serviceLogger(g, opt.verbose),
 		Progress:  opt.progress,
+		StateFile: app.RunStatePath(g.configPath),
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}

@@ -12,16 +12,22 @@ import (
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var addr string
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show campaigns, accounts, quota used and remaining, and pending invitations",
 		Long: `status reads the shared Redis: it rebuilds the campaigns' progress from the
 ledger (as a scheduler does when it takes the lead) and each account's use
-of its caps from the limiter.`,
+of its caps from the limiter. With redis.addr empty it reads the embedded
+Redis of the outreach run running beside the config (the address in its
+state file, .outreach-run.json); --addr names another Redis.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := loadValid(g)
 			if err != nil {
+				return err
+			}
+			if err := useRunning(cmd.Context(), g, l.cfg, addr); err != nil {
 				return err
 			}
 			st, err := app.ReadStatus(cmd.Context(), l.cfg, l.campaigns, g.now())
@@ -32,6 +38,8 @@ of its caps from the limiter.`,
 			return nil
 		},
 	}
+	addAddrFlag(cmd, &addr)
+	return cmd
 }
 
 func printStatus(g *globals, st *app.Status) {
