@@ -14,6 +14,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
@@ -137,7 +138,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer tel.stop(ctx)
-	l := &lead{rdb: c.Client, key: "outreach:{scheduler}:lease", id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
+	l := &lead{rdb: c.Client, key: keyspace.LeaseKey, id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
 	defer l.release(context.WithoutCancel(ctx))
 	for {
 		log.Info("waiting for the lease", "id", opt.ID)

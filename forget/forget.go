@@ -12,11 +12,12 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 	"github.com/outreach-scheduler/outreach/prospects"
 )
 
 // DefaultPrefix starts the registry's keys, as every other package's.
-const DefaultPrefix = "outreach:"
+const DefaultPrefix = keyspace.Prefix
 
 // saltBytes is the length of the salt.
 const saltBytes = 32

@@ -10,13 +10,15 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 )
 
 // Key is the install marker's key; LockKey the recovery lock's (one hash
 // tag, one cluster slot).
 const (
-	Key     = "outreach:{install}"
-	LockKey = "outreach:{install}:recovery"
+	Key     = keyspace.Prefix + "{install}"
+	LockKey = keyspace.Prefix + "{install}:recovery"
 )
 
 // Version is the marker format this package writes.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/forget"
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/redis/go-redis/v9"
 )
@@ -26,7 +27,7 @@ type Ledger struct {
 // New returns the ledger under prefix (default "outreach:").
 func New(rdb redis.UniversalClient, prefix string) *Ledger {
 	if prefix == "" {
-		prefix = "outreach:"
+		prefix = keyspace.Prefix
 	}
 	return &Ledger{rdb: rdb, base: prefix + "{ledger}:", key: prefix + "{ledger}:stream", forgotten: forget.New(rdb, prefix), sentTTL: DefaultSentTTL}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 )
 
 // Stats are the durable statistics: per campaign, account and variant, the
@@ -32,7 +33,7 @@ type Stats struct {
 // hash shares the ledger's hash tag.
 func NewStats(rdb redis.UniversalClient, prefix string) *Stats {
 	if prefix == "" {
-		prefix = "outreach:"
+		prefix = keyspace.Prefix
 	}
 	return &Stats{rdb: rdb, key: prefix + "{ledger}:stats"}
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 )
 
 //go:embed limiter.lua
@@ -20,7 +22,7 @@ var limiterScript = redis.NewScript(limiterLua)
 
 // DefaultKeyPrefix is the key prefix of RedisLimiter unless WithKeyPrefix
 // says otherwise.
-const DefaultKeyPrefix = "outreach:"
+const DefaultKeyPrefix = keyspace.Prefix
 
 // IdleTTL is how long the keys of an account live after its last granted
 // send: longer than any window or log retention, so expiry only removes

@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/outreach-scheduler/outreach/internal/keyspace"
 )
 
 // DefaultPrefix starts every key the store writes.
-const DefaultPrefix = "outreach:"
+const DefaultPrefix = keyspace.Prefix
 
 // Store is the applied campaigns and their prospects in Redis. It is safe
 // for concurrent use; Apply on one campaign from two processes at once is
