@@ -11,6 +11,11 @@ const (
 	DefaultWebhookTimeout   = 10 * time.Second
 )
 
+// DefaultRestrictionPause is how long an account stops after the platform
+// refused it for its weekly limit or a restriction (defaults.restriction_pause):
+// the one place of this default; the engine and the worker fall back on it.
+const DefaultRestrictionPause = 7 * Day
+
 // setDefaults fills in every default of the file's settings, before the
 // file is decoded over them. It is the one place defaults are written down
 // (the field comments repeat them for readers). Accounts inherit from the
@@ -25,7 +30,7 @@ func (c *Config) setDefaults() {
 		WithdrawAfter:    21 * Day,
 		ReinviteCooldown: 21 * Day,
 		ExpireAfter:      180 * Day,
-		RestrictionPause: 7 * Day,
+		RestrictionPause: DefaultRestrictionPause,
 		MaxPending:       500,
 		MinGap:           3 * time.Minute,
 		Jitter:           1.0,

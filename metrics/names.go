@@ -1,6 +1,12 @@
 package metrics
 
-import "github.com/outreach-scheduler/outreach/campaigns"
+import (
+	"slices"
+
+	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform"
+)
 
 // The metric names. The first block is the contract of docs/design.md;
 // the rest extend it (README "Metrics and dashboards" lists them all).
@@ -45,25 +51,19 @@ const (
 var (
 	// Windows of the quota gauges.
 	Windows = []string{"week", "day"}
-	// WaitReasons are the limiter's denials (pacing.Denial values), and
-	// "hours": a task that reached a worker after its working time, handed
-	// back to the planner unperformed (pacing.DenyHours), and "held": a task
-	// of a campaign or account an operator paused, handed back likewise
-	// (pacing.DenyHeld).
-	WaitReasons = []string{"weekly", "daily", "gap", "paused", "note_allowance", "hours", "held"}
-	// ErrorReasons are the delivery errors: the platform's refusal codes;
-	// the faults of the integration itself (platform.Faults: auth, tls,
-	// connection, timeout, server_error), which leave the prospect as it
-	// was; and "unknown_outcome" for any other call whose outcome is
-	// unknown (the platform unavailable for the request). asynq retries
-	// all but the refusals with the same idempotency key. A code outside
-	// the set counts as "other".
-	ErrorReasons = []string{
-		"weekly_limit", "restricted", "note_allowance", "note_too_long", "duplicate",
-		"already_connected", "cooldown", "declined", "connection_cap", "not_connected",
-		"not_pending", "invalid_profile", "unknown_account", "invalid", "key_conflict",
-		"auth", "tls", "connection", "timeout", "server_error", "unknown_outcome", "other",
-	}
+	// WaitReasons are the limiter's denials and the worker's hand-backs
+	// (pacing.Denials): "hours", a task that reached a worker after its
+	// working time, and "held", one of a campaign or account an operator
+	// paused, both handed back to the planner unperformed.
+	WaitReasons = names(pacing.Denials)
+	// ErrorReasons are the delivery errors: the platform's refusal codes
+	// (platform.RefusalCodes); the faults of the integration itself
+	// (platform.Faults: auth, tls, connection, timeout, server_error), which
+	// leave the prospect as it was; and "unknown_outcome" for any other call
+	// whose outcome is unknown (the platform unavailable for the request).
+	// asynq retries all but the refusals with the same idempotency key. A
+	// code outside the set counts as "other".
+	ErrorReasons = slices.Concat(names(platform.RefusalCodes), names(platform.Faults), []string{"unknown_outcome", "other"})
 	// MessageSkipReasons are why a message step is skipped for a prospect
 	// (campaigns.MessageSkipReason): missing_field, a field it needs is
 	// empty; invalid, its template failed to execute.
@@ -71,3 +71,13 @@ var (
 	// QueueStates are the asynq task states of QueueTasks.
 	QueueStates = []string{"pending", "active", "scheduled", "retry", "archived", "completed"}
 )
+
+// names are the string values of a set of constants: a label set derived
+// from its source, never a copy of it.
+func names[S ~string](vs []S) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return out
+}

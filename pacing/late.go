@@ -15,6 +15,11 @@ const DenyHours Denial = "hours"
 // planner plans the action again once the pause ends.
 const DenyHeld Denial = "held"
 
+// Denials are every Denial, in a fixed order: Reserve's rules, then the
+// worker's hand-backs. The label values of outreach_limit_waits_total
+// derive from them.
+var Denials = []Denial{DenyWeekly, DenyDaily, DenyGap, DenyPaused, DenyNoteAllowance, DenyHours, DenyHeld}
+
 // HandedBack reports whether d is a worker's hand-back of a task it did not
 // perform (DenyHours, DenyHeld) rather than one of Reserve's rules.
 func HandedBack(d Denial) bool { return d == DenyHours || d == DenyHeld }

@@ -92,6 +92,15 @@ const (
 	CodeKeyConflict    Code = "key_conflict"    // the idempotency key was used before for a different request
 )
 
+// RefusalCodes are the definite refusals, in a fixed order: every Code
+// but CodeUnavailable and CodeUnauthorized (failures, not answers). The
+// label values of outreach_delivery_errors_total derive from them.
+var RefusalCodes = []Code{
+	CodeWeeklyLimit, CodeRestricted, CodeNoteAllowance, CodeNoteTooLong, CodeDuplicate,
+	CodeAlreadyConnected, CodeCooldown, CodeDeclined, CodeConnectionCap, CodeNotConnected,
+	CodeNotPending, CodeInvalidProfile, CodeUnknownAccount, CodeInvalid, CodeKeyConflict,
+}
+
 // Error is a refusal or failure reported by a driver.
 type Error struct {
 	Code Code

@@ -79,7 +79,7 @@ func (o *Options) setDefaults() {
 		o.Recheck = 10 * time.Minute
 	}
 	if o.RestrictionPause <= 0 {
-		o.RestrictionPause = 7 * 24 * time.Hour
+		o.RestrictionPause = config.DefaultRestrictionPause
 	}
 	if o.Rand == nil {
 		o.Rand = rand.New(rand.NewPCG(o.Seed, 0x6f7574726561636b))

@@ -23,7 +23,8 @@ type Deliverer struct {
 	Platform platform.Platform
 	Rules    RulesFunc
 	// RestrictionPause is how long an account pauses after the platform
-	// refused for a limit or restriction. Default 7d.
+	// refused for a limit or restriction. Default
+	// config.DefaultRestrictionPause.
 	RestrictionPause time.Duration
 	// Health, if set, pauses deliveries after a fault of the integration
 	// (see integration.go). Nil: every task is attempted.
@@ -122,7 +123,7 @@ func (d *Deliverer) invite(ctx context.Context, t wire.Task, act platform.Action
 	if pe.Pause() {
 		pause := d.RestrictionPause
 		if pause <= 0 {
-			pause = 7 * 24 * time.Hour
+			pause = config.DefaultRestrictionPause
 		}
 		if perr := d.Limiter.Pause(ctx, t.Account, now.Add(pause)); perr != nil {
 			return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("pausing account %s: %w", t.Account, perr)
