@@ -19,30 +19,6 @@ func JSONSchema() ([]byte, error) {
 	return strictyaml.JSONSchema(campaignSchema, "outreach campaign")
 }
 
-func str(description string) *strictyaml.Schema {
-	return &strictyaml.Schema{Type: strictyaml.String, Description: description}
-}
-
-func object(description string, props ...strictyaml.Prop) *strictyaml.Schema {
-	if props == nil {
-		props = []strictyaml.Prop{}
-	}
-	return &strictyaml.Schema{Type: strictyaml.Object, Description: description, Props: props}
-}
-
-func prop(name string, s *strictyaml.Schema) strictyaml.Prop {
-	return strictyaml.Prop{Name: name, Schema: s}
-}
-
-func required(name string, s *strictyaml.Schema) strictyaml.Prop {
-	return strictyaml.Prop{Name: name, Required: true, Schema: s}
-}
-
-func withDefault(s *strictyaml.Schema, def any) *strictyaml.Schema {
-	s.Default = def
-	return s
-}
-
 func source(description, keyDefault string) *strictyaml.Schema {
 	key := str("The column identifying a person, in the normalized header form (lower case, other characters as _).")
 	if keyDefault != "" {
@@ -119,4 +95,14 @@ var campaignSchema = object("An outreach campaign: who to invite, from which acc
 		prop("include_blank", withDefault(&strictyaml.Schema{Type: strictyaml.Boolean,
 			Description: "Make the invitation without a note an arm of the experiment."}, false)),
 	)),
+)
+
+// Short names for the schema builders (strictyaml), so that the
+// definition below reads as the file does.
+var (
+	str         = strictyaml.Text
+	object      = strictyaml.ObjectOf
+	prop        = strictyaml.Optional
+	required    = strictyaml.Mandatory
+	withDefault = strictyaml.WithDefault
 )

@@ -68,36 +68,12 @@ func TimezoneSchema(description, def string) *strictyaml.Schema {
 	return s
 }
 
-func str(description string) *strictyaml.Schema {
-	return &strictyaml.Schema{Type: strictyaml.String, Description: description}
-}
-
 func intMin(description string, lo float64) *strictyaml.Schema {
 	return &strictyaml.Schema{Type: strictyaml.Integer, Description: description, Min: strictyaml.Float(lo)}
 }
 
 func share(description string) *strictyaml.Schema {
 	return &strictyaml.Schema{Type: strictyaml.Number, Description: description, Min: strictyaml.Float(0), Max: strictyaml.Float(1)}
-}
-
-func object(description string, props ...strictyaml.Prop) *strictyaml.Schema {
-	if props == nil {
-		props = []strictyaml.Prop{}
-	}
-	return &strictyaml.Schema{Type: strictyaml.Object, Description: description, Props: props}
-}
-
-func prop(name string, s *strictyaml.Schema) strictyaml.Prop {
-	return strictyaml.Prop{Name: name, Schema: s}
-}
-
-func required(name string, s *strictyaml.Schema) strictyaml.Prop {
-	return strictyaml.Prop{Name: name, Required: true, Schema: s}
-}
-
-func withDefault(s *strictyaml.Schema, def any) *strictyaml.Schema {
-	s.Default = def
-	return s
 }
 
 func hostPort(description string) *strictyaml.Schema {
@@ -227,4 +203,14 @@ var configSchema = object("outreach's configuration: where state lives, the send
 	prop("allow_paths", &strictyaml.Schema{Type: strictyaml.Array,
 		Description: "Directories, besides this file's own, where campaign files and their CSV files may be.",
 		Items:       str("A directory, absolute or relative to this file's directory.")}),
+)
+
+// Short names for the schema builders (strictyaml), so that the
+// definition below reads as the file does.
+var (
+	str         = strictyaml.Text
+	object      = strictyaml.ObjectOf
+	prop        = strictyaml.Optional
+	required    = strictyaml.Mandatory
+	withDefault = strictyaml.WithDefault
 )

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
@@ -242,4 +244,67 @@ func Uncovered(s *strictyaml.Schema, paths map[string]bool) []string {
 		}
 	})
 	return out
+}
+
+// CheckFiles is the file half of a schema's drift test: the JSON Schema
+// schemaJSON (generated from s) accepts every good file, the good files
+// together set every key of s (so that each key's type is checked), and
+// every bad file whose golden names unknown keys (FILE.bad.golden beside
+// FILE.bad.yaml) is refused for each of them. what names the files in
+// messages ("config", "campaign").
+func CheckFiles(t testing.TB, what string, schemaJSON []byte, s *strictyaml.Schema, good, badGoldens []string) {
+	t.Helper()
+	v, err := Compile(schemaJSON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, f := range good {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Validate(data); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+		paths, err := KeyPaths(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			covered[p] = true
+		}
+	}
+	for _, p := range Uncovered(s, covered) {
+		t.Errorf("no good %s file sets %s: add it to one (testdata/full.good.yaml)", what, p)
+	}
+	checked := 0
+	for _, g := range badGoldens {
+		want, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys := UnknownKeys(string(want))
+		if len(keys) == 0 {
+			continue
+		}
+		data, err := os.ReadFile(strings.TrimSuffix(g, ".golden") + ".yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = v.Validate(data)
+		if err == nil {
+			t.Errorf("%s: the schema accepts the unknown keys %q", g, keys)
+			continue
+		}
+		for _, k := range keys {
+			if !strings.Contains(err.Error(), "'"+k+"'") {
+				t.Errorf("%s: the schema does not refuse unknown key %q:\n%v", g, k, err)
+			}
+		}
+		checked++
+	}
+	if checked < 2 {
+		t.Errorf("only %d bad %s files with unknown keys", checked, what)
+	}
 }

@@ -326,3 +326,31 @@ func (s *Schema) Check() error {
 	}
 	return nil
 }
+
+// Schema builders, for the files' definitions (config/schema.go,
+// campaigns/schema.go) to read as the files do.
+
+// Text is a string with a description.
+func Text(description string) *Schema {
+	return &Schema{Type: String, Description: description}
+}
+
+// ObjectOf is a mapping with the given keys.
+func ObjectOf(description string, props ...Prop) *Schema {
+	if props == nil {
+		props = []Prop{}
+	}
+	return &Schema{Type: Object, Description: description, Props: props}
+}
+
+// Optional is an optional key.
+func Optional(name string, s *Schema) Prop { return Prop{Name: name, Schema: s} }
+
+// Mandatory is a required key.
+func Mandatory(name string, s *Schema) Prop { return Prop{Name: name, Required: true, Schema: s} }
+
+// WithDefault sets s's documented default and returns s.
+func WithDefault(s *Schema, def any) *Schema {
+	s.Default = def
+	return s
+}
