@@ -22,6 +22,7 @@ import (
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/wire"
+	"github.com/outreach-scheduler/outreach/worker"
 )
 
 // The person forgotten in these tests, as the CSV writes them and as the
@@ -245,8 +246,9 @@ func TestForgetEverywhere(t *testing.T) {
 		t.Errorf("the engine skipped %q, want her with reason forgotten", got)
 	}
 	// A worker given an action naming her drops it without delivering
-	// (the deliverer is nil: reaching it would panic).
-	h := &handler{ledger: led, now: func() time.Time { return at }, log: discardLogger()}
+	// (the deliverer has no limiter nor platform: reaching them would
+	// panic; it checks the forgotten people with the pauses, first).
+	h := &handler{deliver: &worker.Deliverer{Pauses: led}, ledger: led, now: func() time.Time { return at }, log: discardLogger()}
 	payload, _ := wire.EncodeTask(task("late"))
 	if err := h.ProcessTask(ctx, asynq.NewTask(TaskType, payload)); !errors.Is(err, asynq.RevokeTask) {
 		t.Errorf("worker on a forgotten person's action: %v, want RevokeTask", err)

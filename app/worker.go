@@ -46,10 +46,21 @@ func (h *handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 	case err != nil:
 		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
 	}
-	if err := h.dropForgotten(ctx, t); err != nil {
-		return err
+	if t.Kind == wire.KindExpire {
+		// The deliverer checks the forgotten people with the pauses (one
+		// round trip) before any platform call; an expiry makes none.
+		if err := h.dropForgotten(ctx, t); err != nil {
+			return err
+		}
 	}
 	out, err := h.deliver.Do(ctx, t, h.now())
+	if errors.Is(err, ledger.ErrForgotten) {
+		// Forgotten after it was planned: asynq.RevokeTask deletes it
+		// without performing it, and without keeping its payload as a
+		// completed or archived task would.
+		h.log.Info("action dropped: its person was forgotten", "kind", t.Kind.String(), "account", t.Account, "campaign", t.Campaign)
+		return fmt.Errorf("person forgotten: %w", asynq.RevokeTask)
+	}
 	paused := errors.Is(err, worker.ErrPaused) // not attempted: not a delivery error
 	if h.metrics != nil && !paused {
 		h.metrics.Observe(t.Account, out, err)

@@ -161,6 +161,43 @@ func (r *Registry) Has(ctx context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
+// Queue adds to pipeline p the check Has makes for key, and returns the
+// function that reads its answer once p has run: one round trip shared
+// with the caller's own commands. Until the salt is known (nobody was
+// forgotten yet, or this process has not read it), it queues the salt's
+// read instead, and the answer makes the check itself only when a salt
+// appeared (the first time someone is forgotten; the salt is kept then).
+func (r *Registry) Queue(ctx context.Context, p redis.Pipeliner, key string) func() (bool, error) {
+	if key = prospects.NormalizeKey(key); key == "" {
+		return func() (bool, error) { return false, nil }
+	}
+	r.mu.Lock()
+	salt := r.salt
+	r.mu.Unlock()
+	if salt != nil {
+		cmd := p.SIsMember(ctx, r.setKey, hash(salt, key))
+		return func() (bool, error) {
+			ok, err := cmd.Result()
+			if err != nil {
+				return false, fmt.Errorf("forget: reading the forgotten set: %w", err)
+			}
+			return ok, nil
+		}
+	}
+	get := p.Exists(ctx, r.saltKey)
+	card := p.SCard(ctx, r.setKey)
+	return func() (bool, error) {
+		n, err := get.Result()
+		if err != nil {
+			return false, fmt.Errorf("forget: reading the salt: %w", err)
+		}
+		if n == 0 && card.Val() == 0 {
+			return false, nil // nobody was ever forgotten
+		}
+		return r.Has(ctx, key) // reads (and keeps) the salt, or reports it lost
+	}
+}
+
 // Count is the number of people forgotten. It only grows: a reader that
 // loaded the set can tell whether someone was forgotten since.
 func (r *Registry) Count(ctx context.Context) (int, error) {

@@ -99,14 +99,35 @@ func (l *Ledger) Pauses(ctx context.Context) ([]wire.Command, error) {
 	return out, nil
 }
 
+// ErrForgotten is returned by Holds for a task naming a person who was
+// forgotten after it was planned: it must not be performed at all.
+var ErrForgotten = errors.New("ledger: the task's person was forgotten")
+
 // Holds reports whether a pause in force at now holds t back: its
-// campaign's or its account's (wire.Command.Holds). One round trip.
+// campaign's or its account's (wire.Command.Holds); ErrForgotten when t
+// names a forgotten person. Both in one round trip: it is the worker's
+// check just before it acts.
 func (l *Ledger) Holds(ctx context.Context, t wire.Task, now time.Time) (bool, error) {
 	if t.Kind == wire.KindExpire {
 		return false, nil
 	}
 	fields := []string{ScopeCampaign + ":" + t.Campaign, ScopeAccount + ":" + t.Account}
-	vs, err := l.rdb.HMGet(ctx, l.pausesKey(), fields...).Result()
+	p := l.rdb.Pipeline()
+	hm := p.HMGet(ctx, l.pausesKey(), fields...)
+	forgotten := func() (bool, error) { return false, nil }
+	if l.forgotten != nil && t.Person != "" {
+		forgotten = l.forgotten.Queue(ctx, p, t.Person)
+	}
+	if _, err := p.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("ledger: reading the pauses: %w", err)
+	}
+	switch gone, err := forgotten(); {
+	case err != nil:
+		return false, err
+	case gone:
+		return false, ErrForgotten
+	}
+	vs, err := hm.Result()
 	if err != nil {
 		return false, fmt.Errorf("ledger: reading the pauses: %w", err)
 	}

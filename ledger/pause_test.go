@@ -2,8 +2,11 @@ package ledger_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
@@ -126,4 +129,60 @@ func TestSyncFilePause(t *testing.T) {
 	step(8, false, false, true)  // unchanged (false): the command's pause stays
 	step(9, true, false, true)   // the file pauses what is paused: no change
 	step(10, false, true, false) // the file resumes: later than the command
+}
+
+// trips counts the round trips a client makes (a command or a pipeline).
+type trips struct{ n int }
+
+func (c *trips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *trips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error { c.n++; return next(ctx, cmd) }
+}
+func (c *trips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error { c.n++; return next(ctx, cmds) }
+}
+
+// TestHoldsChecksForgotten: the worker's check just before it acts reads
+// the pauses and the forgotten people in one round trip, and refuses a
+// forgotten person's task with ErrForgotten (before anyone was forgotten,
+// and after, once the salt is known).
+func TestHoldsChecksForgotten(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	count := &trips{}
+	if err := rdb.Ping(ctx).Err(); err != nil { // the connection's handshake is not counted
+		t.Fatal(err)
+	}
+	rdb.AddHook(count)
+	led := ledger.New(rdb, "")
+	at := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	task := func(person string) wire.Task {
+		return wire.Task{Kind: wire.KindInvite, Account: "rita", Campaign: "cfos", Person: "https://example.com/in/" + person, Key: "k"}
+	}
+	check := func(person string, wantErr error) {
+		t.Helper()
+		count.n = 0
+		held, err := led.Holds(ctx, task(person), at)
+		if held || !errors.Is(err, wantErr) || (wantErr == nil && err != nil) {
+			t.Fatalf("Holds(%s) = %v, %v; want false, %v", person, held, err, wantErr)
+		}
+	}
+	check("ann", nil) // nobody forgotten yet
+	if count.n != 1 {
+		t.Errorf("%d round trips before anyone was forgotten, want 1", count.n)
+	}
+	if _, err := led.Forgotten().Add(ctx, "https://example.com/in/zelda"); err != nil {
+		t.Fatal(err)
+	}
+	check("zelda", ledger.ErrForgotten) // reads the salt this once
+	check("zelda", ledger.ErrForgotten)
+	if count.n != 1 {
+		t.Errorf("%d round trips once the salt is known, want 1", count.n)
+	}
+	check("ann", nil)
+	if count.n != 1 {
+		t.Errorf("%d round trips, want 1", count.n)
+	}
 }
