@@ -295,6 +295,24 @@ func TestDelayCurve(t *testing.T) {
 	}
 }
 
+// TestDelayQuantile: the exported quantile is the model's own draw, on
+// the default curve and on a scaled one.
+func TestDelayQuantile(t *testing.T) {
+	if got, want := DelayQuantile(nil, 0.95), 21*day+15*time.Hour+16*time.Minute; (got - want).Abs() > time.Minute {
+		t.Errorf("DelayQuantile(nil, 0.95) = %v, want %v", got, want)
+	}
+	half := []DelayPoint{{day / 2, 0.5}, {day, 1}}
+	if got := DelayQuantile(half, 0.75); got != 18*time.Hour {
+		t.Errorf("DelayQuantile(half-day curve, 0.75) = %v, want 18h", got)
+	}
+	m := New(Options{})
+	for _, u := range []float64{0, 0.3, 0.63, 0.9, 0.95, 0.999, 1} {
+		if got, want := DelayQuantile(DefaultDelays(), u), time.Duration(m.delay(u)); got != want {
+			t.Errorf("DelayQuantile(%v) = %v, the model draws %v", u, got, want)
+		}
+	}
+}
+
 func TestAdvanceDeliversOnce(t *testing.T) {
 	m := New(with(Options{}, roomy))
 	for i := range 200 {
