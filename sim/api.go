@@ -51,6 +51,10 @@ type Counts = campaigns.Counts
 type AccountResult struct {
 	ID string `json:"account"`
 	Counts
+	Weeks []Week `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
+	// Days are the totals at the end of each day of the forecast (day i
+	// ends at Start.AddDate(0, 0, i+1)): the curves of a chart.
+	Days []Counts `json:"-"`
 }
 
 // CampaignResult is the forecast of one campaign.
@@ -61,13 +65,29 @@ type CampaignResult struct {
 	// Completed is when the campaign's last prospect was invited or skipped
 	// (nothing left to send); zero when that did not happen within the run.
 	Completed time.Time `json:"completed,omitzero"`
+	// LastInvited is the campaign's last invitation within the run (zero:
+	// none).
+	LastInvited time.Time `json:"last_invited,omitzero"`
+	// AnswersBy is when AnswerShare (95%) of the answers to the campaign's
+	// invitations are expected: LastInvited plus Result.AnswerDelay, or
+	// plus the campaign's withdraw_after when that is sooner (what is
+	// unanswered then is withdrawn and gets no answer). Zero when the
+	// campaign did not complete within the run.
+	AnswersBy time.Time `json:"answers_by,omitzero"`
 	// Fallbacks counts the invitations sent without the campaign's first
 	// note variant, by reason (too_long, missing_field, note_allowance);
 	// nil when there were none.
 	Fallbacks map[string]int `json:"fallbacks,omitempty"`
+	// Skips counts the prospects never invited, by reason (duplicate,
+	// excluded, ...: campaigns.Skip*); MessageSkips the follow-up messages
+	// skipped, by reason (missing_field, invalid). Nil when none.
+	Skips        map[string]int `json:"skips,omitempty"`
+	MessageSkips map[string]int `json:"message_skips,omitempty"`
 	// Variants are the note variants' results at the end (see
 	// scheduler.Engine.Variants).
 	Variants []VariantResult `json:"variants,omitempty"`
+	Weeks    []Week          `json:"weeks,omitempty"` // the forecast week by week
+	Days     []Counts        `json:"-"`               // as AccountResult.Days
 }
 
 // VariantResult is one note variant's result: the evidence the planner
@@ -102,6 +122,10 @@ type Result struct {
 	Start, End time.Time
 	Accounts   []AccountResult  // in config order
 	Campaigns  []CampaignResult // in the order given
+	// AnswerDelay is the response-delay curve's AnswerShare point: that
+	// share of the answers to an invitation arrive within it
+	// (sandbox.DelayQuantile of the config's curve).
+	AnswerDelay time.Duration
 	// models are the platform models the run delivered to, one per shard:
 	// Record and Violations merge them.
 	models []*sandbox.Model

@@ -144,9 +144,11 @@ type run struct {
 	res      *Result
 	accounts map[string]*AccountResult
 	camps    map[string]*CampaignResult
+	clock    dayClock
 }
 
 func (r *run) init(cfg *config.Config) {
+	r.clock = newDayClock(r.res.Start, r.opt.Days)
 	r.accounts = map[string]*AccountResult{}
 	r.camps = map[string]*CampaignResult{}
 	r.res.Accounts = make([]AccountResult, len(cfg.Accounts))
@@ -173,22 +175,39 @@ func (r *run) onEvent(ev scheduler.Event) {
 	name := ev.Type.String()
 	c := r.camps[ev.Campaign]
 	a := r.accounts[ev.Account]
+	d := r.clock.day(t)
 	if c != nil {
 		c.Counts.Add(ev.Type)
-		if ev.Type == campaigns.EvInvited && ev.Reason != "" {
-			if c.Fallbacks == nil {
-				c.Fallbacks = map[string]int{}
+		c.Days = countDay(c.Days, r.opt.Days, d, ev.Type)
+		switch ev.Type {
+		case campaigns.EvInvited:
+			c.LastInvited = t
+			if ev.Reason != "" {
+				c.Fallbacks = countReason(c.Fallbacks, ev.Reason)
 			}
-			c.Fallbacks[ev.Reason]++
+		case campaigns.EvSkipped:
+			c.Skips = countReason(c.Skips, ev.Reason)
+		case campaigns.EvMessageSkipped:
+			c.MessageSkips = countReason(c.MessageSkips, ev.Reason)
 		}
 	}
 	if a != nil {
 		a.Counts.Add(ev.Type)
+		a.Days = countDay(a.Days, r.opt.Days, d, ev.Type)
 	}
 	if r.opt.OnEvent != nil {
 		r.opt.OnEvent(Event{T: t, Event: name, Campaign: ev.Campaign, Account: ev.Account, Prospect: ev.Person,
 			Variant: ev.Variant, Chars: ev.Chars, Reason: ev.Reason})
 	}
+}
+
+// countReason counts one more of reason in m (allocated on first use).
+func countReason(m map[string]int, reason string) map[string]int {
+	if m == nil {
+		m = map[string]int{}
+	}
+	m[reason]++
+	return m
 }
 
 func (r *run) finish(eng *scheduler.Engine) {

@@ -47,7 +47,14 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	}
 	groups := shards(opt.Campaigns, sources)
 	if len(groups) <= 1 {
-		return runShard(ctx, opt, opt.Campaigns, sources, opt.OnEvent)
+		res, err := runShard(ctx, opt, opt.Campaigns, sources, opt.OnEvent)
+		if err != nil {
+			return nil, err
+		}
+		if err := finishTimeline(res, opt.Config, opt.Campaigns, opt.Days); err != nil {
+			return nil, err
+		}
+		return res, nil
 	}
 
 	type out struct {
@@ -77,7 +84,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		res.models = append(res.models, o.res.models...)
 		res.Events = append(res.Events, o.res.Events...)
 		for _, a := range o.res.Accounts {
-			add(&r.accounts[a.ID].Counts, a.Counts)
+			acc := r.accounts[a.ID]
+			add(&acc.Counts, a.Counts)
+			acc.Days = addDays(acc.Days, a.Days)
 		}
 		for _, c := range o.res.Campaigns {
 			*r.camps[c.Name] = c // each campaign runs in exactly one shard
@@ -87,6 +96,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 	slices.SortStableFunc(res.Events, func(a, b wire.Event) int { return a.At.Compare(b.At) })
 	if opt.OnEvent != nil {
 		mergeEvents(streams, opt.OnEvent)
+	}
+	if err := finishTimeline(res, opt.Config, opt.Campaigns, opt.Days); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
