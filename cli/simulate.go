@@ -1,22 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"maps"
+	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/sim"
+	"github.com/outreach-scheduler/outreach/sim/chart"
 )
 
 // maxSimDays bounds --days: ten years of virtual time.
@@ -27,6 +27,7 @@ type simulateOptions struct {
 	seed  int64
 	start string
 	json  bool
+	chart string // --chart FILE.svg|FILE.png
 }
 
 // runSim is the simulator; tests replace it to check the output without
@@ -36,13 +37,15 @@ var runSim = sim.Run
 func newSimulateCmd(g *globals) *cobra.Command {
 	var opt simulateOptions
 	cmd := &cobra.Command{
-		Use:   "simulate [CAMPAIGN.yaml ...] --days N [--seed S] [--start DATE|RFC3339] [--json]",
+		Use:   "simulate [CAMPAIGN.yaml ...] --days N [--seed S] [--start DATE|RFC3339] [--json] [--chart FILE.svg|FILE.png]",
 		Short: "Forecast campaigns on a virtual clock against the sandbox platform model",
 		Long: `simulate runs the real planner, pacing and lifecycle on a virtual clock
 against the sandbox platform model (platform.sandbox in the config: accept
 and decline rates, per-variant rates) and prints a forecast: per account and
-per campaign, invitations sent, accepted, declined, pending and withdrawn,
-and when each campaign runs out of prospects. Months run in seconds.
+per campaign, invitations sent, accepted, declined, pending and withdrawn;
+when each campaign's last invitation goes out and when 95% of its answers
+are in; each campaign week by week; fallbacks and skips by reason. Months
+run in seconds.
 
 The campaigns are the files named, or the config's campaigns globs. They
 are checked as validate checks them: on any error the findings are printed
@@ -57,7 +60,12 @@ seconds, UTC):
 event one of followed invited accepted declined withdrawn expired messaged
 message_skipped (reason missing_field: the message did not render, the
 next one follows) skipped, then a last line {"event":"summary","start","end","seed",
-"accounts":[...],"campaigns":[...]}.`,
+"accounts":[...],"campaigns":[...]}; each account and campaign there has
+its "weeks", the rows of the text forecast's weekly tables.
+
+--chart FILE.svg or FILE.png also draws the cumulative invited, accepted
+and pending curves per campaign and per account, with each account's
+weekly cap, into FILE (the extension picks the format).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSimulate(cmd.Context(), g, opt, cmd.Flags().Changed("days"), args)
 		},
@@ -66,6 +74,7 @@ next one follows) skipped, then a last line {"event":"summary","start","end","se
 	cmd.Flags().Int64Var(&opt.seed, "seed", 1, "seed `S` of the simulation's randomness")
 	cmd.Flags().StringVar(&opt.start, "start", "", "virtual start `time`: YYYY-MM-DD (midnight UTC) or RFC 3339 (default now, to the minute)")
 	cmd.Flags().BoolVar(&opt.json, "json", false, "one JSON event per line, then a summary line")
+	cmd.Flags().StringVar(&opt.chart, "chart", "", "also draw the forecast into `FILE`.svg or FILE.png")
 	return cmd
 }
 
@@ -83,6 +92,14 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 			return usageError("--start %q: want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time such as 2026-11-23T09:00:00Z", opt.start)
 		}
 		start = t
+	}
+	var format chart.Format
+	if opt.chart != "" {
+		f, err := chart.FormatOf(opt.chart)
+		if err != nil {
+			return usageError("--chart %v", err)
+		}
+		format = f
 	}
 
 	l, err := loadAll(g.configPath, files)
@@ -132,12 +149,33 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 	if opt.json {
 		err = enc.Encode(newSimSummary(res, opt.seed))
 	} else {
-		err = printForecast(g.stdout, res, opt, start.Location())
-		printPaused(g.stdout, l.cfg, l.campaigns)
+		err = printForecast(g.stdout, forecastInput{res: res, opt: opt, loc: start.Location(), cfg: l.cfg, camps: l.campaigns})
+	}
+	if err == nil && opt.chart != "" {
+		err = writeChart(g.stderr, opt.chart, format, res, start.Location())
 	}
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
 	}
+	return nil
+}
+
+// writeChart draws the forecast into path and says so on w (stderr: the
+// forecast itself, text or JSON, has stdout).
+func writeChart(w io.Writer, path string, format chart.Format, res *sim.Result, loc *time.Location) error {
+	var buf bytes.Buffer
+	sum, err := chart.Write(&buf, res, chart.Options{Format: format, Location: loc})
+	if err != nil {
+		return fmt.Errorf("simulate --chart %s: %w", path, err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("simulate --chart: %w", err)
+	}
+	fmt.Fprintf(w, "chart: %s (%d campaigns, %d accounts that sent", terminalSafe(path, ""), sum.Campaigns, sum.Accounts)
+	if len(sum.Omitted) > 0 {
+		fmt.Fprintf(w, "; left out past %d panels: %s", chart.MaxPanels, strings.Join(sum.Omitted, ", "))
+	}
+	fmt.Fprintln(w, ")")
 	return nil
 }
 
@@ -154,15 +192,31 @@ type simSummary struct {
 // Its times are whole seconds in UTC, as are the events'.
 func newSimSummary(res *sim.Result, seed int64) simSummary {
 	s := simSummary{Event: "summary", Start: wholeSecond(res.Start), End: wholeSecond(res.End), Seed: seed,
-		Accounts: res.Accounts, Campaigns: make([]sim.CampaignResult, len(res.Campaigns))}
-	if s.Accounts == nil {
-		s.Accounts = []sim.AccountResult{}
+		Accounts: make([]sim.AccountResult, len(res.Accounts)), Campaigns: make([]sim.CampaignResult, len(res.Campaigns))}
+	for i, a := range res.Accounts {
+		a.Weeks = wholeSecondWeeks(a.Weeks)
+		s.Accounts[i] = a
 	}
 	for i, c := range res.Campaigns {
 		c.Completed = wholeSecond(c.Completed)
+		c.LastInvited = wholeSecond(c.LastInvited)
+		c.AnswersBy = wholeSecond(c.AnswersBy)
+		c.Weeks = wholeSecondWeeks(c.Weeks)
 		s.Campaigns[i] = c
 	}
 	return s
+}
+
+// wholeSecondWeeks is a copy of ws with wholeSecond week starts.
+func wholeSecondWeeks(ws []sim.Week) []sim.Week {
+	if ws == nil {
+		return nil
+	}
+	out := slices.Clone(ws)
+	for i := range out {
+		out[i].Start = wholeSecond(out[i].Start)
+	}
+	return out
 }
 
 // wholeSecond is t in UTC, cut to the second: every time simulate --json
@@ -186,100 +240,4 @@ func parseStart(s string) (time.Time, error) {
 		return time.Time{}, err
 	}
 	return t.Truncate(time.Second), nil
-}
-
-// printForecast writes the forecast as two tables, dates in loc (the
-// start's zone).
-func printForecast(w io.Writer, res *sim.Result, opt simulateOptions, loc *time.Location) error {
-	const stamp = "Mon 2006-01-02 15:04 MST"
-	start, end := res.Start.In(loc), res.End.In(loc)
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintf(tw, "Forecast %s to %s (%d days), seed %d\n\n", start.Format(stamp), end.Format(stamp), opt.days, opt.seed)
-	fmt.Fprintln(tw, "ACCOUNT\tINVITED\tACCEPTED\tACCEPT%\tDECLINED\tPENDING\tWITHDRAWN")
-	var total sim.Counts
-	for _, a := range res.Accounts {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn)
-		addCounts(&total, a.Counts)
-	}
-	if len(res.Accounts) > 1 {
-		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn)
-	}
-	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED\tCOMPLETED")
-	for _, c := range res.Campaigns {
-		done := "after " + end.Format(time.DateOnly)
-		if !c.Completed.IsZero() {
-			done = c.Completed.In(loc).Format(time.DateOnly)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%s\n", c.Name, c.Prospects, c.Invited, c.Accepted, percent(c.Counts),
-			c.Pending, c.Withdrawn, c.Skipped, done)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	if err := printFallbacks(w, res.Campaigns); err != nil {
-		return err
-	}
-	var names []string
-	var vs [][]sim.VariantResult
-	for _, c := range res.Campaigns {
-		names, vs = append(names, c.Name), append(vs, c.Variants)
-	}
-	return printVariants(w, names, vs)
-}
-
-// printFallbacks writes, per campaign and reason, the invitations sent
-// without the campaign's first note variant (nothing when there were
-// none).
-func printFallbacks(w io.Writer, cs []sim.CampaignResult) error {
-	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	header := false
-	for _, c := range cs {
-		for _, reason := range slices.Sorted(maps.Keys(c.Fallbacks)) {
-			if !header {
-				fmt.Fprintln(tw, "\nCAMPAIGN\tFALLBACK\tINVITATIONS")
-				header = true
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%d\n", c.Name, reason, c.Fallbacks[reason])
-		}
-	}
-	if header {
-		fmt.Fprintln(tw, "\n(FALLBACK: why the campaign's first note variant was not sent: too_long, missing_field, or note_allowance when the account's monthly notes were spent)")
-	}
-	return tw.Flush()
-}
-
-// percent is the acceptance rate as "33.3%", "-" when nothing was invited.
-func percent(c sim.Counts) string {
-	if c.Invited == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.1f%%", 100*c.AcceptanceRate())
-}
-
-func addCounts(t *sim.Counts, c sim.Counts) {
-	t.Invited += c.Invited
-	t.Accepted += c.Accepted
-	t.Declined += c.Declined
-	t.Pending += c.Pending
-	t.Withdrawn += c.Withdrawn
-}
-
-// printPaused names what paused: true in the files holds for the whole
-// forecast (the daemons would send nothing for it until resumed).
-func printPaused(w io.Writer, cfg *config.Config, camps []*campaigns.Campaign) {
-	var held []string
-	for _, c := range camps {
-		if c.Paused {
-			held = append(held, "campaign "+c.Name)
-		}
-	}
-	for _, a := range cfg.Accounts {
-		if a.Paused {
-			held = append(held, "account "+a.ID)
-		}
-	}
-	if len(held) > 0 {
-		fmt.Fprintf(w, "\nPaused (paused: true in its file), nothing forecast for it: %s\n", strings.Join(held, ", "))
-	}
 }

@@ -3,8 +3,11 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"image/png"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -65,6 +68,8 @@ func TestSimulateUsage(t *testing.T) {
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "2026-11-31"}, `--start "2026-11-31": want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time`},
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--start", "23/11/2026"}, `--start "23/11/2026": want a date YYYY-MM-DD (midnight UTC) or an RFC 3339 time`},
 		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--frobnicate"}, "unknown flag: --frobnicate"},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--chart", "forecast.jpg"}, `--chart "forecast.jpg": the chart's file name must end in .svg or .png`},
+		{[]string{"--config", simCfg, "simulate", good, "--days", "3", "--chart", "forecast"}, `the chart's file name must end in .svg or .png`},
 		{[]string{"--config", "testdata/absent.yaml", "simulate", good, "--days", "3"}, "absent.yaml"},
 		{[]string{"--config", simCfg, "simulate", "--days", "3", "testdata/ws/campaigns/missing.yaml"}, "missing.yaml"},
 	}
@@ -104,16 +109,24 @@ func TestSimulateInvalid(t *testing.T) {
 
 var fakeResult = &sim.Result{
 	Start: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-	End:   time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC),
+	End:   time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC),
 	Accounts: []sim.AccountResult{
 		{ID: "alice", Counts: sim.Counts{Invited: 3, Accepted: 1, Declined: 1, Pending: 1}},
 		{ID: "bob"},
 	},
 	Campaigns: []sim.CampaignResult{
-		{Name: "good", Prospects: 3, Counts: sim.Counts{Invited: 3, Accepted: 1, Declined: 1, Pending: 1},
-			Completed: time.Date(2026, 11, 23, 9, 6, 0, 0, time.UTC)},
-		{Name: "slow", Prospects: 9, Counts: sim.Counts{Skipped: 2}},
+		{Name: "good", Prospects: 3, Counts: sim.Counts{Invited: 3, Accepted: 1, Declined: 1, Pending: 1, Messaged: 1},
+			Completed: time.Date(2026, 11, 23, 9, 6, 0, 0, time.UTC), LastInvited: time.Date(2026, 11, 23, 9, 6, 0, 0, time.UTC),
+			AnswersBy: time.Date(2026, 12, 14, 9, 6, 0, 0, time.UTC), Fallbacks: map[string]int{"too_long": 1},
+			Weeks: []sim.Week{
+				{Start: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Invited: 3, Accepted: 1, Messaged: 1, Pending: 2, Acceptance: 0.333},
+				{Start: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC), Declined: 1, Pending: 1, Acceptance: 0.333},
+			}},
+		{Name: "slow", Prospects: 9, Counts: sim.Counts{Skipped: 2}, Skips: map[string]int{"duplicate": 2},
+			Weeks: []sim.Week{{Start: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Skipped: 2}, {Start: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}}},
+		{Name: "empty", Weeks: []sim.Week{{Start: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, {Start: time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)}}},
 	},
+	AnswerDelay: 21*24*time.Hour + 15*time.Hour + 16*time.Minute,
 }
 
 // TestSimulateForecast checks the options given to the simulator (the
@@ -129,16 +142,46 @@ func TestSimulateForecast(t *testing.T) {
 		got.Config == nil || len(got.Campaigns) != 1 || got.Campaigns[0].Name != "good" {
 		t.Errorf("options: start %v, days %d, seed %d, %d campaigns, OnEvent set %v", got.Start, got.Days, got.Seed, len(got.Campaigns), got.OnEvent != nil)
 	}
-	want := `Forecast Mon 2026-11-23 09:00 UTC to Thu 2026-11-26 09:00 UTC (3 days), seed 1
+	want := `Forecast Mon 2026-11-23 09:00 UTC to Thu 2026-12-03 09:00 UTC (3 days), seed 1
 
 ACCOUNT  INVITED  ACCEPTED  ACCEPT%  DECLINED  PENDING  WITHDRAWN
 alice    3        1         33.3%    1         1        0
 bob      0        0         -        0         0        0
 total    3        1         33.3%    1         1        0
 
-CAMPAIGN  PROSPECTS  INVITED  ACCEPTED  ACCEPT%  PENDING  WITHDRAWN  SKIPPED  COMPLETED
-good      3          3        1         33.3%    1        0          0        2026-11-23
-slow      9          0        0         -        0        0          2        after 2026-11-26
+CAMPAIGN  PROSPECTS  INVITED  ACCEPTED  ACCEPT%  PENDING  WITHDRAWN  SKIPPED  LAST INVITATION   95% ANSWERED BY
+good      3          3        1         33.3%    1        0          0        2026-11-23        2026-12-14
+slow      9          0        0         -        0        0          2        after 2026-12-03  -
+empty     0          0        0         -        0        0          0        no prospects      -
+
+LAST INVITATION: the day the campaign's last prospect is invited; "after 2026-12-03": prospects are still left when the forecast ends.
+95% ANSWERED BY: the last invitation + 21d15h, the time in which 95% of the answers to an invitation come on the response-delay curve of platform.sandbox, or + withdraw_after when that is sooner, as it is here (21d): what is unanswered then is withdrawn and gets no answer.
+
+good week by week:
+WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  PENDING  ACCEPT% SO FAR
+2026-11-23  3        1         0         0          0        1         2        33.3%
+2026-11-30  0        0         1         0          0        0         1        33.3%
+
+slow week by week:
+WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  PENDING  ACCEPT% SO FAR
+2026-11-23  0        0         0         0          0        0         0        -
+(then nothing more until the forecast ends on 2026-12-03)
+
+empty: no prospects (its CSV has no rows): nothing to forecast.
+
+WITHDRAWN: unanswered after withdraw_after (21d) and taken back to free the pending slot; no new invitation to that person for reinvite_cooldown (21d).
+MESSAGED: follow-up messages sent to people who accepted.
+PENDING: invited and not answered yet, at the week's end.
+ACCEPT% SO FAR: accepted / invited from the start to the week's end; invitations still pending pull it down.
+
+CAMPAIGN  WHAT              REASON     COUNT
+good      note fallback     too_long   1
+slow      prospect skipped  duplicate  2
+
+note fallback: invitations sent without the campaign's first note variant (a later variant, or blank).
+  too_long  the note was over the account's note length limit
+prospect skipped: prospects never invited.
+  duplicate  the same person appears earlier in the CSV
 `
 	if stdout != want || stderr != "" {
 		t.Errorf("stdout:\n%s\nwant:\n%s\nstderr:\n%s", stdout, want, stderr)
@@ -180,11 +223,19 @@ func TestSimulateJSON(t *testing.T) {
 	}
 	want := `{"t":"2026-11-23T09:00:00Z","event":"invited","campaign":"good","account":"alice","prospect":"https://example.com/in/ann","variant":"event","chars":41}
 {"t":"2026-11-23T09:03:00Z","event":"skipped","campaign":"good","account":"alice","prospect":"https://example.com/in/bo?x=1&y=<2>","reason":"duplicate"}
-{"event":"summary","start":"2026-11-23T09:00:00Z","end":"2026-11-26T09:00:00Z","seed":7,` +
+{"event":"summary","start":"2026-11-23T09:00:00Z","end":"2026-12-03T09:00:00Z","seed":7,` +
 		`"accounts":[{"account":"alice","followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0},` +
 		`{"account":"bob","followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0}],` +
-		`"campaigns":[{"campaign":"good","prospects":3,"followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"completed":"2026-11-23T09:06:00Z"},` +
-		`{"campaign":"slow","prospects":9,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2}]}
+		`"campaigns":[{"campaign":"good","prospects":3,"followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":1,"skipped":0,` +
+		`"completed":"2026-11-23T09:06:00Z","last_invited":"2026-11-23T09:06:00Z","answers_by":"2026-12-14T09:06:00Z","fallbacks":{"too_long":1},"weeks":[` +
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":3,"accepted":1,"declined":0,"withdrawn":0,"expired":0,"messaged":1,"skipped":0,"pending":2,"acceptance":0.333},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":1,"acceptance":0.333}]},` +
+		`{"campaign":"slow","prospects":9,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2,"skips":{"duplicate":2},"weeks":[` +
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2,"pending":0,"acceptance":0},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0}]},` +
+		`{"campaign":"empty","prospects":0,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"weeks":[` +
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0}]}]}
 `
 	if stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)
@@ -212,6 +263,13 @@ func TestSimulateGolden(t *testing.T) {
 		{"simulate_json", append(slices.Clone(simGood), "--json")},
 		{"simulate_allowance", []string{"--config", "testdata/allowance/config.yaml", "simulate", "testdata/allowance/campaigns/spring.yaml",
 			"--start", "2026-12-01", "--days", "60"}},
+		// A CSV with a header and no rows next to one with prospects.
+		{"simulate_empty", []string{"--config", "testdata/hostile/config.yaml", "simulate", "testdata/hostile/campaigns/empty.yaml",
+			"testdata/hostile/campaigns/declared.yaml", "--start", "2026-11-23", "--days", "30"}},
+		// The README's example: the shipped production-shaped config, its
+		// campaigns (a follow step, messages, exclusions, a free account's
+		// note allowance) over 60 days.
+		{"simulate_examples", []string{"--config", "../examples/production.yaml", "simulate", "--start", "2026-11-23", "--days", "60"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -222,5 +280,41 @@ func TestSimulateGolden(t *testing.T) {
 			}
 			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".txt"), got)
 		})
+	}
+}
+
+// TestSimulateChart: --chart draws the real forecast into the file, in the
+// format its extension names, and says so on stderr (stdout keeps the
+// forecast, text or JSON); a file that cannot be written is an error.
+func TestSimulateChart(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"f.svg", "F.PNG"} {
+		path := filepath.Join(dir, name)
+		code, stdout, stderr := runCLI(t, append(slices.Clone(simGood), "--json", "--chart", path)...)
+		if code != ExitOK || stderr != "chart: "+path+" (1 campaigns, 1 accounts that sent)\n" || !strings.HasPrefix(stdout, `{"t":`) {
+			t.Fatalf("--chart %s: exit %d\nstdout %.200s\nstderr %s", name, code, stdout, stderr)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(data) < 1<<10 || len(data) > 2<<20 {
+			t.Errorf("%s: %d bytes", name, len(data))
+		}
+		switch name {
+		case "f.svg":
+			if err := xml.Unmarshal(data, new(struct{})); err != nil || !bytes.Contains(data, []byte(">campaign good</text>")) ||
+				!bytes.Contains(data, []byte(">account alice, weekly cap 150</text>")) {
+				t.Errorf("f.svg: %v, or a title is missing", err)
+			}
+		default:
+			if _, err := png.Decode(bytes.NewReader(data)); err != nil {
+				t.Errorf("F.PNG: %v", err)
+			}
+		}
+	}
+	code, stdout, stderr := runCLI(t, append(slices.Clone(simGood), "--chart", filepath.Join(dir, "missing", "f.svg"))...)
+	if code != ExitError || !strings.Contains(stderr, "simulate --chart:") || !strings.Contains(stdout, "good week by week") {
+		t.Errorf("--chart into a missing directory: exit %d\nstderr %s", code, stderr)
 	}
 }
