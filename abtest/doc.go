@@ -10,7 +10,8 @@
 // yet is not a rejection: most acceptances come later (docs/domain.md:
 // 63% within a day, 88% within a week, 99% within 30 days). Every
 // invitation counts as F(age) of a trial, F being that response-delay
-// curve: the chance that an invitation that will be accepted would have
+// curve (package platform/responsedelay, the one the sandbox platform
+// model answers along): the chance that an invitation that will be accepted would have
 // been by now; acceptances count as successes. Since E[acceptances by now]
 // = p x sum F(age), acceptances / trials estimates the rate p without bias,
 // and a variant is judged on its old invitations fully and on young ones

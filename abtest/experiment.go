@@ -4,7 +4,19 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 )
+
+// ScaledCurve is the response-delay curve of a sandbox sped up by scale
+// (platform.sandbox.delay_scale): responsedelay.Default() with its delays
+// multiplied by scale, point i at least i+1 milliseconds, so that the
+// delays stay increasing at any scale (the sandbox model floors every
+// point at one millisecond; the two differ only for scales below about
+// 1.6e-9).
+func ScaledCurve(scale float64) responsedelay.Curve {
+	return responsedelay.Default().Scaled(scale, responsedelay.Floor{Min: time.Millisecond, Step: time.Millisecond})
+}
 
 // Strategy names, as in the campaign's ab_test.strategy.
 const (
@@ -19,31 +31,6 @@ type Arm struct {
 	Disabled bool    // stopped by hand: never chosen
 }
 
-// CurvePoint is a point of the cumulative response-delay curve: Share of
-// the answers come within Within.
-type CurvePoint struct {
-	Within time.Duration
-	Share  float64
-}
-
-// DefaultCurve is the response-delay curve of docs/domain.md: 63% of
-// acceptances within a day, 88% within a week, 99% within 30 days, all by
-// 60 days (the sandbox platform model answers along the same curve).
-func DefaultCurve() []CurvePoint {
-	const day = 24 * time.Hour
-	return []CurvePoint{{day, 0.63}, {7 * day, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
-}
-
-// ScaledCurve is DefaultCurve with its delays multiplied by scale (the
-// sandbox's platform.sandbox.delay_scale), at least a millisecond each.
-func ScaledCurve(scale float64) []CurvePoint {
-	c := DefaultCurve()
-	for i := range c {
-		c[i].Within = max(time.Duration(float64(c[i].Within)*scale), time.Millisecond*time.Duration(i+1))
-	}
-	return c
-}
-
 // Options configure an Experiment.
 type Options struct {
 	Arms     []Arm
@@ -51,8 +38,10 @@ type Options struct {
 	// MinSamples: while a candidate arm has been sent fewer invitations,
 	// Thompson picks among such arms at random (no adaptation yet).
 	MinSamples int
-	// Curve is the response-delay curve; nil: DefaultCurve.
-	Curve []CurvePoint
+	// Curve is the response-delay curve; nil: responsedelay.Default().
+	// With a sandbox sped up by platform.sandbox.delay_scale, pass
+	// ScaledCurve(scale).
+	Curve responsedelay.Curve
 }
 
 // bucketWidth is the resolution of the invitations' ages, and ringLen the
@@ -115,7 +104,7 @@ func New(opt Options) *Experiment {
 		opt.Strategy = Thompson
 	}
 	if opt.Curve == nil {
-		opt.Curve = DefaultCurve()
+		opt.Curve = responsedelay.Default()
 	}
 	return &Experiment{opt: opt, arms: make([]armState, len(opt.Arms))}
 }
@@ -126,19 +115,7 @@ func (x *Experiment) Arms() []Arm { return x.opt.Arms }
 func bucketOf(t time.Time) int64 { return t.UnixNano() / int64(bucketWidth) }
 
 // cdf is F(age): the share of answers that come within age.
-func (x *Experiment) cdf(age time.Duration) float64 {
-	if age <= 0 {
-		return 0
-	}
-	prevT, prevS := time.Duration(0), 0.0
-	for _, p := range x.opt.Curve {
-		if age <= p.Within {
-			return prevS + (p.Share-prevS)*float64(age-prevT)/float64(p.Within-prevT)
-		}
-		prevT, prevS = p.Within, p.Share
-	}
-	return 1
-}
+func (x *Experiment) cdf(age time.Duration) float64 { return x.opt.Curve.Share(age) }
 
 // weight is F(age) of a bucket's invitations as of the cached bucket,
 // taking each at the bucket's middle.

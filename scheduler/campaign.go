@@ -8,6 +8,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -124,7 +125,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	if vs := cp.notes.Variants(); len(vs) > 0 {
 		cp.first = vs[0]
 	}
-	var curve []abtest.CurvePoint // the platform's answer delays: the sandbox's may be sped up
+	var curve responsedelay.Curve // the platform's answer delays: the sandbox's may be sped up
 	if cfg := e.opt.Config; cfg.Platform.Driver == config.DriverSandbox && cfg.Platform.Sandbox.DelayScale > 0 && cfg.Platform.Sandbox.DelayScale != 1 {
 		curve = abtest.ScaledCurve(cfg.Platform.Sandbox.DelayScale)
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 )
 
 // OptionsFromConfig returns the model of the platform that the config's
@@ -30,9 +31,9 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		opt.Seed = sb.Seed
 	}
 	if sb.DelayScale > 0 && sb.DelayScale != 1 {
-		for _, p := range DefaultDelays() {
-			opt.Delays = append(opt.Delays, DelayPoint{Within: max(time.Duration(float64(p.Within)*sb.DelayScale), time.Millisecond), Share: p.Share})
-		}
+		// Each point at least a millisecond, the same floor for every point
+		// (see responsedelay.Floor for the scales at which points then meet).
+		opt.Delays = delaysOf(responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
 	}
 	for _, r := range sb.Refuse {
 		opt.Refusals = append(opt.Refusals, Refusal{

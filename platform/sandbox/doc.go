@@ -84,7 +84,7 @@
 // VariantAcceptRates[variant] (or AcceptRate), declined with DeclineRate,
 // otherwise ignored. An accepted or declined invitation is answered after a
 // delay drawn from a piecewise linear cumulative distribution (Options.Delays),
-// by default through the figures of docs/domain.md:
+// by default package responsedelay's curve, the figures of docs/domain.md:
 //
 //	within   0     1 day   7 days   30 days   60 days
 //	share    0%    63%     88%      99%       100%

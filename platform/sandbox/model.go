@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 )
 
 const (
@@ -42,7 +43,7 @@ type Options struct {
 	ReinviteCooldown   time.Duration      // no re-invitation this long after a withdrawal or expiry; default 21d
 	// Delays is the cumulative distribution of response delays (acceptances
 	// and declines alike), interpolated linearly from (0, 0) through the
-	// points; nil = DefaultDelays().
+	// points; nil = responsedelay.Default().
 	Delays []DelayPoint
 	// Accounts the platform knows; requests from any other account are
 	// refused with platform.CodeUnknownAccount.
@@ -73,17 +74,29 @@ type Account struct {
 }
 
 // DelayPoint is one point of a cumulative delay distribution: Share of the
-// responses arrive within Within.
-type DelayPoint struct {
-	Within time.Duration
-	Share  float64
+// responses arrive within Within (a responsedelay.Point: the curve and its
+// rules are package responsedelay's).
+type DelayPoint responsedelay.Point
+
+// curveOf returns d as a responsedelay.Curve.
+func curveOf(d []DelayPoint) responsedelay.Curve {
+	if d == nil {
+		return nil
+	}
+	c := make(responsedelay.Curve, len(d))
+	for i, p := range d {
+		c[i] = responsedelay.Point(p)
+	}
+	return c
 }
 
-// DefaultDelays returns the default response-delay curve, from
-// docs/domain.md: 63% within a day, 88% within a week, 99% within 30 days,
-// and (the model's own assumption) all within 60 days.
-func DefaultDelays() []DelayPoint {
-	return []DelayPoint{{day, 0.63}, {week, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
+// delaysOf returns c as Options.Delays.
+func delaysOf(c responsedelay.Curve) []DelayPoint {
+	d := make([]DelayPoint, len(c))
+	for i, p := range c {
+		d[i] = DelayPoint(p)
+	}
+	return d
 }
 
 // Validate reports options that New would refuse: rates above 1 or NaN, a
@@ -104,8 +117,8 @@ func (o Options) Validate() error {
 		}
 	}
 	if o.Delays != nil {
-		if err := checkDelays(o.Delays); err != nil {
-			errs = append(errs, err)
+		if err := curveOf(o.Delays).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("delays: %w", err))
 		}
 	}
 	if err := validateRefusals(o.Refusals); err != nil {
@@ -122,23 +135,6 @@ func (o Options) Validate() error {
 	return errors.Join(errs...)
 }
 
-func checkDelays(d []DelayPoint) error {
-	if len(d) == 0 {
-		return errors.New("delays: empty curve")
-	}
-	prevW, prevS := time.Duration(0), 0.0
-	for i, p := range d {
-		if p.Within <= prevW || !(p.Share >= prevS) || p.Share > 1 {
-			return fmt.Errorf("delays: point %d (%v, %v): want increasing delays and non-decreasing shares up to 1", i, p.Within, p.Share)
-		}
-		prevW, prevS = p.Within, p.Share
-	}
-	if d[len(d)-1].Share != 1 {
-		return errors.New("delays: the last point must have share 1")
-	}
-	return nil
-}
-
 // Model is an in-process, deterministic model of the platform. It
 // implements platform.Platform and is safe for concurrent use. See the
 // package documentation for the rules it enforces.
@@ -150,7 +146,7 @@ type Model struct {
 	declineRate float64
 	expireAfter int64 // ns; < 0: never
 	cooldown    int64 // ns
-	delays      []delayPoint
+	delays      responsedelay.Curve
 	keepAll     bool
 	refuse      []refusal // configured definite refusals (Options.Refusals)
 	unavail     []refusal // configured transient failures
@@ -252,11 +248,10 @@ func New(opt Options) *Model {
 	if opt.ExpireAfter < 0 {
 		m.expireAfter = -1
 	}
-	d := opt.Delays
-	if d == nil {
-		d = DefaultDelays()
+	m.delays = curveOf(opt.Delays)
+	if m.delays == nil {
+		m.delays = responsedelay.Default()
 	}
-	m.delays = makeDelays(d)
 	m.refuse, m.unavail = makeRefusals(opt.Refusals)
 	m.intern("")
 	for op := range m.idem {

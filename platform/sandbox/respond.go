@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -59,45 +60,21 @@ type queued struct {
 	ev  wire.Event
 }
 
-// delayPoint is a DelayPoint in nanoseconds.
-type delayPoint struct {
-	at    float64
-	share float64
-}
-
-func makeDelays(d []DelayPoint) []delayPoint {
-	out := []delayPoint{{0, 0}}
-	for _, p := range d {
-		out = append(out, delayPoint{float64(p.Within), p.Share})
-	}
-	return out
-}
-
-// delay maps u in [0,1) to a delay through the inverse of the piecewise
-// linear cumulative distribution.
-func (m *Model) delay(u float64) int64 { return quantile(m.delays, u) }
+// delay maps u in [0,1) to a response delay in nanoseconds, through the
+// inverse of the model's delay curve.
+func (m *Model) delay(u float64) int64 { return int64(m.delays.Quantile(u)) }
 
 // DelayQuantile is the delay within which the given share of the
-// responses arrive on the curve d (nil: DefaultDelays()), by the same
+// responses arrive on the curve d (nil: responsedelay.Default()), by the same
 // interpolation the model draws its delays with: DelayQuantile(nil, 0.95)
 // is 21d 15h 16m. The forecast's "95% of the answers by" date adds it to
 // the last invitation.
 func DelayQuantile(d []DelayPoint, share float64) time.Duration {
-	if d == nil {
-		d = DefaultDelays()
+	c := curveOf(d)
+	if c == nil {
+		c = responsedelay.Default()
 	}
-	return time.Duration(quantile(makeDelays(d), share))
-}
-
-// quantile inverts the piecewise linear cumulative distribution c at u.
-func quantile(c []delayPoint, u float64) int64 {
-	for i := 1; i < len(c); i++ {
-		if u < c[i].share {
-			lo, hi := c[i-1], c[i]
-			return int64(lo.at + (u-lo.share)/(hi.share-lo.share)*(hi.at-lo.at))
-		}
-	}
-	return int64(c[len(c)-1].at)
+	return c.Quantile(share)
 }
 
 // outcome decides, from the seed and the invitation's key alone, what the

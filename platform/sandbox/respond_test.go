@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -307,7 +308,7 @@ func TestDelayQuantile(t *testing.T) {
 	}
 	m := New(Options{})
 	for _, u := range []float64{0, 0.3, 0.63, 0.9, 0.95, 0.999, 1} {
-		if got, want := DelayQuantile(DefaultDelays(), u), time.Duration(m.delay(u)); got != want {
+		if got, want := DelayQuantile(delaysOf(responsedelay.Default()), u), time.Duration(m.delay(u)); got != want {
 			t.Errorf("DelayQuantile(%v) = %v, the model draws %v", u, got, want)
 		}
 	}
