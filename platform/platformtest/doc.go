@@ -24,9 +24,11 @@
 //   - Invite: with a note and blank; a note at the account's limit in
 //     UTF-16 code units, and one unit over it (CodeNoteTooLong); the
 //     rolling 7-day limit (CodeWeeklyLimit, which pauses the account);
-//     a second pending invitation (CodeDuplicate); malformed requests
-//     (CodeInvalid), an unknown account (CodeUnknownAccount), a context
-//     that ended (its error, retryable, nothing recorded).
+//     a second pending invitation (CodeDuplicate); malformed requests and
+//     keys platform.ValidKey refuses (CodeInvalid); non-ASCII keys,
+//     people and notes carried unchanged; an unknown account
+//     (CodeUnknownAccount); a context that ended (its error, retryable,
+//     nothing recorded).
 //   - Idempotency: the same key twice is answered as the first time and
 //     performed once (invite, refusal, withdraw, message, follow, and the
 //     same key from several goroutines at once); the first answer stands

@@ -27,7 +27,7 @@ type Options struct {
 
 // Account is what the platform knows of one sender account.
 type Account struct {
-	Weekly      int      // invitations in any rolling 7 days
+	Weekly      int      // invitations in any window (t-7d, t]
 	NoteChars   int      // the note's length limit, in UTF-16 code units
 	ConnectedTo []string // people already connected to the account
 }

@@ -3,6 +3,7 @@ package platformtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,28 @@ var inviteChecks = []check{
 			wantRefused(t, f.p.Invite(f.ctx, tc.r), platform.CodeInvalid, "an invitation with "+tc.name)
 		}
 		wantOK(t, f.invite("k5", "ann", "", t0), "a well-formed invitation after malformed ones")
+	}},
+	{"InvalidKey", func(t *testing.T, s suite) {
+		// A key must travel unchanged wherever a driver carries it (an
+		// HTTP header included): see platform.ValidKey.
+		opt := baseOptions()
+		opt.Accounts["alice"] = Account{Weekly: 20, NoteChars: noteChars}
+		f := s.start(t, opt)
+		for i, key := range []string{"k\n1", "k\r\n2", "k\x003", "k\t4", " k5", "k6 ", "k\xff7", "k\x7f8"} {
+			person := fmt.Sprint("p", i)
+			wantRefused(t, f.invite(key, person, "", t0), platform.CodeInvalid, fmt.Sprintf("an invitation with key %q", key))
+			wantRefused(t, f.p.Follow(f.ctx, action(key, "alice", person, t0)), platform.CodeInvalid, fmt.Sprintf("a follow with key %q", key))
+			wantOK(t, f.invite(fmt.Sprint("k-", i), person, "", t0), "the same invitation with a valid key")
+		}
+	}},
+	{"UnicodeKeys", func(t *testing.T, s suite) {
+		f := s.start(t, baseOptions())
+		key, person := "spring/jos\u00e9-m\u00fcller/connect \U0001F44B", "https://example.com/in/jos\u00e9-m\u00fcller-\u6771\u4eac"
+		note := "Hallo J\u00f6rg \U0001F44B"
+		wantOK(t, f.invite(key, person, note, t0), "an invitation with non-ASCII key, person and note")
+		wantRecorded(t, f.h.Record(), key, 1, Request{Op: OpInvite, Account: "alice", Person: person, Campaign: campaign,
+			Variant: "short", HasNote: true, Chars: 13, At: t0})
+		wantRefused(t, f.invite(key, "someone-else", "", t0), platform.CodeKeyConflict, "the same key for someone else")
 	}},
 	{"ContextDone", func(t *testing.T, s suite) {
 		f := s.start(t, baseOptions())

@@ -20,8 +20,9 @@
 //
 // # Rules
 //
-// Every request needs an idempotency key, a known account, a person and a
-// time (else platform.CodeInvalid, platform.CodeUnknownAccount). An
+// Every request needs an idempotency key (one platform.ValidKey takes), a
+// known account, a person and a time (else platform.CodeInvalid,
+// platform.CodeUnknownAccount). An
 // invitation is then refused, checked in this order, when:
 //   - the account is restricted (Model.Restrict): platform.CodeRestricted;
 //   - the account has ConnectionCap (30,000) connections: CodeConnectionCap;

@@ -359,6 +359,8 @@ func (m *Model) do(ctx context.Context, op opKind, r *platform.Action, variant s
 	switch {
 	case r.Key == "" || r.Account == "" || r.Person == "" || !okAt:
 		err = platform.Refused(platform.CodeInvalid, "%s: a request needs an idempotency key, an account, a person and a time", op)
+	case !platform.ValidKey(r.Key):
+		err = platform.Refused(platform.CodeInvalid, "%s: key %q: want valid UTF-8 without control characters or a space at either end", op, r.Key)
 	default:
 		if op == opInvite && len(m.unavail) > 0 {
 			if x := m.outage(&q); x != nil {

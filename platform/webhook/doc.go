@@ -41,7 +41,10 @@
 // clock (RFC 3339 with nanoseconds). The key identifies the action: a
 // request whose key the integration has seen before must be answered as the
 // first one was, without acting again (outreach retries after timeouts, so
-// it may deliver an action twice).
+// it may deliver an action twice). A key is valid UTF-8 without control
+// characters or a space at either end (platform.ValidKey), so that the
+// header carries it unchanged: the driver refuses any other key with code
+// invalid, without sending it.
 //
 // The integration answers:
 //   - 2xx (body ignored): done.

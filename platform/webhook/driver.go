@@ -124,9 +124,20 @@ func actionRequest(a platform.Action) ActionRequest {
 }
 
 // send delivers one action with retries. It returns nil on 2xx, a definite
-// *platform.Error on a refusal, ctx's error when ctx ends, and a retryable
+// *platform.Error on a refusal (CodeInvalid, unsent, for a key
+// platform.ValidKey refuses), ctx's error when ctx ends, and a retryable
 // *platform.Error when every attempt failed.
 func (d *Driver) send(ctx context.Context, op string, q ActionRequest) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !platform.ValidKey(q.Key) {
+		// Refused before sending, as the sandbox model refuses it: a key
+		// the Idempotency-Key header cannot carry unchanged would fail in
+		// the HTTP client (taken for a connection fault) or reach the
+		// integration altered.
+		return platform.Refused(platform.CodeInvalid, "%s: key %q: want valid UTF-8 without control characters or a space at either end", op, q.Key)
+	}
 	url := d.base + ActionsPath + op
 	var last error
 	for attempt := 0; ; attempt++ {
