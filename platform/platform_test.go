@@ -171,18 +171,3 @@ func TestErrNoSentRecordWrapped(t *testing.T) {
 		t.Error("a wrapped ErrNoSentRecord is not recognized")
 	}
 }
-
-func TestValidKey(t *testing.T) {
-	for _, k := range []string{"spring/3k2j1x9q0z/connect", "spring/3k2j1x9q0z/connect.2", "k", "a key with inner spaces",
-		"jos\u00e9/\U0001F44B", "\u00e9"} {
-		if !platform.ValidKey(k) {
-			t.Errorf("ValidKey(%q) = false, want true", k)
-		}
-	}
-	for _, k := range []string{"", " ", " k", "k ", "k\n", "k\r\n1", "k\t1", "\tk", "k\x00", "k\x1f", "k\x7f",
-		"k\xff", "\xc3", "jos\u00e9\n", "\u00e9\x00"} {
-		if platform.ValidKey(k) {
-			t.Errorf("ValidKey(%q) = true, want false", k)
-		}
-	}
-}
