@@ -88,7 +88,7 @@ const (
 // standing.
 const (
 	CodeUnknownAccount Code = "unknown_account" // the sender account is not known to the platform
-	CodeInvalid        Code = "invalid"         // a malformed request: no idempotency key, account, person or time
+	CodeInvalid        Code = "invalid"         // a malformed request: no idempotency key (or one ValidKey refuses), account, person or time
 	CodeKeyConflict    Code = "key_conflict"    // the idempotency key was used before for a different request
 )
 

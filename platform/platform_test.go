@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/outreach-scheduler/outreach/platform"
 )
 
-// allCodes lists every refusal code of package platform.
-var allCodes = []platform.Code{
-	platform.CodeWeeklyLimit, platform.CodeRestricted, platform.CodeNoteAllowance, platform.CodeNoteTooLong,
-	platform.CodeDuplicate, platform.CodeAlreadyConnected, platform.CodeCooldown, platform.CodeDeclined,
-	platform.CodeConnectionCap, platform.CodeNotConnected, platform.CodeNotPending, platform.CodeInvalidProfile,
-	platform.CodeUnavailable, platform.CodeUnknownAccount, platform.CodeInvalid, platform.CodeKeyConflict,
-	platform.CodeUnauthorized,
-}
+// allCodes lists every code of package platform: the refusals and the two
+// failures.
+var allCodes = append(slices.Clone(platform.RefusalCodes), platform.CodeUnavailable, platform.CodeUnauthorized)
 
 func TestErrorMessage(t *testing.T) {
 	if got := (&platform.Error{Code: platform.CodeDuplicate}).Error(); got != "platform: duplicate" {
@@ -142,6 +138,8 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestCodesDistinct: RefusalCodes holds each refusal once, and neither
+// failure (allCodes adds them: a duplicate shows here).
 func TestCodesDistinct(t *testing.T) {
 	seen := map[platform.Code]bool{}
 	for _, c := range allCodes {
