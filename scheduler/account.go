@@ -107,27 +107,28 @@ func (a *account) unrecord(t time.Time) {
 
 // capsAt checks the caps for an invitation at t. When they refuse, it
 // returns the earliest time worth trying again: when enough sends leave
-// the window, the day ends, or warm-up raises the caps, whichever is first.
-func (a *account) capsAt(r pacing.Rules, t time.Time) (ok bool, retry time.Time) {
-	ok, retry = a.capsAtNoRaise(r, t)
+// the window, the day ends, or warm-up raises the caps, whichever is first;
+// and which of them refused (Next reports it).
+func (a *account) capsAt(r pacing.Rules, t time.Time) (ok bool, retry time.Time, why Block) {
+	ok, retry, why = a.capsAtNoRaise(r, t)
 	if !ok {
 		if raise, raises := pacing.NextRaise(a.cfg.WarmupStart, a.cfg.Limits.Weekly, t); raises && raise.Before(retry) && !t.Before(a.pausedUntil) {
 			retry = raise
 		}
 	}
-	return ok, retry
+	return ok, retry, why
 }
 
-func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry time.Time) {
+func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry time.Time, why Block) {
 	if t.Before(a.pausedUntil) {
-		return false, a.pausedUntil
+		return false, a.pausedUntil, BlockRestricted
 	}
 	v := t.UnixNano()
 	if r.Daily != pacing.Unlimited && a.countIn(r.DayStart.UnixNano(), r.DayEnd.UnixNano()) >= r.Daily {
-		return false, r.DayEnd
+		return false, r.DayEnd, BlockDailyCap
 	}
 	if r.Weekly <= 0 {
-		return false, t.Add(24 * time.Hour)
+		return false, t.Add(24 * time.Hour), BlockWeeklyCap
 	}
 	// The log is ascending and nothing is planned after t, so the fullest
 	// week containing t is (t-7d, t].
@@ -136,14 +137,14 @@ func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry tim
 	if n := len(a.log) - i; n >= r.Weekly {
 		// Enough entries must leave the window: the (n-Weekly+1)-th oldest.
 		// (a send exactly 7d before t is out of the window (t-7d, t]).
-		return false, time.Unix(0, a.log[i+n-r.Weekly]+week)
+		return false, time.Unix(0, a.log[i+n-r.Weekly]+week), BlockWeeklyCap
 	}
 	if len(a.log) > 0 {
 		if last := a.log[len(a.log)-1]; v-last < r.MinGap.Nanoseconds() {
-			return false, time.Unix(0, last+r.MinGap.Nanoseconds())
+			return false, time.Unix(0, last+r.MinGap.Nanoseconds()), BlockNone // the pace, not a block
 		}
 	}
-	return true, time.Time{}
+	return true, time.Time{}, BlockNone
 }
 
 // gapAfter draws the time from an invitation at s to the account's next

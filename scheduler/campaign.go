@@ -198,6 +198,27 @@ func (c *campaign) hasWork(k int) bool {
 	return c.pinned[k].len() > 0 || c.shared.len() > 0
 }
 
+// followReady is when p, followed, may be invited (unix ns): once the
+// follow step's wait has passed.
+func (c *campaign) followReady(p *prospect) int64 { return p.at + c.follow.Wait.Nanoseconds() }
+
+// readyAt is when sender k's next prospect of c may be invited as far as
+// the campaign's steps go: in a follow-first campaign, when the first one
+// followed has waited; zero otherwise (or when none is followed). It only
+// looks (Next); nextQueued pops.
+func (c *campaign) readyAt(k int) time.Time {
+	if c.follow == nil {
+		return time.Time{}
+	}
+	q := &c.followed[k]
+	for i := q.head; i < len(q.items) && i-q.head < maxPops; i++ {
+		if p := &c.ps[q.items[i]]; p.state == campaigns.StateFollowed && !p.out {
+			return time.Unix(0, c.followReady(p))
+		}
+	}
+	return time.Time{}
+}
+
 // finish counts a prospect out of the campaign's remaining work.
 func (c *campaign) finish(t time.Time) {
 	c.left--

@@ -42,6 +42,13 @@ func backlogCap(a *account, c *campaign) int {
 	return a.cfg.Limits.Weekly * weeks
 }
 
+// mayFollow reports whether account a, sender k of c, may follow someone
+// for c at t: c has a follow step, the backlog has room, someone is queued,
+// and c is not paused until resumed.
+func (c *campaign) mayFollow(a *account, k int, t time.Time) bool {
+	return c.follow != nil && c.backlog[k] < backlogCap(a, c) && (c.pinned[k].len() > 0 || c.shared.len() > 0) && !c.hold.forever(t)
+}
+
 // planFollows plans the account's follows within the planning horizon and
 // re-arms itself for the next one.
 func (e *Engine) planFollows(a *account, now time.Time, tasks []wire.Task) []wire.Task {
@@ -59,7 +66,7 @@ func (e *Engine) planFollows(a *account, now time.Time, tasks []wire.Task) []wir
 		bestK := -1
 		for _, c := range a.camps {
 			k := c.senderPos(a)
-			if c.follow == nil || c.backlog[k] >= backlogCap(a, c) || (c.pinned[k].len() == 0 && c.shared.len() == 0) || c.hold.forever(t) {
+			if !c.mayFollow(a, k, t) {
 				continue
 			}
 			from := t

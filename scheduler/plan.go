@@ -80,6 +80,14 @@ func maxTime(a, b time.Time) time.Time {
 // position among its senders, rotating among campaigns open at the same
 // time so that an account is shared fairly.
 func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool) {
+	return e.searchSlot(a, t, nil)
+}
+
+// searchSlot is slot's search. With why nil it plans: a new working period
+// starts at a drawn offset and the account's rotation moves on. With why
+// set it only looks (Next): no draw (a new period's slot is its opening),
+// nothing changes, and why collects what pushed the slot past t.
+func (e *Engine) searchSlot(a *account, t time.Time, why *nextWhy) (time.Time, *campaign, int, bool) {
 	for tries := 0; tries < 64; tries++ {
 		var best time.Time
 		var bestC *campaign
@@ -95,11 +103,14 @@ func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool)
 			if c.hold.at(t) {
 				from = c.hold.hold.Until // paused until then
 			}
+			if why != nil {
+				from = maxTime(from, c.readyAt(k))
+			}
 			at, end, ok := c.cals[k].NextOpen(from)
 			if !ok {
 				continue
 			}
-			if at.After(t) {
+			if at.After(t) && why == nil {
 				// A new working period: start somewhere in its first share.
 				at = at.Add(a.startOffset(e, at, end))
 			}
@@ -110,8 +121,15 @@ func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool)
 		if bestC == nil {
 			return time.Time{}, nil, 0, false
 		}
-		ok, retry := a.capsAt(e.rulesAt(a, best), best)
+		if why != nil && best.After(t) {
+			why.late(bestC, bestK, t, best)
+			why.opening = true // planning, a start offset is drawn here
+		}
+		ok, retry, cause := a.capsAt(e.rulesAt(a, best), best)
 		if ok {
+			if why != nil {
+				return best, bestC, bestK, true
+			}
 			for j := 0; j < n; j++ {
 				if a.camps[(a.rr+j)%n] == bestC {
 					a.rr = (a.rr + j + 1) % n
@@ -119,6 +137,9 @@ func (e *Engine) slot(a *account, t time.Time) (time.Time, *campaign, int, bool)
 				}
 			}
 			return best, bestC, bestK, true
+		}
+		if why != nil {
+			why.add(cause, retry, "")
 		}
 		t = retry
 	}
@@ -197,7 +218,7 @@ func (e *Engine) nextQueued(c *campaign, k int, tn int64) (int32, bool) {
 				q.pop()
 				continue
 			}
-			if p.at+c.follow.Wait.Nanoseconds() > tn {
+			if c.followReady(p) > tn {
 				return 0, false
 			}
 			return q.pop(), true

@@ -64,7 +64,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	case tmWithdraw:
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
-		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
+		if withdrawDue(p, tm.acct) {
 			at := maxTime(time.Unix(0, tm.at), now)
 			if a.hold.hold.All && e.park(tm, at, a.hold) {
 				break // the account's pause holds its withdrawals too
@@ -95,7 +95,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	c := e.camps[tm.ref.Campaign]
 	p := &c.ps[tm.ref.Index]
-	if p.state != campaigns.StateAccepted || p.out || int(p.msgStep) >= len(c.messages) || tm.step != p.msgStep {
+	if !c.messageDue(p, tm.step) {
 		// Answered by then, on its way, or a timer of a step already sent
 		// (an engine rebuilt from the ledger holds the timers of every
 		// step it replayed: only the current step's may fire, at its time).
@@ -121,6 +121,18 @@ func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.T
 		Kind: wire.KindMessage, At: at, Account: a.cfg.ID, Campaign: c.c.Name, Person: key,
 		Key: e.key(c, key, "message"+itoa(step), 0), Text: text, Step: step, NotAfter: notAfter(cal, at),
 	}))
+}
+
+// messageDue reports whether the message step of a timer is still to be
+// sent to p: accepted, nothing on its way, and that step the current one.
+func (c *campaign) messageDue(p *prospect, step uint8) bool {
+	return p.state == campaigns.StateAccepted && !p.out && int(p.msgStep) < len(c.messages) && step == p.msgStep
+}
+
+// withdrawDue reports whether p's invitation from the account acct is
+// still pending, with nothing on its way: a withdrawal timer of it fires.
+func withdrawDue(p *prospect, acct int16) bool {
+	return p.state == campaigns.StateInvited && !p.out && p.acct == acct
 }
 
 func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) wire.Task {

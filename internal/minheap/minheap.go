@@ -57,3 +57,7 @@ func (h *Heap[T]) Pop() T {
 	}
 	return top
 }
+
+// Items returns the items in heap order (the least first, the rest in no
+// useful order), for a read-only scan; the caller must not modify them.
+func (h *Heap[T]) Items() []T { return h.items }
