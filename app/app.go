@@ -240,6 +240,8 @@ type reporter struct {
 
 	mu       sync.Mutex
 	accepted map[string]int
+
+	next nextLines // what each idle account does next (next.go)
 }
 
 func (r *reporter) onEvent(ev scheduler.Event) {
@@ -270,8 +272,9 @@ func (r *reporter) onEvent(ev scheduler.Event) {
 }
 
 // report prints one progress line: per account, sends today and this week
-// against the caps, pending and accepted invitations. It runs on the
-// planner's goroutine, which owns the engine.
+// against the caps, pending and accepted invitations; then what the idle
+// accounts do next (next.go). It runs on the planner's goroutine, which
+// owns the engine.
 func (r *reporter) report(ctx context.Context, e *scheduler.Engine) {
 	now := r.now()
 	var parts []string
@@ -290,4 +293,7 @@ func (r *reporter) report(ctx context.Context, e *scheduler.Engine) {
 			a.ID, u.Day, rules.Daily, u.Week, rules.Weekly, st.Pending, acc))
 	}
 	fmt.Fprintf(r.out, "%s  progress: %s\n", now.Format("15:04:05"), strings.Join(parts, " | "))
+	r.next.report(r.out, e, r.cfg.Accounts, now, func(account string, err error) {
+		r.log.Error("planning view of an account", "account", account, "err", err)
+	})
 }
