@@ -58,6 +58,8 @@ type DaemonOptions struct {
 	// decode (each logged at ERROR with its stream ID) instead of stopping
 	// at the first one. Default false: stop, never skip silently.
 	SkipBadEntries bool
+	// Version is the binary's version, logged at start. Default "devel".
+	Version string
 }
 
 func (o *DaemonOptions) setDefaults() {
@@ -86,6 +88,16 @@ func (o *DaemonOptions) setDefaults() {
 	if o.Registry == nil {
 		o.Registry = metrics.NewRegistry()
 	}
+	if o.Version == "" {
+		o.Version = "devel"
+	}
+}
+
+// logStart logs a daemon's start at INFO: its version, config file and
+// Redis (addresses only: no password, no personal data).
+func logStart(log *slog.Logger, opt *DaemonOptions, what string) {
+	log.Info(what+" starting", "version", opt.Version, "config", opt.Config.Path, "redis", describe(opt.Config.Redis),
+		"accounts", len(opt.Config.Accounts), "campaigns", len(opt.Campaigns), "id", opt.ID)
 }
 
 // RunScheduler runs the scheduler daemon until ctx is cancelled. Several
@@ -95,8 +107,11 @@ func (o *DaemonOptions) setDefaults() {
 func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	opt.setDefaults()
 	log := opt.Logger.With("component", "scheduler")
+	logStart(log, &opt, "scheduler")
+	defer log.Info("scheduler stopped")
 	c, err := redisconn.Shared(opt.Config.Redis)
 	if err != nil {
+		log.Error("connecting to Redis", "err", err)
 		return err
 	}
 	defer c.Close()
@@ -148,7 +163,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		if err := g.confirm(ctx); err != nil {
 			return err // the marker went while this process waited for the lease
 		}
-		log.Info("leading: rebuilding state from the ledger", "id", opt.ID)
+		log.Info("lease acquired: leading; rebuilding the state from the ledger", "id", opt.ID)
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
 		go l.hold(leadCtx, lost)
@@ -176,7 +191,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		case ctx.Err() != nil:
 			return nil
 		case errors.Is(err, errLostLead):
-			log.Warn("lost the lease; waiting to lead again")
+			log.Warn("lease lost: waiting to lead again", "id", opt.ID)
 		case err != nil:
 			log.Error("leading failed; stepping down", "err", err)
 			l.release(context.WithoutCancel(ctx))
@@ -194,11 +209,15 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	opt.setDefaults()
 	cfg := opt.Config
+	wlog := opt.Logger.With("component", "worker")
+	logStart(wlog, &opt, "worker")
+	defer wlog.Info("worker stopped")
 	if cfg.Platform.Driver != config.DriverWebhook || cfg.Platform.Webhook == nil {
 		return errors.New("the worker daemon delivers through the webhook driver (platform.driver: webhook); for a sandbox across processes run `outreach sandbox` and point platform.webhook.url at it")
 	}
 	c, err := redisconn.Shared(cfg.Redis)
 	if err != nil {
+		wlog.Error("connecting to Redis", "err", err)
 		return err
 	}
 	defer c.Close()
@@ -226,7 +245,6 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer tel.stop(ctx)
-	wlog := opt.Logger.With("component", "worker")
 	health := worker.NewHealth(worker.HealthOptions{Now: opt.Now, Logger: wlog, OnChange: tel.delivery.SetIntegrationUp})
 	h := &handler{
 		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health, Pauses: led},
@@ -239,7 +257,7 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}
-	opt.Logger.Info("worker started", "component", "worker", "concurrency", opt.Concurrency)
+	wlog.Info("worker started", "concurrency", opt.Concurrency)
 	<-ctx.Done()
 	srv.Shutdown()
 	return nil

@@ -90,7 +90,9 @@ func (p *planner) offer(ctx context.Context, tasks []wire.Task) {
 				p.failed(t, err)
 				failing = true
 			}
+			continue
 		}
+		p.sum.enqueued++
 	}
 }
 
@@ -113,6 +115,7 @@ func (p *planner) retryKept(ctx context.Context, force bool) bool {
 		case err == nil:
 			delete(q.kept, t.Key)
 			n++
+			p.sum.enqueued++
 		case errors.Is(err, errTaskBusy):
 		default:
 			p.failed(t, err)

@@ -72,6 +72,31 @@ type planner struct {
 	enq enqueueState
 	// pauses are the operator's pauses as last read (pause.go).
 	pauses []wire.Command
+	// sum counts what was done since the last summary line (summary).
+	sum tickSummary
+}
+
+// tickSummary counts the planner's work between two summary lines.
+type tickSummary struct {
+	planned, enqueued int
+	outcomes, events  int
+	minute            time.Time // the clock minute of the last line
+}
+
+// summary logs, at INFO, what the planner did since the last line: the
+// tasks planned and enqueued, those kept (the queue did not take them
+// yet), the outcomes and platform events applied from the ledger. At most
+// one line a clock minute: the planning tick comes every minute, so the
+// daemon's log shows it alive without repeating itself.
+func (p *planner) summary() {
+	m := p.now().Truncate(time.Minute)
+	if m.Equal(p.sum.minute) {
+		return
+	}
+	s := p.sum
+	p.log.Info("tick", "planned", s.planned, "enqueued", s.enqueued, "kept", len(p.enq.kept),
+		"outcomes_applied", s.outcomes, "events_applied", s.events)
+	p.sum = tickSummary{minute: m}
 }
 
 // onEngineEvent receives every event of the engine.
@@ -274,6 +299,12 @@ func (p *planner) apply(e ledger.Entry, replay bool) {
 	} else if e.Command != nil {
 		logCommand(p.log, e) // retry.go
 	}
+	switch {
+	case e.Outcome != nil:
+		p.sum.outcomes++
+	case e.Event != nil:
+		p.sum.events++
+	}
 }
 
 // loop plans and applies until ctx ends or lost reports that this
@@ -431,7 +462,10 @@ func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.En
 // A task the queue does not take is kept and offered again (enqueue.go).
 func (p *planner) plan(ctx context.Context) {
 	p.refreshHolds(ctx)
-	p.offer(ctx, p.eng.Plan(p.now()))
+	tasks := p.eng.Plan(p.now())
+	p.sum.planned += len(tasks)
+	p.offer(ctx, tasks)
+	p.summary()
 }
 
 // reconcileEvery is how often the planner looks for stuck tasks, and

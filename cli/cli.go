@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,17 +46,21 @@ func usageError(format string, args ...any) error {
 // clock.
 type globals struct {
 	configPath string
+	logFormat  logFormat
 	stdout     io.Writer
 	stderr     io.Writer
 	// now is the wall clock: time.Now, set in Main, the one place the CLI
 	// reads the real time (tests set their own).
 	now func() time.Time
+	// buildInfo reads what the Go toolchain stamped in the binary
+	// (debug.ReadBuildInfo, set in Main; tests set their own); nil: none.
+	buildInfo func() (*debug.BuildInfo, bool)
 }
 
 // Main runs the outreach command line with args (without the program name)
 // and returns the process exit code.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return execute(ctx, &globals{stdout: stdout, stderr: stderr, now: time.Now}, args)
+	return execute(ctx, &globals{stdout: stdout, stderr: stderr, now: time.Now, buildInfo: debug.ReadBuildInfo}, args)
 }
 
 // execute runs the command line with the given globals and returns the
@@ -94,6 +99,10 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.configPath, "config", "config.yaml", "daemon configuration `FILE`")
+	root.PersistentFlags().Var(&g.logFormat, "log-format", "how logs are written: text (key=value lines) or json (one object a line)")
+	root.Flags().BoolP("version", "v", false, "print the version, the commit and the Go version")
+	root.Version = g.version().String()
+	root.SetVersionTemplate("{{.Name}} version {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError("%v\nRun '%s --help' for usage.", err, c.CommandPath())
 	})

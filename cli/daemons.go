@@ -37,7 +37,7 @@ or --listen), and records the signed events it receives in the ledger.`,
 	cmd.Flags().StringVar(&opt.listen, "listen", "", "inbound events endpoint `host:port` (default platform.webhook.events_listen)")
 	cmd.Flags().BoolVar(&opt.skipBad, "skip-bad-entries", false, "skip ledger entries that do not decode (each logged at ERROR with its stream ID) instead of stopping at the first")
 	addMetricsFlag(cmd, &opt.metrics)
-	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
+	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at debug level too (info and above are logged without it)")
 	return cmd
 }
 
@@ -57,7 +57,7 @@ as you like, on as many machines; SIGTERM lets the actions in flight finish.`,
 	}
 	cmd.Flags().IntVar(&opt.concurrency, "concurrency", 8, "actions in flight at once")
 	addMetricsFlag(cmd, &opt.metrics)
-	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at info level")
+	cmd.Flags().BoolVarP(&opt.verbose, "verbose", "v", false, "log at debug level too (info and above are logged without it)")
 	return cmd
 }
 
@@ -83,11 +83,12 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 		Campaigns:   l.campaigns,
 		Secret:      secret,
 		Now:         g.now,
-		Logger:      serviceLogger(g, opt.verbose),
+		Logger:      daemonLogger(g, opt.verbose),
 		Listen:      opt.listen,
 		Concurrency: opt.concurrency,
 
 		SkipBadEntries: opt.skipBad,
+		Version:        g.version().String(),
 	})
 	if err != nil {
 		return &exitError{code: ExitError, err: err}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
-	"github.com/outreach-scheduler/outreach/internal/logtrunc"
 )
 
 // loaded is a config and its campaigns with every finding of loading them.
@@ -109,22 +107,6 @@ func loadValid(g *globals) (*loaded, error) {
 		return nil, &exitError{code: ExitError, err: errConfigInvalid}
 	}
 	return l, nil
-}
-
-// serviceLogger logs to stderr: warnings and errors, and info with -v.
-func serviceLogger(g *globals, verbose bool) *slog.Logger {
-	level := slog.LevelWarn
-	if verbose {
-		level = slog.LevelInfo
-	}
-	return newLogger(g.stderr, level)
-}
-
-// newLogger is every logger the CLI builds: text to w at level, each
-// value cut to logtrunc.DefaultMax bytes (a value from outside, such as
-// an event's field, may be of any size).
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(logtrunc.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}), 0))
 }
 
 // useRunning points cfg at the Redis a command should read: addr (--addr)

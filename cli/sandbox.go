@@ -76,7 +76,7 @@ func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSe
 		envName = cfg.Platform.Webhook.SecretEnv
 	}
 	secret := os.Getenv(envName)
-	log := newLogger(g.stderr, slog.LevelInfo).With("component", "sandbox")
+	log := newLogger(g, slog.LevelInfo).With("component", "sandbox")
 	if secret == "" {
 		log.Warn("no secret: requests are not verified, events not signed (set the variable to sign)", "env", envName)
 	}
