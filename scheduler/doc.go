@@ -24,6 +24,10 @@
 // (late.go): nothing is sent outside working hours, however late the
 // workers come back, and a late message does not fail its prospect.
 //
+// Next says what an account does next and what holds its invitations
+// back (caps, working hours, pauses, no prospects), with the planner's own
+// code in a look-only mode (next.go): asking changes nothing.
+//
 // Cost per tick does not grow with the number of queued prospects: accounts
 // wait in a heap ordered by their next slot, prospects in FIFO queues, and
 // pending invitations in per-account FIFOs ordered by age.
