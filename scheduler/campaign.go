@@ -24,7 +24,7 @@ type prospect struct {
 	end     int64 // unix ns: when the invitation was answered or ended, or the last message sent
 	person  int32 // index in the people registry; -1 until first needed
 	variant uint8 // the invitation's note variant: index in campaign.variants (0 blank)
-	reason  uint8 // failed: why, as an index in the engine's reason table (retry.go)
+	reason  uint8 // failed or skipped: why, as an index in the engine's reason table (retry.go)
 }
 
 // fifo is a queue of prospect indexes.
@@ -158,7 +158,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 			continue
 		}
 		if why != "" {
-			p.state = campaigns.StateSkipped
+			p.state, p.reason = campaigns.StateSkipped, e.reason(why)
 			e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, why)
 			continue
 		}
@@ -166,7 +166,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 		if pin := src.Account(i); pin != "" {
 			k, ok := pos[pin]
 			if !ok {
-				p.state = campaigns.StateSkipped
+				p.state, p.reason = campaigns.StateSkipped, e.reason(campaigns.SkipInvalid)
 				cp.left--
 				e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, campaigns.SkipInvalid)
 				continue

@@ -105,7 +105,7 @@ type Engine struct {
 	pbRand   *rand.Rand // Variants' P(best) draws (apart, so reading does not change choices)
 	cands    []int      // choose's candidate arms, reused
 
-	reasons reasonTable // failure reasons, by prospect.reason (retry.go)
+	reasons reasonTable // failure and skip reasons, by prospect.reason (retry.go)
 }
 
 // New builds an engine over the config and campaigns, with every prospect

@@ -305,7 +305,7 @@ func waitsForNotes(err error) bool { return templates.WaitsForNotes(err) }
 // skip ends a prospect's campaign as skipped.
 func (e *Engine) skip(c *campaign, idx int32, a *account, key string, t time.Time, reason string) {
 	p := &c.ps[idx]
-	p.state = campaigns.StateSkipped
+	p.state, p.reason = campaigns.StateSkipped, e.reason(reason)
 	c.finish(t)
 	e.emit(t, campaigns.EvSkipped, c, a, key, nil, reason)
 }

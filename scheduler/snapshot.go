@@ -33,7 +33,7 @@ import (
 //	magic    "OUTREACH-SNAPSHOT\n"
 //	header   uvarint length + JSON (snapshotHeader: version, time, seed,
 //	         accounts by ID, campaigns by name with their variant names,
-//	         failure reasons)
+//	         failure and skip reasons)
 //	sections per campaign of the header, in its order: uvarint count, then
 //	         count prospect records
 //	people   uvarint count, then count person records
@@ -45,7 +45,9 @@ import (
 // at (unix ms, rounded up: when followed or invited, also for a failed
 // prospect that was followed; 0 none), end (unix ms: when the invitation
 // was answered or ended, or the last message sent; 0 none), reason (a
-// failed prospect's: 1 + index in the header's reasons; 0 none).
+// failed prospect's, or a skipped one's: 1 + index in the header's
+// reasons; 0 none). Versions before the skip reasons were kept wrote 0 for
+// a skipped prospect, and ignore the reason of one when they read it.
 //
 // Version 1 had no reasons (in the header nor the records) and no at for
 // failed prospects; Restore still reads it: its failed prospects fail with
@@ -69,7 +71,7 @@ type snapshotHeader struct {
 	Seed      uint64             `json:"seed"` // the person hash's seed
 	Accounts  []snapshotAccount  `json:"accounts"`
 	Campaigns []snapshotCampaign `json:"campaigns"`
-	// Reasons (version 2) are the failure reasons the records name.
+	// Reasons (version 2) are the failure and skip reasons the records name.
 	Reasons []string `json:"reasons,omitempty"`
 }
 
@@ -485,7 +487,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				continue // skipped by the source now (excluded, repeated): as Replay ignores its outcomes
 			}
 			p.state, p.attempt, p.msgStep, p.at, p.end = x.state, x.attempt, x.msgStep, x.at, x.end
-			if x.state == campaigns.StateFailed {
+			if x.state == campaigns.StateFailed || x.state == campaigns.StateSkipped && x.reason > 0 {
 				p.reason = e.restoredReason(hdr.Reasons, x.reason)
 			}
 			if x.acct >= 0 {
