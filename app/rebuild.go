@@ -17,7 +17,12 @@ type rebuildOptions struct {
 	// skipBad skips a ledger entry that does not decode (logged at ERROR
 	// with its stream ID) instead of stopping: `scheduler --skip-bad-entries`.
 	skipBad bool
-	log     *slog.Logger // default: discard
+	// most replays as much of the ledger as it holds, for a caller that
+	// reads each record's details (export): the whole ledger when it was
+	// never trimmed, else from the older usable snapshot. The state is the
+	// same; only the time differs.
+	most bool
+	log  *slog.Logger // default: discard
 }
 
 // rebuilt is what rebuild did.
@@ -50,7 +55,14 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 	if err != nil {
 		return rb, err
 	}
-	for _, s := range []*ledger.Snapshot{cur, prev} {
+	snaps := []*ledger.Snapshot{cur, prev}
+	switch {
+	case o.most && (trimmed == "" || trimmed == "0"):
+		snaps = nil
+	case o.most:
+		snaps = []*ledger.Snapshot{prev, cur}
+	}
+	for _, s := range snaps {
 		if s == nil {
 			continue
 		}

@@ -109,6 +109,7 @@ weekly cap, daily cap, working hours or pending-invitation ceiling.`,
 	root.AddCommand(newValidateCmd(g), newPreviewCmd(g), newSimulateCmd(g), newSandboxCmd(g), newRunCmd(g), newSchedulerCmd(g), newWorkerCmd(g), newApplyCmd(g), newStatusCmd(g), newForgetCmd(g))
 	root.AddCommand(newInitCmd(g))
 	root.AddCommand(newRetryCmd(g))
+	root.AddCommand(newExportCmd(g))
 	root.AddCommand(newPauseCmd(g), newResumeCmd(g))
 	root.AddCommand(newSchemaCmd(g))
 	return root

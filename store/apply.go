@@ -77,7 +77,7 @@ func (s *Store) Apply(ctx context.Context, c *campaigns.Campaign, rows iter.Seq2
 	sum := sha256.Sum256(yaml)
 	a := &applier{
 		s: s, c: c, k: s.keys(c.Name),
-		fields:   templateFields(c),
+		fields:   TemplateFields(c),
 		def:      hex.EncodeToString(sum[:]),
 		yaml:     yaml,
 		buckets:  bucketsFor(opt.SizeHint),

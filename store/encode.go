@@ -130,10 +130,11 @@ func bucketsFor(hint int) int {
 	return max(1, (hint+bucketTarget-1)/bucketTarget)
 }
 
-// templateFields returns the fields the campaign's templates reference
+// TemplateFields returns the fields the campaign's templates reference
 // (connect variants and messages), optional ones included, sorted, without
-// duplicates.
-func templateFields(c *campaigns.Campaign) []string {
+// duplicates: what the store keeps of each prospect (and the field
+// columns of `outreach export`).
+func TemplateFields(c *campaigns.Campaign) []string {
 	var out []string
 	add := func(t *templates.Template) {
 		for _, f := range t.Fields() {

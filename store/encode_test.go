@@ -69,7 +69,7 @@ func TestTemplateFieldsOptional(t *testing.T) {
 		}}},
 		{Message: &campaigns.Message{Variants: []campaigns.Variant{{Template: parse(`Thanks{{if .nick}} {{.nick}}{{end}} {{.event}}`)}}}},
 	}}
-	if got, want := templateFields(c), []string{"company", "event", "first_name", "nick"}; !slices.Equal(got, want) {
-		t.Errorf("templateFields = %q, want %q", got, want)
+	if got, want := TemplateFields(c), []string{"company", "event", "first_name", "nick"}; !slices.Equal(got, want) {
+		t.Errorf("TemplateFields = %q, want %q", got, want)
 	}
 }
