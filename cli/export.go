@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -12,25 +11,27 @@ import (
 	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/export"
 	"github.com/outreach-scheduler/outreach/internal/atomicfile"
-	"github.com/outreach-scheduler/outreach/internal/redisconn"
 )
 
 type exportOptions struct {
 	format string
 	out    string
+	addr   string
 }
 
 func newExportCmd(g *globals) *cobra.Command {
 	var opt exportOptions
 	cmd := &cobra.Command{
-		Use:   "export [CAMPAIGN...] [--format csv|jsonl] [--out FILE]",
+		Use:   "export [CAMPAIGN...] [--format csv|jsonl] [--out FILE] [--addr HOST:PORT]",
 		Short: "Write one row per prospect: its state, sender, note, times, and why it failed or was skipped",
 		Long: `export writes the results of the campaigns named (every campaign by
 default), one row per prospect: key, campaign, account, state, variant, note
 length, fallback, when it was invited, answered and last messaged, why it
 failed or was skipped, then the prospect fields the templates use. It reads
-the shared Redis as status does: the prospects applied to the store, the
-state rebuilt from the ledger.
+Redis as status does: the prospects applied to the store (a campaign never
+applied, as with outreach run, from its CSV), the state rebuilt from the
+ledger. With redis.addr empty it reads the embedded Redis of the outreach
+run running beside the config; --addr names another Redis.
 
 CSV (the default) escapes every cell that begins with = + - @, a tab or a
 carriage return with a leading single quote, so that a spreadsheet shows it
@@ -41,14 +42,15 @@ is not escaped. Times are RFC 3339 UTC, whole seconds.
 export leaves FILE as it was. A new FILE is readable by you only: it holds
 personal data. Without --out, the rows go to standard output.
 
-An unknown campaign is invalid input (exit 1); no shared Redis (redis.addr
-empty) is exit 2.`,
+An unknown campaign is invalid input (exit 1); no Redis to read (redis.addr
+empty and no outreach run running) is exit 2.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runExport(cmd, g, opt, args)
 		},
 	}
 	cmd.Flags().StringVar(&opt.format, "format", "csv", "output `FORMAT`: csv or jsonl")
 	cmd.Flags().StringVar(&opt.out, "out", "", "write to `FILE` (atomically) instead of standard output")
+	addAddrFlag(cmd, &opt.addr)
 	return cmd
 }
 
@@ -70,6 +72,9 @@ func runExport(cmd *cobra.Command, g *globals, opt exportOptions, args []string)
 			return errInvalid
 		}
 	}
+	if err := useRunning(cmd.Context(), g, l.cfg, opt.addr); err != nil {
+		return err
+	}
 	var out io.Writer = g.stdout
 	var file *atomicfile.File
 	if opt.out != "" {
@@ -87,8 +92,6 @@ func runExport(cmd *cobra.Command, g *globals, opt exportOptions, args []string)
 		err = file.Commit()
 	}
 	switch {
-	case errors.Is(err, redisconn.ErrEmbedded):
-		return &exitError{code: ExitError, err: errors.New("export: redis.addr is empty: the embedded Redis of `outreach run` keeps nothing after the process exits; export reads the shared Redis of the daemons (set redis.addr, or cluster_addrs, or sentinel)")}
 	case err != nil && file != nil:
 		return &exitError{code: ExitError, err: fmt.Errorf("export: %w (nothing written to %s)", err, opt.out)}
 	case err != nil:

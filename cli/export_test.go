@@ -226,7 +226,7 @@ func TestExport(t *testing.T) {
 // unknown format and no shared Redis exit 2; a failed export leaves the
 // --out file as it was and no temporary file.
 func TestExportErrors(t *testing.T) {
-	const cfg = "testdata/export/config.yaml" // no redis: the embedded one
+	const cfg = "testdata/export/config.yaml" // redis.addr empty, and no outreach run running
 	cases := []struct {
 		name string
 		args []string
@@ -234,7 +234,7 @@ func TestExportErrors(t *testing.T) {
 	}{
 		{"unknown_campaign", []string{"export", "leads", "nope"}, ExitInvalid},
 		{"unknown_format", []string{"export", "--format", "xlsx"}, ExitError},
-		{"embedded", []string{"export"}, ExitError},
+		{"no_redis", []string{"export"}, ExitError},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

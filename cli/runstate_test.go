@@ -87,6 +87,12 @@ campaigns: [c.yaml]
 	if st := status(); !strings.Contains(st, "alice") || hasRow(st, "c 200 0 0 - 0 0 0 0") {
 		t.Fatalf("status beside run shows no progress:\n%s", st)
 	}
+	// export reads the running run too: its campaign from the file (run
+	// applies nothing to the store), the invitations from its ledger.
+	if code, stdout, stderr := runCLI(t, "--config", cfg, "export"); code != ExitOK || strings.Count(stdout, ",c,alice,invited,blank,0,") == 0 ||
+		strings.Count(stdout, "\n") != 201 || !strings.Contains(stderr, "read from their files: c") {
+		t.Errorf("export beside run: exit %d\n%s%s", code, stdout, stderr)
+	}
 
 	// Pause the campaign of the running run; its invitations stop.
 	if code, stdout, stderr := runCLI(t, "--config", cfg, "pause", "campaign", "c", "--reason", "checking"); code != ExitOK || !strings.Contains(stdout, "paused campaign c") {
