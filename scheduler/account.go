@@ -64,13 +64,15 @@ func (a *account) status() AccountStatus {
 	return AccountStatus{Pending: a.pending, Connections: a.connections, PausedUntil: a.pausedUntil, NotesMonth: a.notesMonth}
 }
 
-// window returns the index of the first log entry after t-7d, so that
-// a.log[i:] are the entries of the week ending at the latest entry.
+// countSince counts the log entries after the time after (unix ns): the
+// invitations of a rolling window that starts there.
 func (a *account) countSince(after int64) int {
 	i := sort.Search(len(a.log), func(i int) bool { return a.log[i] > after })
 	return len(a.log) - i
 }
 
+// countIn counts the log entries in [from, to) (unix ns): the invitations
+// of a calendar day.
 func (a *account) countIn(from, to int64) int {
 	i := sort.Search(len(a.log), func(i int) bool { return a.log[i] >= from })
 	j := sort.Search(len(a.log), func(i int) bool { return a.log[i] >= to })

@@ -31,14 +31,18 @@
 //	Content-Type: application/json
 //	Idempotency-Key: <key>
 //
-//	{"key":"spring/https://example.com/in/ann/0","account":"alice",
+//	{"key":"spring/1u5l5vqvwqikw/connect.1","account":"alice",
 //	 "person":"https://example.com/in/ann","campaign":"spring",
 //	 "at":"2026-03-02T09:00:00.123456789Z","variant":"short",
 //	 "note":"Hi Ann, ...","nonce":"9f2c4e0d1a7b3c55"}
 //
 // Empty fields are omitted; "variant" and "note" are sent with invite only,
 // "text" with message only. "at" is the time of the request on outreach's
-// clock (RFC 3339 with nanoseconds). The key identifies the action: a
+// clock (RFC 3339 with nanoseconds). The key is CAMPAIGN/TOKEN/STEP[.N]:
+// TOKEN a stable hash of the person's key (in base 36, so that keys carry
+// no personal data), STEP one of connect, follow, withdraw, expire or
+// messageI (message step I), and .N the attempt after a refusal (a new
+// attempt needs a new key; none for the first). The key identifies the action: a
 // request whose key the integration has seen before must be answered as the
 // first one was, without acting again (outreach retries after timeouts, so
 // it may deliver an action twice). A key is valid UTF-8 without control
