@@ -19,6 +19,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
@@ -246,7 +247,7 @@ type reporter struct {
 
 func (r *reporter) onEvent(ev scheduler.Event) {
 	r.mu.Lock()
-	if ev.Type == campaigns.EvAccepted {
+	if ev.Type == lifecycle.EvAccepted {
 		if r.accepted == nil {
 			r.accepted = map[string]int{}
 		}
@@ -257,7 +258,7 @@ func (r *reporter) onEvent(ev scheduler.Event) {
 		return
 	}
 	switch ev.Type {
-	case campaigns.EvInvited:
+	case lifecycle.EvInvited:
 		note := "no note"
 		if ev.Variant != "blank" {
 			note = fmt.Sprintf("note %q, %d chars", ev.Variant, ev.Chars)
@@ -266,7 +267,7 @@ func (r *reporter) onEvent(ev scheduler.Event) {
 			note += ", fallback: " + ev.Reason
 		}
 		fmt.Fprintf(r.out, "%s  invited   %-8s %s (%s)\n", r.now().Format("15:04:05"), ev.Account, ev.Campaign, note)
-	case campaigns.EvAccepted, campaigns.EvDeclined, campaigns.EvWithdrawn, campaigns.EvFollowed, campaigns.EvMessaged:
+	case lifecycle.EvAccepted, lifecycle.EvDeclined, lifecycle.EvWithdrawn, lifecycle.EvFollowed, lifecycle.EvMessaged:
 		fmt.Fprintf(r.out, "%s  %-9s %-8s %s\n", r.now().Format("15:04:05"), ev.Type, ev.Account, ev.Campaign)
 	}
 }

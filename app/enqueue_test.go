@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/worker"
@@ -141,7 +142,7 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	}
 	for i := range 20 {
 		key := fmt.Sprintf("https://example.com/in/p%d", i)
-		if s, _ := p.eng.State("c", key); s != campaigns.StateInvited {
+		if s, _ := p.eng.State("c", key); s != lifecycle.StateInvited {
 			t.Errorf("%s is %v, want invited (nothing abandoned)", key, s)
 		}
 	}
@@ -196,7 +197,7 @@ func TestKeptTasksAreNotAbandoned(t *testing.T) {
 	p.reconcile(ctx)
 	for i := range 6 {
 		key := fmt.Sprintf("https://example.com/in/p%d", i)
-		if s, _ := p.eng.State("c", key); s == campaigns.StateFailed {
+		if s, _ := p.eng.State("c", key); s == lifecycle.StateFailed {
 			t.Fatalf("reconcile abandoned %s, planned but never enqueued: %v", key, s)
 		}
 	}

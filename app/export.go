@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-scheduler/outreach/export"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/templates"
@@ -178,7 +179,7 @@ func writeRows(eng *scheduler.Engine, det *exportDetails, camps []*campaigns.Cam
 		src := srcs[c.Name]
 		for s := range eng.States(c.Name) {
 			i := int(s.Ref.Index)
-			if src.Skip(i) == campaigns.SkipForgotten {
+			if src.Skip(i) == lifecycle.SkipForgotten {
 				continue
 			}
 			d := det.of(s.Ref)
@@ -194,7 +195,7 @@ func writeRows(eng *scheduler.Engine, det *exportDetails, camps []*campaigns.Cam
 			if d.messaged != 0 {
 				row.Messaged = time.Unix(int64(d.messaged), 0).UTC()
 			}
-			if s.State == campaigns.StateMessaged && d.failed > 0 {
+			if s.State == lifecycle.StateMessaged && d.failed > 0 {
 				row.Reason = det.names[d.failed]
 			}
 			if len(fields) > 0 {
@@ -263,20 +264,20 @@ func (d *exportDetails) observe(ev scheduler.Event) {
 		return &ds[ref.Index]
 	}
 	switch ev.Type {
-	case campaigns.EvInvited:
+	case lifecycle.EvInvited:
 		if at = get(); at != nil {
 			at.chars = uint16(min(ev.Chars, 65534) + 1)
 			at.fallback = d.name(ev.Reason)
 		}
-	case campaigns.EvAccepted, campaigns.EvDeclined, campaigns.EvWithdrawn, campaigns.EvExpired:
+	case lifecycle.EvAccepted, lifecycle.EvDeclined, lifecycle.EvWithdrawn, lifecycle.EvExpired:
 		if at = get(); at != nil {
 			at.answered = unixSeconds(ev.T)
 		}
-	case campaigns.EvMessaged:
+	case lifecycle.EvMessaged:
 		if at = get(); at != nil {
 			at.messaged = unixSeconds(ev.T)
 		}
-	case campaigns.EvFailed:
+	case lifecycle.EvFailed:
 		if strings.HasPrefix(ev.Reason, "message_") {
 			if at = get(); at != nil {
 				at.failed = d.name(ev.Reason)

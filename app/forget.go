@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/forget"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
@@ -79,7 +80,7 @@ type ForgetResult struct {
 // salted hash of each, so that they are never contacted again:
 //
 //  1. records them in the forget.Registry: from now on apply leaves them
-//     out, run skips them (campaigns.SkipForgotten), a worker drops an
+//     out, run skips them (lifecycle.SkipForgotten), a worker drops an
 //     action naming one without performing it, and the ledger records no
 //     entry naming one;
 //  2. removes their rows from every campaign in the store (store.Forget);
@@ -288,7 +289,7 @@ func forgetQueued(insp *asynq.Inspector, m *personMatcher) (deleted, busy int, e
 
 // csvSources reads each campaign's prospects from its CSV (what the engine
 // does without sources) and marks the forgotten people skipped with reason
-// campaigns.SkipForgotten: `outreach run` never contacts them.
+// lifecycle.SkipForgotten: `outreach run` never contacts them.
 func csvSources(ctx context.Context, reg *forget.Registry, camps []*campaigns.Campaign) (map[string]scheduler.Source, error) {
 	set, err := reg.Load(ctx)
 	if err != nil {
@@ -334,7 +335,7 @@ type forgottenSource struct {
 // Skip implements scheduler.Source.
 func (s *forgottenSource) Skip(i int) string {
 	if s.forgotten[i] {
-		return campaigns.SkipForgotten
+		return lifecycle.SkipForgotten
 	}
 	return s.Source.Skip(i)
 }

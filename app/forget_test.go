@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-scheduler/outreach/forget"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -236,13 +237,13 @@ func TestForgetEverywhere(t *testing.T) {
 	var skipped []string
 	if _, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: []*campaigns.Campaign{c}, Sources: srcs, Seed: 1,
 		OnEvent: func(ev scheduler.Event) {
-			if ev.Type == campaigns.EvSkipped {
+			if ev.Type == lifecycle.EvSkipped {
 				skipped = append(skipped, ev.Person+" "+ev.Reason)
 			}
 		}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Join(skipped, "|"); got != zeldaKey+" "+campaigns.SkipForgotten {
+	if got := strings.Join(skipped, "|"); got != zeldaKey+" "+lifecycle.SkipForgotten {
 		t.Errorf("the engine skipped %q, want her with reason forgotten", got)
 	}
 	// A worker given an action naming her drops it without delivering

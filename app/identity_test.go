@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -146,11 +147,11 @@ func TestOutcomesByIdentity(t *testing.T) {
 	}
 	for _, k := range v2 {
 		s, ok := b.eng.State("c", "https://example.com/in/"+k)
-		if !ok || s != campaigns.StateInvited {
+		if !ok || s != lifecycle.StateInvited {
 			t.Errorf("%s: state %v (%v), want invited: an outcome landed elsewhere", k, s, ok)
 		}
 	}
-	if s, _ := b.eng.State("c", "https://example.com/in/p5"); s != campaigns.StateSkipped {
+	if s, _ := b.eng.State("c", "https://example.com/in/p5"); s != lifecycle.StateSkipped {
 		t.Errorf("the removed p5 is %v, want skipped", s)
 	}
 	total, _ := b.eng.Counts("c")

@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
@@ -390,7 +391,7 @@ func finalReason(t *testing.T, rs *redistest.Server, w *twoSenders, person strin
 	reason := ""
 	eng, err := scheduler.New(scheduler.Options{Config: w.cfg, Campaigns: []*campaigns.Campaign{w.camp}, Seed: 1,
 		OnEvent: func(ev scheduler.Event) {
-			if ev.Person == person && ev.Type == campaigns.EvFailed {
+			if ev.Person == person && ev.Type == lifecycle.EvFailed {
 				reason = ev.Reason
 			}
 		}})

@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -142,7 +143,7 @@ func TestRetryEndToEnd(t *testing.T) {
 		}
 	})
 	for _, p := range gone {
-		if st, _ := eng.State("c", p); st != campaigns.StateInvited {
+		if st, _ := eng.State("c", p); st != lifecycle.StateInvited {
 			t.Errorf("%s after a full replay: %s, want invited", p, st)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -17,7 +18,7 @@ import (
 // AccountStatus is one account's standing.
 type AccountStatus struct {
 	ID                      string
-	Counts                  campaigns.Counts
+	Counts                  lifecycle.Counts
 	Day, DayCap             int // invitations today, the day's cap
 	Week, WeekCap           int // in the rolling week, its cap
 	NotesMonth, NotesCap    int // personalized notes this month; pacing.Unlimited for no cap
@@ -29,7 +30,7 @@ type AccountStatus struct {
 type CampaignStatus struct {
 	Name      string
 	Prospects int
-	Counts    campaigns.Counts
+	Counts    lifecycle.Counts
 	// Variants is the evidence of each note variant (the A/B test).
 	Variants []abtest.ArmSummary
 	// Failed counts the failed prospects by reason (`outreach retry
@@ -85,8 +86,8 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 			st.Pauses = append(st.Pauses, p)
 		}
 	}
-	byAcct := map[string]campaigns.Counts{}
-	byCamp := map[string]campaigns.Counts{}
+	byAcct := map[string]lifecycle.Counts{}
+	byCamp := map[string]lifecycle.Counts{}
 	for _, cp := range camps {
 		total, accts := eng.Counts(cp.Name)
 		byCamp[cp.Name] = total

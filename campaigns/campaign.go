@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -248,7 +249,7 @@ func (m *Message) Choose(f templates.Fields) (templates.Note, error) {
 // sequence goes on with the next one).
 const (
 	MessageSkipMissingField = string(templates.ReasonMissingField) // no variant renders: a field it needs is empty
-	MessageSkipInvalid      = SkipInvalid                          // a template failed to execute
+	MessageSkipInvalid      = lifecycle.SkipInvalid                // a template failed to execute
 )
 
 // MessageSkipReason returns the reason a prospect skips a message whose

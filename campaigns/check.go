@@ -10,6 +10,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/internal/strictyaml"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -38,7 +39,7 @@ type Summary struct {
 	Rendered  int                      // prospects with an invitation ready to send
 	Variants  map[string]int           // chosen variant ("blank" included) -> prospects
 	Fallbacks map[templates.Reason]int // why the preferred variant was not used -> prospects
-	Skipped   map[string]int           // SkipExcluded, SkipDuplicate, SkipInvalid -> prospects
+	Skipped   map[string]int           // lifecycle.SkipExcluded, lifecycle.SkipDuplicate, lifecycle.SkipInvalid -> prospects
 	// Waiting counts the prospects held until a month with notes left: the
 	// sender's note allowance is spent and blank is not a fallback.
 	Waiting int
@@ -162,7 +163,7 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 					return diag.Errorf(c.Prospects.Path, p.Line,
 						"account %s is not a sender of campaign %s (senders: %s)", prospects.Excerpt(p.Account), c.Name, strings.Join(c.Accounts, ", "))
 				})
-				sum.Skipped[SkipInvalid]++
+				sum.Skipped[lifecycle.SkipInvalid]++
 				continue
 			}
 			res.Account, res.Limit, res.Sender = p.Account, lim, p.Account
@@ -178,7 +179,7 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 		}
 		switch {
 		case res.Err != nil:
-			sum.Skipped[SkipInvalid]++
+			sum.Skipped[lifecycle.SkipInvalid]++
 		case res.Waits:
 			sum.Waiting++
 		default:
@@ -200,9 +201,9 @@ func Check(c *Campaign, cfg *config.Config, opt CheckOptions, fn func(*CheckResu
 	}
 	st := r.Stats()
 	sum.Prospects = st.Rows
-	sum.Skipped[SkipExcluded] += st.Excluded
-	sum.Skipped[SkipDuplicate] += st.Duplicates
-	sum.Skipped[SkipInvalid] += st.Invalid
+	sum.Skipped[lifecycle.SkipExcluded] += st.Excluded
+	sum.Skipped[lifecycle.SkipDuplicate] += st.Duplicates
+	sum.Skipped[lifecycle.SkipInvalid] += st.Invalid
 	findings.Add(pinned.list("rows pinned to an account that is not a sender")...)
 	if tally != nil {
 		findings.Add(tally.findings(c.Path)...)

@@ -7,6 +7,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/diag"
 	"github.com/outreach-scheduler/outreach/internal/golden"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -46,7 +47,7 @@ func TestCheckCapsPerProspectFindings(t *testing.T) {
 	if n := capped.Count(diag.Error); n != MaxProspectFindings+2 {
 		t.Errorf("capped: %d errors, want %d", n, MaxProspectFindings+2)
 	}
-	if sum.Rendered != 1 || sum.Skipped[SkipInvalid] != 25 {
+	if sum.Rendered != 1 || sum.Skipped[lifecycle.SkipInvalid] != 25 {
 		t.Errorf("summary %+v", sum)
 	}
 }

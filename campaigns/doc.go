@@ -49,7 +49,7 @@
 //     renders (first, then the fallback order, by default the list
 //     order), so the choice depends only on the prospect's fields. When
 //     none renders, the prospect skips that message (MessageSkipReason,
-//     event EvMessageSkipped) and the sequence goes on.
+//     event lifecycle.EvMessageSkipped) and the sequence goes on.
 //
 // Check reads the prospect CSV and reports what only the rows tell: a
 // template field that is not a column (an error at the template's line,

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // A field used only under a guard ({{if .f}}, {{with .f}}, or, default) is
@@ -34,7 +36,7 @@ func TestCheckGuards(t *testing.T) {
 	if !slices.Equal(notes, want) {
 		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(notes, "\n"), strings.Join(want, "\n"))
 	}
-	if sum.Rendered != 3 || sum.Skipped[SkipInvalid] != 0 {
+	if sum.Rendered != 3 || sum.Skipped[lifecycle.SkipInvalid] != 0 {
 		t.Errorf("summary: %s", sum)
 	}
 	// The event variant: the nickname first, else the first name, else

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/sim"
 )
 
@@ -220,14 +221,14 @@ var reasonKinds = []struct {
 		}},
 	{"prospect skipped", func(c sim.CampaignResult) map[string]int { return c.Skips },
 		"prospects never invited", map[string]string{
-			campaigns.SkipExcluded:       "on the campaign's exclusion list",
-			campaigns.SkipDuplicate:      "the same person appears earlier in the CSV",
-			campaigns.SkipAlreadyInvited: "already invited or connected, by this or another account",
-			campaigns.SkipDeclinedBefore: "declined an earlier invitation: never asked again",
-			campaigns.SkipCooldown:       "withdrawn or expired recently (reinvite_cooldown)",
-			campaigns.SkipInvalid:        "a bad row, a bad pinned account, or no note fits",
-			campaigns.SkipRemoved:        "removed from the campaign's CSV",
-			campaigns.SkipForgotten:      "erased with outreach forget",
+			lifecycle.SkipExcluded:       "on the campaign's exclusion list",
+			lifecycle.SkipDuplicate:      "the same person appears earlier in the CSV",
+			lifecycle.SkipAlreadyInvited: "already invited or connected, by this or another account",
+			lifecycle.SkipDeclinedBefore: "declined an earlier invitation: never asked again",
+			lifecycle.SkipCooldown:       "withdrawn or expired recently (reinvite_cooldown)",
+			lifecycle.SkipInvalid:        "a bad row, a bad pinned account, or no note fits",
+			lifecycle.SkipRemoved:        "removed from the campaign's CSV",
+			lifecycle.SkipForgotten:      "erased with outreach forget",
 		}},
 	{"message skipped", func(c sim.CampaignResult) map[string]int { return c.MessageSkips },
 		"follow-up messages not sent; the next one follows", map[string]string{

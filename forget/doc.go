@@ -23,7 +23,7 @@
 //
 // Readers: store.Apply leaves forgotten prospects out (their key never
 // comes back into Redis) and counts them; `outreach run` marks them skipped
-// with reason campaigns.SkipForgotten; the worker drops a queued action
+// with reason lifecycle.SkipForgotten; the worker drops a queued action
 // naming one without performing it, and the ledger does not record
 // entries naming one.
 package forget

@@ -9,9 +9,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 )
@@ -40,8 +40,8 @@ func BenchmarkScrape(b *testing.B) {
 			for _, a := range cfg.Accounts {
 				for c := range 10 {
 					for _, v := range []string{"blank", "v1", "v2"} {
-						batch.Add(ev(campaigns.EvInvited, fmt.Sprintf("c%d", c), a.ID, v))
-						batch.Add(ev(campaigns.EvAccepted, fmt.Sprintf("c%d", c), a.ID, v))
+						batch.Add(ev(lifecycle.EvInvited, fmt.Sprintf("c%d", c), a.ID, v))
+						batch.Add(ev(lifecycle.EvAccepted, fmt.Sprintf("c%d", c), a.ID, v))
 					}
 				}
 				batch.SetOldest(a.ID, t0)

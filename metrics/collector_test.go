@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
@@ -47,12 +48,12 @@ func TestCollectorReadsRedis(t *testing.T) {
 	st := metrics.NewStats(rs.Client(), "")
 	var b metrics.Batch
 	for range 4 {
-		b.Add(ev(campaigns.EvInvited, "c", "alice", "hi"))
+		b.Add(ev(lifecycle.EvInvited, "c", "alice", "hi"))
 	}
-	b.Add(ev(campaigns.EvInvited, "c", "bob", "hi"))
-	b.Add(ev(campaigns.EvAccepted, "c", "bob", "hi"))
-	b.Add(ev(campaigns.EvAccepted, "c", "alice", "hi"))
-	b.Add(ev(campaigns.EvInvited, "c", "alice", "blank"))
+	b.Add(ev(lifecycle.EvInvited, "c", "bob", "hi"))
+	b.Add(ev(lifecycle.EvAccepted, "c", "bob", "hi"))
+	b.Add(ev(lifecycle.EvAccepted, "c", "alice", "hi"))
+	b.Add(ev(lifecycle.EvInvited, "c", "alice", "blank"))
 	b.SetOldest("alice", t0.Add(-90*time.Minute))
 	if err := st.Commit(ctx, "", "1-0", &b, t0.Add(-30*time.Second)); err != nil {
 		t.Fatal(err)
@@ -189,13 +190,13 @@ func TestEventsAndDelivery(t *testing.T) {
 	d := metrics.NewDelivery(reg, []string{"alice", "bob"})
 	e.Init("c", []string{"alice"}, []string{"blank", "hi"})
 
-	e.Observe(ev(campaigns.EvInvited, "c", "alice", "hi"))
-	acc := ev(campaigns.EvAccepted, "c", "alice", "hi")
+	e.Observe(ev(lifecycle.EvInvited, "c", "alice", "hi"))
+	acc := ev(lifecycle.EvAccepted, "c", "alice", "hi")
 	acc.Invited = t0.Add(-2 * time.Hour)
 	e.Observe(acc)
-	e.Observe(ev(campaigns.EvSkipped, "c", "", ""))
-	e.Observe(ev(campaigns.EvMessaged, "c", "alice", ""))
-	skip := ev(campaigns.EvMessageSkipped, "c", "alice", "")
+	e.Observe(ev(lifecycle.EvSkipped, "c", "", ""))
+	e.Observe(ev(lifecycle.EvMessaged, "c", "alice", ""))
+	skip := ev(lifecycle.EvMessageSkipped, "c", "alice", "")
 	skip.Reason = campaigns.MessageSkipMissingField
 	e.Observe(skip)
 	e.Observe(skip)

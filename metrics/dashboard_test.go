@@ -19,8 +19,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 )
@@ -58,15 +58,15 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	sent := now.Add(-2 * time.Hour)
 	evs := []metrics.Lifecycle{
-		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "alice", Variant: "topic"},
-		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "alice", Variant: "blank"},
-		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "bob", Variant: "topic"},
-		{T: sent, Type: campaigns.EvInvited, Campaign: "cold", Account: "bob", Variant: "topic"},
-		{T: now, Type: campaigns.EvAccepted, Campaign: "cold", Account: "alice", Variant: "topic", Invited: sent},
-		{T: now, Type: campaigns.EvDeclined, Campaign: "cold", Account: "alice", Variant: "blank", Invited: sent},
-		{T: now, Type: campaigns.EvWithdrawn, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
-		{T: now, Type: campaigns.EvExpired, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
-		{T: now, Type: campaigns.EvMessaged, Campaign: "cold", Account: "alice"},
+		{T: sent, Type: lifecycle.EvInvited, Campaign: "cold", Account: "alice", Variant: "topic"},
+		{T: sent, Type: lifecycle.EvInvited, Campaign: "cold", Account: "alice", Variant: "blank"},
+		{T: sent, Type: lifecycle.EvInvited, Campaign: "cold", Account: "bob", Variant: "topic"},
+		{T: sent, Type: lifecycle.EvInvited, Campaign: "cold", Account: "bob", Variant: "topic"},
+		{T: now, Type: lifecycle.EvAccepted, Campaign: "cold", Account: "alice", Variant: "topic", Invited: sent},
+		{T: now, Type: lifecycle.EvDeclined, Campaign: "cold", Account: "alice", Variant: "blank", Invited: sent},
+		{T: now, Type: lifecycle.EvWithdrawn, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
+		{T: now, Type: lifecycle.EvExpired, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
+		{T: now, Type: lifecycle.EvMessaged, Campaign: "cold", Account: "alice"},
 	}
 	stats := metrics.NewStats(rdb, "")
 	var b metrics.Batch

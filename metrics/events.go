@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -25,7 +26,7 @@ var TimeToAcceptBuckets = []float64{
 // observes each event once; other processes export them at zero, so sums
 // across instances are right.
 type Events struct {
-	invitations map[campaigns.Event]*prometheus.CounterVec
+	invitations map[lifecycle.Event]*prometheus.CounterVec
 	messages    *prometheus.CounterVec
 	msgSkipped  *prometheus.CounterVec
 	timeToAcc   *prometheus.HistogramVec
@@ -35,23 +36,23 @@ type Events struct {
 }
 
 type eventKey struct {
-	typ                        campaigns.Event
+	typ                        lifecycle.Event
 	campaign, account, variant string
 }
 
 // NewEvents registers the lifecycle metrics on reg.
 func NewEvents(reg prometheus.Registerer) *Events {
-	m := &Events{invitations: map[campaigns.Event]*prometheus.CounterVec{}, counts: map[eventKey]prometheus.Counter{}}
-	inv := func(ev campaigns.Event, name, help string) {
+	m := &Events{invitations: map[lifecycle.Event]*prometheus.CounterVec{}, counts: map[eventKey]prometheus.Counter{}}
+	inv := func(ev lifecycle.Event, name, help string) {
 		m.invitations[ev] = prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help},
 			[]string{"campaign", "account", "variant"})
 		reg.MustRegister(m.invitations[ev])
 	}
-	inv(campaigns.EvInvited, InvitationsSent, "Connection requests sent, by note variant (blank: no note).")
-	inv(campaigns.EvAccepted, InvitationsAccepted, "Connection requests accepted, by the variant they were sent with.")
-	inv(campaigns.EvDeclined, InvitationsDeclined, "Connection requests declined.")
-	inv(campaigns.EvWithdrawn, InvitationsWithdrawn, "Pending connection requests withdrawn (stale, or the pending ceiling).")
-	inv(campaigns.EvExpired, InvitationsExpired, "Pending connection requests expired by the platform.")
+	inv(lifecycle.EvInvited, InvitationsSent, "Connection requests sent, by note variant (blank: no note).")
+	inv(lifecycle.EvAccepted, InvitationsAccepted, "Connection requests accepted, by the variant they were sent with.")
+	inv(lifecycle.EvDeclined, InvitationsDeclined, "Connection requests declined.")
+	inv(lifecycle.EvWithdrawn, InvitationsWithdrawn, "Pending connection requests withdrawn (stale, or the pending ceiling).")
+	inv(lifecycle.EvExpired, InvitationsExpired, "Pending connection requests expired by the platform.")
 	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MessagesSent, Help: "Follow-up messages sent after acceptance."},
 		[]string{"campaign", "account"})
 	m.timeToAcc = prometheus.NewHistogramVec(prometheus.HistogramOpts{
@@ -94,7 +95,7 @@ func (m *Events) Init(campaign string, accounts, variants []string) {
 // planner's scheduler.Event): no person, only the labels and times.
 type Lifecycle struct {
 	T        time.Time
-	Type     campaigns.Event
+	Type     lifecycle.Event
 	Campaign string
 	Account  string
 	Variant  string    // the invitation's note variant ("blank" for none)
@@ -109,9 +110,9 @@ func (m *Events) Observe(ev Lifecycle) {
 	}
 	vec, variant := m.invitations[ev.Type], ev.Variant
 	switch ev.Type {
-	case campaigns.EvMessaged:
+	case lifecycle.EvMessaged:
 		vec, variant = m.messages, ""
-	case campaigns.EvMessageSkipped:
+	case lifecycle.EvMessageSkipped:
 		vec, variant = m.msgSkipped, messageSkipReason(ev.Reason) // the third label: reason
 	}
 	if vec == nil {
@@ -130,7 +131,7 @@ func (m *Events) Observe(ev Lifecycle) {
 	}
 	m.mu.Unlock()
 	c.Inc()
-	if ev.Type == campaigns.EvAccepted && !ev.Invited.IsZero() {
+	if ev.Type == lifecycle.EvAccepted && !ev.Invited.IsZero() {
 		m.timeToAcc.WithLabelValues(ev.Campaign).Observe(max(ev.T.Sub(ev.Invited), 0).Seconds())
 	}
 }

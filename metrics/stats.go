@@ -9,8 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/keyspace"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // Stats are the durable statistics: per campaign, account and variant, the
@@ -59,19 +59,19 @@ const (
 	kindMessaged  = "messaged"
 )
 
-func kindOf(t campaigns.Event) string {
+func kindOf(t lifecycle.Event) string {
 	switch t {
-	case campaigns.EvInvited:
+	case lifecycle.EvInvited:
 		return kindInvited
-	case campaigns.EvAccepted:
+	case lifecycle.EvAccepted:
 		return kindAccepted
-	case campaigns.EvDeclined:
+	case lifecycle.EvDeclined:
 		return kindDeclined
-	case campaigns.EvWithdrawn:
+	case lifecycle.EvWithdrawn:
 		return kindWithdrawn
-	case campaigns.EvExpired:
+	case lifecycle.EvExpired:
 		return kindExpired
-	case campaigns.EvMessaged:
+	case lifecycle.EvMessaged:
 		return kindMessaged
 	}
 	return ""

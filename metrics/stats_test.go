@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 )
 
 var t0 = time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC)
 
-func ev(typ campaigns.Event, camp, acct, variant string) metrics.Lifecycle {
+func ev(typ lifecycle.Event, camp, acct, variant string) metrics.Lifecycle {
 	return metrics.Lifecycle{T: t0, Type: typ, Campaign: camp, Account: acct, Variant: variant}
 }
 
@@ -30,14 +30,14 @@ func TestStatsCommitOnce(t *testing.T) {
 	}
 	var b metrics.Batch
 	for range 3 {
-		b.Add(ev(campaigns.EvInvited, "c", "alice", "hi"))
+		b.Add(ev(lifecycle.EvInvited, "c", "alice", "hi"))
 	}
-	b.Add(ev(campaigns.EvInvited, "c", "alice", "blank"))
-	b.Add(ev(campaigns.EvAccepted, "c", "alice", "hi"))
-	b.Add(ev(campaigns.EvDeclined, "c", "alice", "hi"))
-	b.Add(ev(campaigns.EvSkipped, "c", "", ""))       // not counted
-	b.Add(ev(campaigns.EvFollowed, "c", "alice", "")) // not counted
-	b.Add(ev(campaigns.EvMessaged, "c", "alice", ""))
+	b.Add(ev(lifecycle.EvInvited, "c", "alice", "blank"))
+	b.Add(ev(lifecycle.EvAccepted, "c", "alice", "hi"))
+	b.Add(ev(lifecycle.EvDeclined, "c", "alice", "hi"))
+	b.Add(ev(lifecycle.EvSkipped, "c", "", ""))       // not counted
+	b.Add(ev(lifecycle.EvFollowed, "c", "alice", "")) // not counted
+	b.Add(ev(lifecycle.EvMessaged, "c", "alice", ""))
 	b.SetOldest("alice", t0.Add(-time.Hour))
 	b.SetOldest("bob", time.Time{})
 	b.SetVariant("c", "hi", metrics.VariantEstimate{Rate: 0.31, Low: 0.2, High: 0.45, PBest: 0.875})
@@ -49,7 +49,7 @@ func TestStatsCommitOnce(t *testing.T) {
 		t.Fatalf("second commit from the same checkpoint: %v, want ErrCheckpointMoved", err)
 	}
 	var b2 metrics.Batch
-	b2.Add(ev(campaigns.EvWithdrawn, "c", "alice", "hi"))
+	b2.Add(ev(lifecycle.EvWithdrawn, "c", "alice", "hi"))
 	if err := st.Commit(ctx, "5-1", "7-0", &b2, t0.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/templates"
@@ -14,7 +15,7 @@ import (
 
 // prospect is the planner's record of one prospect of one campaign.
 type prospect struct {
-	state   campaigns.State
+	state   lifecycle.State
 	out     bool  // a task for it is out (planned, not yet reported)
 	attempt uint8 // invitation attempts refused by the limiter or platform
 	msgStep uint8 // message steps done: sent, or skipped (did not render)
@@ -147,9 +148,9 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	for i := range cp.ps {
 		p := &cp.ps[i]
 		p.acct, p.pin, p.person = -1, -1, -1
-		p.state = campaigns.StateQueued
+		p.state = lifecycle.StateQueued
 		why := src.Skip(i)
-		if why == campaigns.SkipRemoved {
+		if why == lifecycle.SkipRemoved {
 			// Removed from the campaign's file since an earlier apply: its
 			// history comes back with the ledger; CancelRemoved then ends
 			// whatever had not started. Never queued.
@@ -158,17 +159,17 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 			continue
 		}
 		if why != "" {
-			p.state, p.reason = campaigns.StateSkipped, e.reason(why)
-			e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, why)
+			p.state, p.reason = lifecycle.StateSkipped, e.reason(why)
+			e.emit(time.Time{}, lifecycle.EvSkipped, cp, nil, src.Key(i), nil, why)
 			continue
 		}
 		cp.left++
 		if pin := src.Account(i); pin != "" {
 			k, ok := pos[pin]
 			if !ok {
-				p.state, p.reason = campaigns.StateSkipped, e.reason(campaigns.SkipInvalid)
+				p.state, p.reason = lifecycle.StateSkipped, e.reason(lifecycle.SkipInvalid)
 				cp.left--
-				e.emit(time.Time{}, campaigns.EvSkipped, cp, nil, src.Key(i), nil, campaigns.SkipInvalid)
+				e.emit(time.Time{}, lifecycle.EvSkipped, cp, nil, src.Key(i), nil, lifecycle.SkipInvalid)
 				continue
 			}
 			p.pin = int16(k)
@@ -212,7 +213,7 @@ func (c *campaign) readyAt(k int) time.Time {
 	}
 	q := &c.followed[k]
 	for i := q.head; i < len(q.items) && i-q.head < maxPops; i++ {
-		if p := &c.ps[q.items[i]]; p.state == campaigns.StateFollowed && !p.out {
+		if p := &c.ps[q.items[i]]; p.state == lifecycle.StateFollowed && !p.out {
 			return time.Unix(0, c.followReady(p))
 		}
 	}

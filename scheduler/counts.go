@@ -1,43 +1,43 @@
 package scheduler
 
-import "github.com/outreach-scheduler/outreach/campaigns"
+import "github.com/outreach-scheduler/outreach/lifecycle"
 
 // Counts returns what happened to the prospects of a campaign, from their
 // states (so it holds after a Restore, which replays no events), and the
 // same by sender account. Followed counts prospects followed and then
 // invited too; Messaged counts message steps done (a step skipped because
 // it did not render counts: the state does not tell the two apart).
-func (e *Engine) Counts(campaign string) (campaigns.Counts, map[string]campaigns.Counts) {
-	byAcct := map[string]campaigns.Counts{}
-	var total campaigns.Counts
+func (e *Engine) Counts(campaign string) (lifecycle.Counts, map[string]lifecycle.Counts) {
+	byAcct := map[string]lifecycle.Counts{}
+	var total lifecycle.Counts
 	for _, c := range e.camps {
 		if c.c.Name != campaign {
 			continue
 		}
 		for i := range c.ps {
 			p := &c.ps[i]
-			var n campaigns.Counts
+			var n lifecycle.Counts
 			switch p.state {
-			case campaigns.StateSkipped:
+			case lifecycle.StateSkipped:
 				n.Skipped = 1
-			case campaigns.StateFollowed:
+			case lifecycle.StateFollowed:
 				n.Followed = 1
-			case campaigns.StateInvited:
+			case lifecycle.StateInvited:
 				n.Invited, n.Pending = 1, 1
-			case campaigns.StateAccepted, campaigns.StateMessaged:
+			case lifecycle.StateAccepted, lifecycle.StateMessaged:
 				n.Invited, n.Accepted = 1, 1
-			case campaigns.StateDeclined:
+			case lifecycle.StateDeclined:
 				n.Invited, n.Declined = 1, 1
-			case campaigns.StateWithdrawn:
+			case lifecycle.StateWithdrawn:
 				n.Invited, n.Withdrawn = 1, 1
-			case campaigns.StateExpired:
+			case lifecycle.StateExpired:
 				n.Invited, n.Expired = 1, 1
 			}
 			n.Messaged = int(p.msgStep)
 			if c.follow != nil && n.Invited == 1 {
 				n.Followed = 1
 			}
-			if n == (campaigns.Counts{}) {
+			if n == (lifecycle.Counts{}) {
 				continue
 			}
 			total = AddCounts(total, n)
@@ -51,7 +51,7 @@ func (e *Engine) Counts(campaign string) (campaigns.Counts, map[string]campaigns
 }
 
 // AddCounts returns the sum of two counts.
-func AddCounts(a, b campaigns.Counts) campaigns.Counts {
+func AddCounts(a, b lifecycle.Counts) lifecycle.Counts {
 	a.Followed += b.Followed
 	a.Invited += b.Invited
 	a.Accepted += b.Accepted

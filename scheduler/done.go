@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/templates"
@@ -99,9 +100,9 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 	case wire.KindFollow:
 		if o.Kind == wire.Delivered {
 			p.at = o.At.UnixNano()
-			e.transition(c, ref, campaigns.EvFollowed)
+			e.transition(c, ref, lifecycle.EvFollowed)
 			c.followed[c.senderPos(a)].push(ref.Index)
-			e.emit(o.At, campaigns.EvFollowed, c, a, t.Person, nil, "")
+			e.emit(o.At, lifecycle.EvFollowed, c, a, t.Person, nil, "")
 			e.wake(a, o.At)
 			return nil
 		}
@@ -110,7 +111,7 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 		c.shared.pushFront(ref.Index)
 	case wire.KindWithdraw:
 		if o.Kind == wire.Delivered {
-			e.resolve(a, c, ref, campaigns.EvWithdrawn, o.At, "")
+			e.resolve(a, c, ref, lifecycle.EvWithdrawn, o.At, "")
 		}
 		if o.Code == CodeUnknownOutcome { // try again later
 			e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: ref})
@@ -119,25 +120,25 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 		// on its way, or already applied.
 	case wire.KindExpire:
 		if o.Kind == wire.Delivered {
-			e.resolve(a, c, ref, campaigns.EvExpired, t.At, "")
+			e.resolve(a, c, ref, lifecycle.EvExpired, t.At, "")
 			return nil
 		}
 		// Not recorded (abandoned by the reconciler): try again later.
 		e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: ref})
 	case wire.KindMessage:
 		if o.Kind != wire.Delivered {
-			e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, "message_"+string(o.Code))
+			e.emit(o.At, lifecycle.EvFailed, c, a, t.Person, nil, "message_"+string(o.Code))
 			p.msgStep = uint8(len(c.messages))
-			e.transition(c, ref, campaigns.EvDone)
+			e.transition(c, ref, lifecycle.EvDone)
 			return nil
 		}
 		// By the step recorded, not by counting: a rebuilt engine
 		// replays only the steps sent, not the ones skipped.
 		p.msgStep = uint8(t.Step) + 1
 		p.end = o.At.UnixNano()
-		e.emit(o.At, campaigns.EvMessaged, c, a, t.Person, nil, "")
+		e.emit(o.At, lifecycle.EvMessaged, c, a, t.Person, nil, "")
 		if int(p.msgStep) >= len(c.messages) {
-			e.transition(c, ref, campaigns.EvDone)
+			e.transition(c, ref, lifecycle.EvDone)
 			return nil
 		}
 		e.scheduleMessage(a, c, ref, o.At)
@@ -157,7 +158,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		p.at = o.At.UnixNano()
 		p.variant = c.variantIndex(t.Variant)
 		c.exp.Sent(int(p.variant), o.At)
-		e.transition(c, ref, campaigns.EvInvited)
+		e.transition(c, ref, lifecycle.EvInvited)
 		st.status, st.active = psPending, ref
 		if c.c.Dedupe == campaigns.DedupeWorkspace || c.c.Dedupe == "" {
 			// As pick claims it: an engine rebuilt from the ledger (which
@@ -168,7 +169,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		a.pendQ = append(a.pendQ, ref)
 		c.finish(o.At)
 		note := templates.Note{Variant: t.Variant, Chars: t.Chars}
-		e.emit(o.At, campaigns.EvInvited, c, a, t.Person, &note, string(t.Fallback))
+		e.emit(o.At, lifecycle.EvInvited, c, a, t.Person, &note, string(t.Fallback))
 		e.pushTimer(timer{at: o.At.Add(c.withdraw).UnixNano(), kind: tmWithdraw, acct: int16(a.idx), ref: ref})
 		if c.expire <= c.withdraw { // otherwise the withdrawal always comes first
 			e.pushTimer(timer{at: o.At.Add(c.expire).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: ref})
@@ -205,26 +206,26 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 	case o.Code == platform.CodeDuplicate || o.Code == platform.CodeAlreadyConnected:
 		st.status = psConnected
 		requeue = false
-		e.skip(c, ref.Index, a, t.Person, o.At, campaigns.SkipAlreadyInvited)
+		e.skip(c, ref.Index, a, t.Person, o.At, lifecycle.SkipAlreadyInvited)
 	case o.Code == platform.CodeDeclined:
 		st.status = psDeclined
 		requeue = false
-		e.skip(c, ref.Index, a, t.Person, o.At, campaigns.SkipDeclinedBefore)
+		e.skip(c, ref.Index, a, t.Person, o.At, lifecycle.SkipDeclinedBefore)
 	case o.Code == platform.CodeCooldown:
 		st.status, st.until = psCooling, o.At.Add(e.opt.Config.Defaults.ReinviteCooldown).UnixNano()
 	default:
 		requeue = false
-		e.transition(c, ref, campaigns.EvFailed)
+		e.transition(c, ref, lifecycle.EvFailed)
 		p.reason = e.reason(string(o.Code))
 		c.finish(o.At)
-		e.emit(o.At, campaigns.EvFailed, c, a, t.Person, nil, string(o.Code))
+		e.emit(o.At, lifecycle.EvFailed, c, a, t.Person, nil, string(o.Code))
 	}
 	if requeue {
 		p.attempt++ // a refused key keeps its answer: the retry needs a new one
 		k := c.senderPos(a)
 		switch {
 		case !taken: // still in its queue (see above)
-		case p.state == campaigns.StateFollowed:
+		case p.state == lifecycle.StateFollowed:
 			c.followed[k].pushFront(ref.Index)
 			c.backlog[k]++
 		case p.pin >= 0:
@@ -253,19 +254,19 @@ func (e *Engine) Observe(ev wire.Event) error {
 	c := e.camps[st.active.Campaign]
 	switch ev.Type {
 	case platform.EventAccepted:
-		e.resolve(a, c, st.active, campaigns.EvAccepted, ev.At, "")
+		e.resolve(a, c, st.active, lifecycle.EvAccepted, ev.At, "")
 	case platform.EventDeclined:
-		e.resolve(a, c, st.active, campaigns.EvDeclined, ev.At, "")
+		e.resolve(a, c, st.active, lifecycle.EvDeclined, ev.At, "")
 	case platform.EventExpired:
-		e.resolve(a, c, st.active, campaigns.EvExpired, ev.At, "")
+		e.resolve(a, c, st.active, lifecycle.EvExpired, ev.At, "")
 	}
 	return nil
 }
 
 // resolve ends a pending invitation.
-func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, at time.Time, reason string) {
+func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev lifecycle.Event, at time.Time, reason string) {
 	p := &c.ps[ref.Index]
-	if p.state != campaigns.StateInvited {
+	if p.state != lifecycle.StateInvited {
 		return
 	}
 	key := c.src.Key(int(ref.Index))
@@ -273,17 +274,17 @@ func (e *Engine) resolve(a *account, c *campaign, ref Ref, ev campaigns.Event, a
 	e.transition(c, ref, ev)
 	p.end = at.UnixNano()
 	a.pending--
-	c.exp.Resolved(int(p.variant), ev == campaigns.EvAccepted)
+	c.exp.Resolved(int(p.variant), ev == lifecycle.EvAccepted)
 	switch ev {
-	case campaigns.EvAccepted:
+	case lifecycle.EvAccepted:
 		st.status = psConnected
 		a.connections++
 		if len(c.messages) > 0 {
 			e.scheduleMessage(a, c, ref, at)
 		}
-	case campaigns.EvDeclined:
+	case lifecycle.EvDeclined:
 		st.status = psDeclined
-	case campaigns.EvWithdrawn, campaigns.EvExpired:
+	case lifecycle.EvWithdrawn, lifecycle.EvExpired:
 		st.status, st.until = psCooling, at.Add(c.cooldown).UnixNano()
 	}
 	e.events(Event{
@@ -312,9 +313,9 @@ func (e *Engine) skipMessage(a *account, c *campaign, ref Ref, at time.Time, per
 	p := &c.ps[ref.Index]
 	p.msgStep++
 	p.end = at.UnixNano()
-	e.emit(at, campaigns.EvMessageSkipped, c, a, person, nil, reason)
+	e.emit(at, lifecycle.EvMessageSkipped, c, a, person, nil, reason)
 	if int(p.msgStep) >= len(c.messages) {
-		e.transition(c, ref, campaigns.EvDone)
+		e.transition(c, ref, lifecycle.EvDone)
 		return
 	}
 	e.scheduleMessage(a, c, ref, at)
@@ -322,9 +323,9 @@ func (e *Engine) skipMessage(a *account, c *campaign, ref Ref, at time.Time, per
 
 // transition moves a prospect along the lifecycle. An impossible move is a
 // bug in the planner: it panics in tests rather than corrupt state quietly.
-func (e *Engine) transition(c *campaign, ref Ref, ev campaigns.Event) {
+func (e *Engine) transition(c *campaign, ref Ref, ev lifecycle.Event) {
 	p := &c.ps[ref.Index]
-	next, err := campaigns.Next(p.state, ev)
+	next, err := lifecycle.Next(p.state, ev)
 	if err != nil {
 		panic(fmt.Sprintf("scheduler: campaign %s prospect %d: %v", c.c.Name, ref.Index, err))
 	}
@@ -362,13 +363,13 @@ func applied(p *prospect, t wire.Task, o wire.Outcome) bool {
 	}
 	switch t.Kind {
 	case wire.KindInvite:
-		return p.state != campaigns.StateQueued && p.state != campaigns.StateFollowed
+		return p.state != lifecycle.StateQueued && p.state != lifecycle.StateFollowed
 	case wire.KindFollow:
-		return p.state != campaigns.StateQueued
+		return p.state != lifecycle.StateQueued
 	case wire.KindMessage:
-		return t.Step < int(p.msgStep) || p.state != campaigns.StateAccepted
+		return t.Step < int(p.msgStep) || p.state != lifecycle.StateAccepted
 	case wire.KindExpire:
-		return p.state != campaigns.StateInvited // answered, withdrawn or expired meanwhile
+		return p.state != lifecycle.StateInvited // answered, withdrawn or expired meanwhile
 	}
 	return false
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -44,7 +45,7 @@ type Options struct {
 // Event is a lifecycle event of one prospect.
 type Event struct {
 	T        time.Time
-	Type     campaigns.Event
+	Type     lifecycle.Event
 	Campaign string
 	Account  string
 	Person   string
@@ -244,7 +245,7 @@ func (e *Engine) key(c *campaign, person string, step string, attempt uint8) str
 	return string(b)
 }
 
-func (e *Engine) emit(t time.Time, typ campaigns.Event, c *campaign, a *account, person string, note *templates.Note, reason string) {
+func (e *Engine) emit(t time.Time, typ lifecycle.Event, c *campaign, a *account, person string, note *templates.Note, reason string) {
 	ev := Event{T: t, Type: typ, Campaign: c.c.Name, Person: person, Reason: reason}
 	if a != nil {
 		ev.Account = a.cfg.ID
@@ -291,7 +292,7 @@ func (e *Engine) OldestPending(id string) (time.Time, bool) {
 	for len(a.pendQ) > 0 {
 		ref := a.pendQ[0]
 		p := &e.camps[ref.Campaign].ps[ref.Index]
-		if p.state == campaigns.StateInvited && p.acct == int16(a.idx) {
+		if p.state == lifecycle.StateInvited && p.acct == int16(a.idx) {
 			return time.Unix(0, p.at).UTC(), true
 		}
 		a.pendQ = a.pendQ[1:] // resolved: drop it, as withdrawOldest does

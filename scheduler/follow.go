@@ -4,7 +4,7 @@ import (
 	"math"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -117,7 +117,7 @@ func (e *Engine) pickFollow(a *account, c *campaign, k int, t time.Time) (wire.T
 		for _, q := range []*fifo{&c.pinned[k], &c.shared} {
 			for q.len() > 0 && idx < 0 {
 				i := q.pop()
-				if p := &c.ps[i]; p.state == campaigns.StateQueued && !p.out {
+				if p := &c.ps[i]; p.state == lifecycle.StateQueued && !p.out {
 					idx = i
 				}
 			}

@@ -3,7 +3,7 @@ package scheduler
 import (
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -59,7 +59,7 @@ func (e *Engine) late(a *account, c *campaign, ref Ref, t wire.Task, o wire.Outc
 	p := &c.ps[ref.Index]
 	switch t.Kind {
 	case wire.KindFollow:
-		if !p.out || p.state != campaigns.StateQueued {
+		if !p.out || p.state != lifecycle.StateQueued {
 			return
 		}
 		p.out = false
@@ -76,13 +76,13 @@ func (e *Engine) late(a *account, c *campaign, ref Ref, t wire.Task, o wire.Outc
 		}
 		e.armFollow(a, o.At)
 	case wire.KindMessage:
-		if p.state != campaigns.StateAccepted || t.Step != int(p.msgStep) {
+		if p.state != lifecycle.StateAccepted || t.Step != int(p.msgStep) {
 			return // a repeat: the step was sent since, or the prospect moved on
 		}
 		p.out = false
 		e.pushTimer(timer{at: o.At.UnixNano(), kind: tmMessage, step: p.msgStep, acct: int16(a.idx), ref: ref})
 	case wire.KindWithdraw:
-		if p.state != campaigns.StateInvited || p.acct != int16(a.idx) {
+		if p.state != lifecycle.StateInvited || p.acct != int16(a.idx) {
 			return // answered or withdrawn meanwhile
 		}
 		p.out = false
@@ -95,7 +95,7 @@ func (e *Engine) late(a *account, c *campaign, ref Ref, t wire.Task, o wire.Outc
 // waiting for an invitation.
 func (e *Engine) lateRepeat(c *campaign, ref Ref, t wire.Task) bool {
 	p := &c.ps[ref.Index]
-	if p.state != campaigns.StateQueued && p.state != campaigns.StateFollowed {
+	if p.state != lifecycle.StateQueued && p.state != lifecycle.StateFollowed {
 		return true
 	}
 	return t.Key != e.key(c, t.Person, "connect", p.attempt)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/sim"
@@ -196,7 +197,7 @@ func TestLateTasksNeverSentOutsideHours(t *testing.T) {
 		t.Error("no late invitation was sent later")
 	}
 	for _, ev := range run.Lifecyc {
-		if ev.Type == campaigns.EvFailed {
+		if ev.Type == lifecycle.EvFailed {
 			t.Errorf("a prospect failed: %+v", ev)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
@@ -361,17 +362,17 @@ func TestLateTasksArePlannedAgain(t *testing.T) {
 	checkWindow(m3, fri)
 	deliver(m3)
 	st, _ := e.State("c", in.Person)
-	if st != campaigns.StateMessaged {
+	if st != lifecycle.StateMessaged {
 		t.Errorf("after the late message was delivered the prospect is %s, want messaged", st)
 	}
 	for _, ev := range *evs {
-		if ev.Type == campaigns.EvFailed {
+		if ev.Type == lifecycle.EvFailed {
 			t.Errorf("a late task failed the prospect: %+v", ev)
 		}
 	}
 	var messaged int
 	for _, ev := range *evs {
-		if ev.Type == campaigns.EvMessaged {
+		if ev.Type == lifecycle.EvMessaged {
 			messaged++
 		}
 	}

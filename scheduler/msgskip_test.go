@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -84,7 +85,7 @@ func TestMessageSkippedWhenItDoesNotRender(t *testing.T) {
 				t.Errorf("%s message %d: %q, want %q", person, i, tk.Text, texts[i])
 			}
 		}
-		if st, _ := e.State("c", person); st != campaigns.StateMessaged {
+		if st, _ := e.State("c", person); st != lifecycle.StateMessaged {
 			t.Errorf("%s: state %s, want messaged", person, st)
 		}
 	}
@@ -94,12 +95,12 @@ func TestMessageSkippedWhenItDoesNotRender(t *testing.T) {
 	skips := map[string]int{}
 	for _, ev := range *evs {
 		switch ev.Type {
-		case campaigns.EvMessageSkipped:
+		case lifecycle.EvMessageSkipped:
 			if ev.Reason != campaigns.MessageSkipMissingField || ev.Account != "alice" {
 				t.Errorf("skip event %+v", ev)
 			}
 			skips[ev.Person]++
-		case campaigns.EvFailed:
+		case lifecycle.EvFailed:
 			t.Errorf("a prospect failed: %+v", ev)
 		}
 	}
@@ -126,7 +127,7 @@ func TestReplayAfterSkippedMessage(t *testing.T) {
 	if err := e.Replay(msg, wire.Outcome{Kind: wire.Delivered, At: msg.At}); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := e.State("c", "p1"); st != campaigns.StateMessaged {
+	if st, _ := e.State("c", "p1"); st != lifecycle.StateMessaged {
 		t.Errorf("p1: state %s after its last message was replayed, want messaged", st)
 	}
 	for now := at.Add(2 * time.Hour); now.Before(at.Add(8 * time.Hour)); now = now.Add(time.Minute) {

@@ -3,7 +3,7 @@ package scheduler
 import (
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // HasAccount reports whether the engine plans for the account (it is in
@@ -28,7 +28,7 @@ func (e *Engine) PendingInvitations() []PendingInvitation {
 	for _, c := range e.camps {
 		for i := range c.ps {
 			p := &c.ps[i]
-			if p.state != campaigns.StateInvited || p.acct < 0 || int(p.acct) >= len(e.accounts) {
+			if p.state != lifecycle.StateInvited || p.acct < 0 || int(p.acct) >= len(e.accounts) {
 				continue
 			}
 			person := c.src.Key(i)

@@ -4,6 +4,7 @@ import (
 	"github.com/cespare/xxhash/v2"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // The standing of a person with one account.
@@ -141,17 +142,17 @@ func (e *Engine) eligible(ps *person, a int16, mode campaigns.Dedupe, t int64) v
 		if s.acct != a {
 			if mode == campaigns.DedupeWorkspace || mode == "" || s.claimed {
 				if s.status == psDeclined {
-					return verdict{skip: campaigns.SkipDeclinedBefore}
+					return verdict{skip: lifecycle.SkipDeclinedBefore}
 				}
-				return verdict{skip: campaigns.SkipAlreadyInvited}
+				return verdict{skip: lifecycle.SkipAlreadyInvited}
 			}
 			return verdict{}
 		}
 		switch s.status {
 		case psDeclined:
-			return verdict{skip: campaigns.SkipDeclinedBefore}
+			return verdict{skip: lifecycle.SkipDeclinedBefore}
 		case psPlanned, psPending, psConnected:
-			return verdict{skip: campaigns.SkipAlreadyInvited}
+			return verdict{skip: lifecycle.SkipAlreadyInvited}
 		case psCooling:
 			if t < s.until {
 				return verdict{until: s.until}

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/templates"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -182,7 +183,7 @@ func (e *Engine) pick(a *account, c *campaign, k int, t time.Time) (wire.Task, b
 				e.pushTimer(timer{at: next.UnixNano(), kind: tmRequeue, ref: Ref{c.idx, idx}, acct: int16(a.idx)})
 				continue
 			}
-			e.skip(c, idx, a, key, t, campaigns.SkipInvalid)
+			e.skip(c, idx, a, key, t, lifecycle.SkipInvalid)
 			continue
 		}
 		p.acct = int16(a.idx)
@@ -214,7 +215,7 @@ func (e *Engine) nextQueued(c *campaign, k int, tn int64) (int32, bool) {
 		for q.len() > 0 {
 			idx := q.peek()
 			p := &c.ps[idx]
-			if p.state != campaigns.StateFollowed || p.out {
+			if p.state != lifecycle.StateFollowed || p.out {
 				q.pop()
 				continue
 			}
@@ -228,7 +229,7 @@ func (e *Engine) nextQueued(c *campaign, k int, tn int64) (int32, bool) {
 	for _, q := range []*fifo{&c.pinned[k], &c.shared} {
 		for q.len() > 0 {
 			idx := q.pop()
-			if p := &c.ps[idx]; p.state == campaigns.StateQueued && !p.out {
+			if p := &c.ps[idx]; p.state == lifecycle.StateQueued && !p.out {
 				return idx, true
 			}
 		}
@@ -305,7 +306,7 @@ func waitsForNotes(err error) bool { return templates.WaitsForNotes(err) }
 // skip ends a prospect's campaign as skipped.
 func (e *Engine) skip(c *campaign, idx int32, a *account, key string, t time.Time, reason string) {
 	p := &c.ps[idx]
-	p.state, p.reason = campaigns.StateSkipped, e.reason(reason)
+	p.state, p.reason = lifecycle.StateSkipped, e.reason(reason)
 	c.finish(t)
-	e.emit(t, campaigns.EvSkipped, c, a, key, nil, reason)
+	e.emit(t, lifecycle.EvSkipped, c, a, key, nil, reason)
 }

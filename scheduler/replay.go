@@ -3,7 +3,7 @@ package scheduler
 import (
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/templates"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -126,13 +126,13 @@ func (e *Engine) CancelRemoved(now time.Time) []string {
 	for _, c := range e.camps {
 		for _, idx := range c.removed {
 			p := &c.ps[idx]
-			if (p.state == campaigns.StateQueued || p.state == campaigns.StateFollowed) && !p.out {
+			if (p.state == lifecycle.StateQueued || p.state == lifecycle.StateFollowed) && !p.out {
 				key := c.src.Key(int(idx))
-				if c.follow != nil && p.state == campaigns.StateQueued {
+				if c.follow != nil && p.state == lifecycle.StateQueued {
 					keys = append(keys, e.key(c, key, "follow", 0))
 				}
 				keys = append(keys, e.key(c, key, "connect", p.attempt))
-				e.skip(c, idx, nil, key, now, campaigns.SkipRemoved)
+				e.skip(c, idx, nil, key, now, lifecycle.SkipRemoved)
 			}
 		}
 		c.removed = nil
@@ -141,7 +141,7 @@ func (e *Engine) CancelRemoved(now time.Time) []string {
 }
 
 // State returns the state of a campaign's prospect, by the person's key.
-func (e *Engine) State(campaign, person string) (campaigns.State, bool) {
+func (e *Engine) State(campaign, person string) (lifecycle.State, bool) {
 	ref, ok := e.lookup(campaign, person)
 	if !ok {
 		return 0, false

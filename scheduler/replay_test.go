@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -128,7 +128,7 @@ type removedSource struct {
 
 func (r removedSource) Skip(i int) string {
 	if r.removed[i] {
-		return campaigns.SkipRemoved
+		return lifecycle.SkipRemoved
 	}
 	return ""
 }
@@ -158,10 +158,10 @@ func TestCancelRemoved(t *testing.T) {
 		}
 		now = now.Add(time.Minute)
 	}
-	if st := e.camps[0].ps[0].state; st != campaigns.StateInvited {
+	if st := e.camps[0].ps[0].state; st != lifecycle.StateInvited {
 		t.Errorf("the removed but invited prospect is %s, want still invited", st)
 	}
-	if st := e.camps[0].ps[5].state; st != campaigns.StateSkipped {
+	if st := e.camps[0].ps[5].state; st != lifecycle.StateSkipped {
 		t.Errorf("the removed prospect is %s, want skipped", st)
 	}
 }
@@ -194,7 +194,7 @@ func TestAbandonStuckTasks(t *testing.T) {
 	if len(e.Outstanding(now.Add(2*time.Hour))) != 0 {
 		t.Fatal("an abandoned task is still outstanding")
 	}
-	if st := e.camps[0].ps[mustRef(t, e, first).Index].state; st != campaigns.StateFailed {
+	if st := e.camps[0].ps[mustRef(t, e, first).Index].state; st != lifecycle.StateFailed {
 		t.Fatalf("abandoned prospect is %s, want failed", st)
 	}
 	for i := 0; i < 60; i++ {
@@ -221,7 +221,7 @@ func TestExpiryIsATask(t *testing.T) {
 	newEngine := func() *Engine {
 		e, err := New(Options{Config: cfg, Campaigns: cs, Sources: map[string]Source{"c": &Synthetic{Prefix: "p", N: 1}}, Seed: 1,
 			OnEvent: func(ev Event) {
-				if ev.Type == campaigns.EvExpired {
+				if ev.Type == lifecycle.EvExpired {
 					expired++
 				}
 			}})

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -75,7 +75,7 @@ func (e *Engine) Failed(campaign string) map[string]int {
 			continue
 		}
 		for i := range c.ps {
-			if p := &c.ps[i]; p.state == campaigns.StateFailed {
+			if p := &c.ps[i]; p.state == lifecycle.StateFailed {
 				out[e.reasonName(p.reason)]++
 			}
 		}
@@ -89,7 +89,7 @@ func (e *Engine) FailureReasons() []string {
 	seen := map[string]bool{}
 	for _, c := range e.camps {
 		for i := range c.ps {
-			if p := &c.ps[i]; p.state == campaigns.StateFailed {
+			if p := &c.ps[i]; p.state == lifecycle.StateFailed {
 				seen[e.reasonName(p.reason)] = true
 			}
 		}
@@ -145,14 +145,14 @@ func (e *Engine) retryFailed(c *campaign, cmd wire.Command) int {
 	heads := map[*fifo][]int32{} // what goes back at the head of each queue
 	for i := range c.ps {
 		p := &c.ps[i]
-		if p.state != campaigns.StateFailed || e.reasonName(p.reason) != cmd.Code ||
+		if p.state != lifecycle.StateFailed || e.reasonName(p.reason) != cmd.Code ||
 			(cmd.Account != "" && (p.acct < 0 || e.accounts[p.acct].cfg.ID != cmd.Account)) ||
 			p.attempt == math.MaxUint8 || c.src.Skip(i) != "" {
 			continue
 		}
 		idx := int32(i)
 		ref := Ref{Campaign: c.idx, Index: idx}
-		e.transition(c, ref, campaigns.EvRetried)
+		e.transition(c, ref, lifecycle.EvRetried)
 		p.reason, p.out = 0, false
 		p.attempt++ // the refused key keeps its answer: the retry needs a new one
 		c.left++
@@ -166,7 +166,7 @@ func (e *Engine) retryFailed(c *campaign, cmd wire.Command) int {
 		case c.follow != nil && p.at > 0 && k >= 0:
 			// Followed before it failed: wait to be invited by the same
 			// sender, as a refused invitation of a followed prospect does.
-			e.transition(c, ref, campaigns.EvFollowed)
+			e.transition(c, ref, lifecycle.EvFollowed)
 			heads[&c.followed[k]] = append(heads[&c.followed[k]], idx)
 			c.backlog[k]++
 			woken[c.senders[k]] = true

@@ -12,6 +12,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
@@ -190,7 +191,7 @@ func TestRetryCommand(t *testing.T) {
 		if cp.campaign == "c2" && follows[cp] != 1 {
 			t.Errorf("%v (follow-first) followed %d times, want once: a retry does not follow again", cp, follows[cp])
 		}
-		if st, _ := eng.State(cp.campaign, cp.person); st == campaigns.StateSkipped && len(got) == 0 && byPerson[cp.person] == 1 {
+		if st, _ := eng.State(cp.campaign, cp.person); st == lifecycle.StateSkipped && len(got) == 0 && byPerson[cp.person] == 1 {
 			continue // invited by the other campaign since it failed here (dedupe workspace)
 		}
 		if len(got) != 1 || got[0] == key || !strings.HasSuffix(got[0], ".1") {

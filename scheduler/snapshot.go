@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/cespare/xxhash/v2"
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/workpool"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -149,7 +149,7 @@ func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
 			buf = binary.LittleEndian.AppendUint64(buf, h)
 			state := p.state
 			var at int64
-			if state >= campaigns.StateFollowed && state <= campaigns.StateExpired || state == campaigns.StateFailed && v >= 2 {
+			if state >= lifecycle.StateFollowed && state <= lifecycle.StateExpired || state == lifecycle.StateFailed && v >= 2 {
 				at = p.at // when followed or invited (failed: followed, or 0)
 			}
 			buf = append(buf, byte(state))
@@ -225,7 +225,7 @@ func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
 // snapshotWorthy reports whether a prospect differs from how New leaves
 // it: only those go into a snapshot.
 func snapshotWorthy(p *prospect) bool {
-	return p.state != campaigns.StateQueued || p.attempt > 0 || p.acct >= 0
+	return p.state != lifecycle.StateQueued || p.attempt > 0 || p.acct >= 0
 }
 
 func (p *people) worthy(ps *person) bool {
@@ -311,7 +311,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	// untouched.
 	type rec struct {
 		hash                      uint64
-		state                     campaigns.State
+		state                     lifecycle.State
 		acct                      int16
 		attempt, msgStep, variant uint8
 		at, end                   int64
@@ -337,7 +337,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		for range n {
 			var x rec
 			x.hash = r.u64()
-			x.state = campaigns.State(r.byte())
+			x.state = lifecycle.State(r.byte())
 			ai := int(r.uvarint()) - 1
 			x.attempt, x.msgStep = uint8(r.uvarint()), uint8(r.uvarint())
 			vi := r.uvarint()
@@ -349,7 +349,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			if r.err != nil {
 				break
 			}
-			if x.state < campaigns.StateQueued || x.state > campaigns.StateFailed || ai >= len(accts) || vi >= uint64(len(hc.Variants)) ||
+			if x.state < lifecycle.StateQueued || x.state > lifecycle.StateFailed || ai >= len(accts) || vi >= uint64(len(hc.Variants)) ||
 				ri > uint64(len(hdr.Reasons)) {
 				r.err = fmt.Errorf("campaign %s: bad prospect record (state %d, account %d, variant %d, reason %d)", hc.Name, x.state, ai, vi, ri)
 				break
@@ -483,11 +483,11 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			ref := Ref{Campaign: c.idx, Index: idx}
 			p := &c.ps[idx]
 			was := p.state
-			if was == campaigns.StateSkipped {
+			if was == lifecycle.StateSkipped {
 				continue // skipped by the source now (excluded, repeated): as Replay ignores its outcomes
 			}
 			p.state, p.attempt, p.msgStep, p.at, p.end = x.state, x.attempt, x.msgStep, x.at, x.end
-			if x.state == campaigns.StateFailed || x.state == campaigns.StateSkipped && x.reason > 0 {
+			if x.state == lifecycle.StateFailed || x.state == lifecycle.StateSkipped && x.reason > 0 {
 				p.reason = e.restoredReason(hdr.Reasons, x.reason)
 			}
 			if x.acct >= 0 {
@@ -502,10 +502,10 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				}
 				p.person = pi
 			}
-			if x.state != campaigns.StateQueued && x.state != campaigns.StateFollowed {
+			if x.state != lifecycle.StateQueued && x.state != lifecycle.StateFollowed {
 				c.left-- // finished (invited, failed or skipped), as finish counts it
 			}
-			if x.state >= campaigns.StateInvited && x.state <= campaigns.StateExpired && x.at > 0 {
+			if x.state >= lifecycle.StateInvited && x.state <= lifecycle.StateExpired && x.at > 0 {
 				p.variant = x.variant
 				byExp[c.idx] = append(byExp[c.idx], sent{x.at, x.variant})
 			}
@@ -515,12 +515,12 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			a := e.accounts[x.acct]
 			k := c.senderPos(a)
 			switch x.state {
-			case campaigns.StateFollowed:
+			case lifecycle.StateFollowed:
 				if k >= 0 {
 					c.followed[k].push(idx)
 					c.backlog[k]++
 				}
-			case campaigns.StateInvited:
+			case lifecycle.StateInvited:
 				sd := e.with(&e.people.all[p.person], int16(a.idx))
 				sd.active = ref
 				active[activeKey{p.person, int16(a.idx)}] = true
@@ -530,12 +530,12 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				if c.expire <= c.withdraw {
 					e.pushTimer(timer{at: x.at + c.expire.Nanoseconds(), kind: tmExpire, acct: int16(a.idx), ref: ref})
 				}
-			case campaigns.StateAccepted:
+			case lifecycle.StateAccepted:
 				if int(x.msgStep) < len(c.messages) {
 					e.scheduleMessage(a, c, ref, time.Unix(0, x.end))
 				}
 			}
-			if x.state >= campaigns.StateInvited && x.state <= campaigns.StateExpired && x.at > 0 {
+			if x.state >= lifecycle.StateInvited && x.state <= lifecycle.StateExpired && x.at > 0 {
 				if x.at > logCut {
 					a.log = append(a.log, x.at)
 				}
@@ -570,9 +570,9 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		}
 		for i := range c.ps {
 			switch c.ps[i].state {
-			case campaigns.StateAccepted, campaigns.StateMessaged:
+			case lifecycle.StateAccepted, lifecycle.StateMessaged:
 				c.exp.Resolved(int(c.ps[i].variant), true)
-			case campaigns.StateDeclined, campaigns.StateWithdrawn, campaigns.StateExpired:
+			case lifecycle.StateDeclined, lifecycle.StateWithdrawn, lifecycle.StateExpired:
 				c.exp.Resolved(int(c.ps[i].variant), false)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/golden"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -384,7 +385,7 @@ func TestSnapshotGolden(t *testing.T) {
 	}
 	// Version 1: what it held when it was written.
 	v1 := restore("testdata/snapshot-v1.golden")
-	for c, want := range map[string]campaigns.Counts{
+	for c, want := range map[string]lifecycle.Counts{
 		"c1": {Invited: 40, Accepted: 12, Declined: 3, Pending: 25, Messaged: 19},
 		"c2": {Followed: 20},
 	} {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -68,7 +69,7 @@ func LoadSource(c *campaigns.Campaign) (*MemSource, error) {
 		}
 		skip := ""
 		if exclude.Has(p.Key) {
-			skip = campaigns.SkipExcluded
+			skip = lifecycle.SkipExcluded
 		}
 		s.add(p.Key, p.Account, skip, p.Fields)
 	}
@@ -76,7 +77,7 @@ func LoadSource(c *campaigns.Campaign) (*MemSource, error) {
 		// Repeated keys become skipped prospects; other bad rows have no
 		// usable key.
 		if f.Prospect != "" {
-			s.add(f.Prospect, "", campaigns.SkipDuplicate, nil)
+			s.add(f.Prospect, "", lifecycle.SkipDuplicate, nil)
 		}
 	}
 	return s, nil

@@ -4,7 +4,7 @@ import (
 	"iter"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // ProspectState is one prospect as the planner knows it: what States
@@ -12,7 +12,7 @@ import (
 type ProspectState struct {
 	Ref   Ref    // the prospect's place in the engine (Ref.Index: in its campaign's source)
 	Key   string // the person's normalized key
-	State campaigns.State
+	State lifecycle.State
 	// Account is the sender the prospect is assigned to, or the pinned
 	// one before that; "" neither.
 	Account string
@@ -66,12 +66,12 @@ func (e *Engine) States(name string) iter.Seq[ProspectState] {
 				if p.at > 0 {
 					s.Invited = time.Unix(0, p.at).UTC()
 				}
-				if p.state != campaigns.StateInvited && p.msgStep == 0 && p.end > 0 {
+				if p.state != lifecycle.StateInvited && p.msgStep == 0 && p.end > 0 {
 					s.Answered = time.Unix(0, p.end).UTC()
 				}
 			}
-			if p.state == campaigns.StateFailed || p.state == campaigns.StateSkipped {
-				if p.reason > 0 || p.state == campaigns.StateFailed {
+			if p.state == lifecycle.StateFailed || p.state == lifecycle.StateSkipped {
+				if p.reason > 0 || p.state == lifecycle.StateFailed {
 					s.Reason = e.reasonName(p.reason)
 				}
 			}
@@ -83,10 +83,10 @@ func (e *Engine) States(name string) iter.Seq[ProspectState] {
 }
 
 // invited reports whether a prospect in state s was invited.
-func invited(s campaigns.State) bool {
+func invited(s lifecycle.State) bool {
 	switch s {
-	case campaigns.StateInvited, campaigns.StateAccepted, campaigns.StateMessaged,
-		campaigns.StateDeclined, campaigns.StateWithdrawn, campaigns.StateExpired:
+	case lifecycle.StateInvited, lifecycle.StateAccepted, lifecycle.StateMessaged,
+		lifecycle.StateDeclined, lifecycle.StateWithdrawn, lifecycle.StateExpired:
 		return true
 	}
 	return false

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -19,7 +19,7 @@ func statesSource(n int, excluded map[int]bool, pinned map[int]string) *MemSourc
 	for i := range n {
 		skip := ""
 		if excluded[i] {
-			skip = campaigns.SkipExcluded
+			skip = lifecycle.SkipExcluded
 		}
 		src.add(fmt.Sprintf("p%d", i), pinned[i], skip, map[string]string{"first_name": "N"})
 	}
@@ -108,17 +108,17 @@ func TestStates(t *testing.T) {
 
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	want := []ProspectState{
-		{Key: "p0", State: campaigns.StateInvited, Account: "alice", Variant: "hi", Invited: at(0)},
-		{Key: "p1", State: campaigns.StateAccepted, Account: "alice", Variant: "hi", Invited: at(time.Minute), Answered: at(time.Hour)},
-		{Key: "p2", State: campaigns.StateDeclined, Account: "alice", Variant: "hi", Invited: at(2 * time.Minute), Answered: at(2 * time.Hour)},
-		{Key: "p3", State: campaigns.StateMessaged, Account: "alice", Variant: "hi", Invited: at(3 * time.Minute), MessageSteps: 2},
-		{Key: "p4", State: campaigns.StateWithdrawn, Account: "alice", Variant: "hi", Invited: at(4 * time.Minute), Answered: at(6 * time.Hour)},
-		{Key: "p5", State: campaigns.StateFailed, Account: "alice", Reason: "invalid_profile"},
-		{Key: "p6", State: campaigns.StateSkipped, Account: "alice", Reason: campaigns.SkipAlreadyInvited},
-		{Key: "p7", State: campaigns.StateQueued},
-		{Key: "p8", State: campaigns.StateQueued},
-		{Key: "p9", State: campaigns.StateSkipped, Reason: campaigns.SkipExcluded},
-		{Key: "p10", State: campaigns.StateQueued, Account: "bob"},
+		{Key: "p0", State: lifecycle.StateInvited, Account: "alice", Variant: "hi", Invited: at(0)},
+		{Key: "p1", State: lifecycle.StateAccepted, Account: "alice", Variant: "hi", Invited: at(time.Minute), Answered: at(time.Hour)},
+		{Key: "p2", State: lifecycle.StateDeclined, Account: "alice", Variant: "hi", Invited: at(2 * time.Minute), Answered: at(2 * time.Hour)},
+		{Key: "p3", State: lifecycle.StateMessaged, Account: "alice", Variant: "hi", Invited: at(3 * time.Minute), MessageSteps: 2},
+		{Key: "p4", State: lifecycle.StateWithdrawn, Account: "alice", Variant: "hi", Invited: at(4 * time.Minute), Answered: at(6 * time.Hour)},
+		{Key: "p5", State: lifecycle.StateFailed, Account: "alice", Reason: "invalid_profile"},
+		{Key: "p6", State: lifecycle.StateSkipped, Account: "alice", Reason: lifecycle.SkipAlreadyInvited},
+		{Key: "p7", State: lifecycle.StateQueued},
+		{Key: "p8", State: lifecycle.StateQueued},
+		{Key: "p9", State: lifecycle.StateSkipped, Reason: lifecycle.SkipExcluded},
+		{Key: "p10", State: lifecycle.StateQueued, Account: "bob"},
 	}
 	for i := range want {
 		want[i].Ref = Ref{Campaign: 0, Index: int32(i)}

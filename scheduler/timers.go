@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -46,12 +47,12 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	case tmRequeue:
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
-		if p.state == campaigns.StateFollowed && !p.out {
+		if p.state == lifecycle.StateFollowed && !p.out {
 			k := c.senderPos(a)
 			c.followed[k].pushFront(tm.ref.Index)
 			c.backlog[k]++
 			e.wake(a, now)
-		} else if p.state == campaigns.StateQueued && !p.out {
+		} else if p.state == lifecycle.StateQueued && !p.out {
 			if p.pin >= 0 {
 				c.pinned[p.pin].pushFront(tm.ref.Index)
 			} else {
@@ -74,7 +75,7 @@ func (e *Engine) fire(tm timer, now time.Time, tasks []wire.Task) []wire.Task {
 	case tmExpire:
 		c := e.camps[tm.ref.Campaign]
 		p := &c.ps[tm.ref.Index]
-		if p.state == campaigns.StateInvited && !p.out && p.acct == tm.acct {
+		if p.state == lifecycle.StateInvited && !p.out && p.acct == tm.acct {
 			// The platform did not report it: expire on our own clock,
 			// through a task whose outcome the ledger records (Done).
 			p.out = true
@@ -126,13 +127,13 @@ func (e *Engine) messageTask(a *account, tm timer, now time.Time, tasks []wire.T
 // messageDue reports whether the message step of a timer is still to be
 // sent to p: accepted, nothing on its way, and that step the current one.
 func (c *campaign) messageDue(p *prospect, step uint8) bool {
-	return p.state == campaigns.StateAccepted && !p.out && int(p.msgStep) < len(c.messages) && step == p.msgStep
+	return p.state == lifecycle.StateAccepted && !p.out && int(p.msgStep) < len(c.messages) && step == p.msgStep
 }
 
 // withdrawDue reports whether p's invitation from the account acct is
 // still pending, with nothing on its way: a withdrawal timer of it fires.
 func withdrawDue(p *prospect, acct int16) bool {
-	return p.state == campaigns.StateInvited && !p.out && p.acct == acct
+	return p.state == lifecycle.StateInvited && !p.out && p.acct == acct
 }
 
 func (e *Engine) withdrawTask(a *account, c *campaign, ref Ref, at time.Time) wire.Task {
@@ -155,7 +156,7 @@ func (e *Engine) withdrawOldest(a *account, now time.Time, tasks []wire.Task) []
 		ref := a.pendQ[0]
 		c := e.camps[ref.Campaign]
 		p := &c.ps[ref.Index]
-		if p.state != campaigns.StateInvited || p.acct != int16(a.idx) {
+		if p.state != lifecycle.StateInvited || p.acct != int16(a.idx) {
 			a.pendQ = a.pendQ[1:]
 			continue
 		}

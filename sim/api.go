@@ -9,6 +9,7 @@ import (
 	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -45,7 +46,7 @@ type Event struct {
 }
 
 // Counts are lifecycle totals.
-type Counts = campaigns.Counts
+type Counts = lifecycle.Counts
 
 // AccountResult is the forecast of one account.
 type AccountResult struct {

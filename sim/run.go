@@ -8,6 +8,7 @@ import (
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/minheap"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
@@ -180,14 +181,14 @@ func (r *run) onEvent(ev scheduler.Event) {
 		c.Counts.Add(ev.Type)
 		c.Days = countDay(c.Days, r.opt.Days, d, ev.Type)
 		switch ev.Type {
-		case campaigns.EvInvited:
+		case lifecycle.EvInvited:
 			c.LastInvited = t
 			if ev.Reason != "" {
 				c.Fallbacks = countReason(c.Fallbacks, ev.Reason)
 			}
-		case campaigns.EvSkipped:
+		case lifecycle.EvSkipped:
 			c.Skips = countReason(c.Skips, ev.Reason)
-		case campaigns.EvMessageSkipped:
+		case lifecycle.EvMessageSkipped:
 			c.MessageSkips = countReason(c.MessageSkips, ev.Reason)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/workpool"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -207,7 +208,7 @@ func mergeEvents(streams [][]Event, fn func(Event)) {
 	}
 }
 
-func add(dst *campaigns.Counts, c campaigns.Counts) {
+func add(dst *lifecycle.Counts, c lifecycle.Counts) {
 	dst.Followed += c.Followed
 	dst.Invited += c.Invited
 	dst.Accepted += c.Accepted

@@ -17,9 +17,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/outreach-scheduler/outreach/app"
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -152,8 +152,8 @@ func BenchmarkTakeover(b *testing.B) {
 		}
 		return e
 	}
-	counts := func(e *scheduler.Engine) map[string]campaigns.Counts {
-		out := map[string]campaigns.Counts{}
+	counts := func(e *scheduler.Engine) map[string]lifecycle.Counts {
+		out := map[string]lifecycle.Counts{}
 		for _, c := range w.camps {
 			out[c.Name], _ = e.Counts(c.Name)
 		}

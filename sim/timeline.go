@@ -6,6 +6,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/worker"
 )
@@ -73,7 +74,7 @@ func (c *dayClock) day(t time.Time) int {
 
 // countDay counts ev on day d of days (n long, allocated on first use);
 // the days hold each day's own counts until finishTimeline sums them.
-func countDay(days []Counts, n, d int, ev campaigns.Event) []Counts {
+func countDay(days []Counts, n, d int, ev lifecycle.Event) []Counts {
 	if days == nil {
 		days = make([]Counts, n)
 	}

@@ -17,13 +17,14 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/forget"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
 // Row is one prospect given to Apply.
 type Row struct {
 	Key     string            // normalized key (prospects.NormalizeKey), unique in the campaign
 	Account string            // pinned sender, or ""
-	Skip    string            // "" or campaigns.SkipExcluded
+	Skip    string            // "" or lifecycle.SkipExcluded
 	Fields  map[string]string // template fields; only those the templates reference are stored
 }
 
@@ -196,7 +197,7 @@ func (a *applier) check(r *Row) error {
 		return errors.New("a prospect with an empty key")
 	case r.Account != "" && !slices.Contains(a.senders, r.Account):
 		return fmt.Errorf("prospect %s: account %q is not a sender of the campaign", r.Key, r.Account)
-	case r.Skip != "" && r.Skip != campaigns.SkipExcluded:
+	case r.Skip != "" && r.Skip != lifecycle.SkipExcluded:
 		return fmt.Errorf("prospect %s: skip reason %q cannot be stored", r.Key, r.Skip)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -25,7 +26,7 @@ const flagExcluded = 1
 // encodeRow appends the encoding of r (with only the given fields) to b.
 func encodeRow(b []byte, pos int, r *Row, fields []string) []byte {
 	flags := byte(0)
-	if r.Skip == campaigns.SkipExcluded {
+	if r.Skip == lifecycle.SkipExcluded {
 		flags |= flagExcluded
 	}
 	b = append(b, flags)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
@@ -18,7 +19,7 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}{
 		{0, Row{Key: "k", Fields: map[string]string{"first_name": "Jane", "event": "Sibos", "company": "not stored"}}},
 		{300, Row{Key: "k", Account: "alice", Fields: map[string]string{"first_name": long}}},
-		{1 << 20, Row{Key: "k", Skip: campaigns.SkipExcluded, Account: "bob", Fields: map[string]string{"first_name": "x"}}},
+		{1 << 20, Row{Key: "k", Skip: lifecycle.SkipExcluded, Account: "bob", Fields: map[string]string{"first_name": "x"}}},
 	} {
 		v := string(encodeRow(nil, tc.pos, &tc.row, fields))
 		if strings.Contains(v, "not stored") {

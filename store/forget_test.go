@@ -8,9 +8,9 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/forget"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/store"
 )
 
@@ -150,7 +150,7 @@ func TestForgetWhileApplying(t *testing.T) {
 			for i := range src.Len() {
 				keys = append(keys, src.Key(i)+" "+src.Skip(i))
 			}
-			if got := strings.Join(keys, "|"); got != "https://linkedin.com/in/john |https://linkedin.com/in/maria |https://linkedin.com/in/wei "+campaigns.SkipRemoved {
+			if got := strings.Join(keys, "|"); got != "https://linkedin.com/in/john |https://linkedin.com/in/maria |https://linkedin.com/in/wei "+lifecycle.SkipRemoved {
 				t.Errorf("applied: %s", got)
 			}
 			grepNone(t, rdb, "jane")

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/prospects"
 )
 
@@ -16,7 +17,7 @@ import (
 const minRowBytes = 64
 
 // CSVRows streams the rows of campaign c's prospect CSV for Apply, one at a
-// time, with excluded prospects marked campaigns.SkipExcluded (they are
+// time, with excluded prospects marked lifecycle.SkipExcluded (they are
 // members, never invited). Rows with findings (repeated or empty keys,
 // ragged rows) are left out: apply only files that validate. sizeHint
 // estimates the row count from the file size.
@@ -54,7 +55,7 @@ func CSVRows(c *campaigns.Campaign) (rows iter.Seq2[Row, error], sizeHint int, e
 			}
 			row := Row{Key: p.Key, Account: p.Account, Fields: p.Fields}
 			if exclude.Has(p.Key) {
-				row.Skip = campaigns.SkipExcluded
+				row.Skip = lifecycle.SkipExcluded
 			}
 			if !yield(row, nil) {
 				return

@@ -8,14 +8,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/outreach-scheduler/outreach/campaigns"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
 // Source is an applied campaign's prospects, read into memory: it
 // implements scheduler.Source. The members come first, in the order of the
-// CSV applied last (excluded ones with Skip campaigns.SkipExcluded), then
-// the removed keys, sorted, with Skip campaigns.SkipRemoved and no fields.
+// CSV applied last (excluded ones with Skip lifecycle.SkipExcluded), then
+// the removed keys, sorted, with Skip lifecycle.SkipRemoved and no fields.
 type Source struct {
 	info    *Info
 	keys    []string
@@ -101,14 +101,14 @@ func (s *Store) read(ctx context.Context, info *Info) (*Source, error) {
 	for _, key := range removed {
 		src.keys = append(src.keys, key)
 		src.pins = append(src.pins, "")
-		src.skips = append(src.skips, campaigns.SkipRemoved)
+		src.skips = append(src.skips, lifecycle.SkipRemoved)
 	}
 	return src, nil
 }
 
 func skipOf(excluded bool) string {
 	if excluded {
-		return campaigns.SkipExcluded
+		return lifecycle.SkipExcluded
 	}
 	return ""
 }
@@ -166,8 +166,8 @@ func (s *Source) Key(i int) string { return s.keys[i] }
 // Account implements scheduler.Source.
 func (s *Source) Account(i int) string { return s.pins[i] }
 
-// Skip implements scheduler.Source: "", campaigns.SkipExcluded or
-// campaigns.SkipRemoved.
+// Skip implements scheduler.Source: "", lifecycle.SkipExcluded or
+// lifecycle.SkipRemoved.
 func (s *Source) Skip(i int) string { return s.skips[i] }
 
 // Fields implements scheduler.Source; the map is reused by the next call.

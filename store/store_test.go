@@ -15,6 +15,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
 )
@@ -179,7 +180,7 @@ https://linkedin.com/in/john skip=removed acct=
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := src.Len(); n != 6 || src.Key(5) != "https://linkedin.com/in/aisha" || src.Skip(5) != campaigns.SkipRemoved || src.Skip(1) != "" {
+	if n := src.Len(); n != 6 || src.Key(5) != "https://linkedin.com/in/aisha" || src.Skip(5) != lifecycle.SkipRemoved || src.Skip(1) != "" {
 		t.Errorf("after john's return: %s", dump(t, s, "demo"))
 	}
 	if in := src.Info(); in.Prospects != 5 || in.Removed != 1 || !slices.Equal(in.Fields, []string{"event", "first_name"}) {

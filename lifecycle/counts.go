@@ -1,4 +1,4 @@
-package campaigns
+package lifecycle
 
 // Counts are lifecycle totals.
 type Counts struct {
