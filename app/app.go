@@ -25,6 +25,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // Options configure Run.
@@ -156,10 +157,10 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	defer tel.stop(ctx)
 
-	srv := newServer(c.Asynq, opt.Concurrency, opt.Logger)
-	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Pauses: led},
-		ledger:  led, now: opt.Now, log: opt.Logger.With("component", "worker"), metrics: tel.delivery,
+	srv := workerdaemon.NewServer(c.Asynq, opt.Concurrency, opt.Logger)
+	h := &workerdaemon.Handler{
+		Deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Pauses: led},
+		Ledger:  led, Now: opt.Now, Log: opt.Logger.With("component", "worker"), Metrics: tel.delivery,
 	}
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)

@@ -26,6 +26,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/wire"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // Sizing of BenchmarkEndToEnd. The whole benchmark (both halves, one
@@ -64,7 +65,7 @@ const benchOffered = benchAccounts / (7.0 / 3)
 //
 // Raw baseline: benchRawTasks tasks with a payload the size of a real
 // invitation task, enqueued due now with the planner's options (task ID,
-// retries, retention) from one client while a server built by newServer
+// retries, retention) from one client while a server built by workerdaemon.NewServer
 // (the worker's concurrency and DelayedTaskCheckInterval) completes them;
 // the rate runs from the first enqueue to the last completion.
 //
@@ -136,7 +137,7 @@ func benchRaw(b *testing.B, rs *redistest.Server) float64 {
 	payload := benchPayload(b)
 	var done atomic.Int64
 	finished := make(chan time.Time, 1)
-	srv := newServer(opt, benchConcurrency, slog.New(slog.DiscardHandler))
+	srv := workerdaemon.NewServer(opt, benchConcurrency, slog.New(slog.DiscardHandler))
 	if err := srv.Start(asynq.HandlerFunc(func(context.Context, *asynq.Task) error {
 		if done.Add(1) == benchRawTasks {
 			finished <- time.Now()
@@ -153,7 +154,7 @@ func benchRaw(b *testing.B, rs *redistest.Server) float64 {
 	cost := benchCostNow(b, rs)
 	start := time.Now()
 	for i := range benchRawTasks {
-		_, err := client.EnqueueContext(ctx, asynq.NewTask(TaskType, payload),
+		_, err := client.EnqueueContext(ctx, asynq.NewTask(wire.TaskType, payload),
 			asynq.ProcessAt(time.Now()), asynq.TaskID(fmt.Sprintf("raw/%d", i)), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
 		if err != nil {
 			b.Fatal(err)

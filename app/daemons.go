@@ -23,6 +23,7 @@ import (
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // DaemonOptions configure the scheduler and worker daemons.
@@ -246,14 +247,14 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	defer tel.stop(ctx)
 	health := worker.NewHealth(worker.HealthOptions{Now: opt.Now, Logger: wlog, OnChange: tel.delivery.SetIntegrationUp})
-	h := &handler{
-		deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health, Pauses: led},
-		ledger:  led, now: opt.Now, log: wlog, metrics: tel.delivery,
+	h := &workerdaemon.Handler{
+		Deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health, Pauses: led},
+		Ledger:  led, Now: opt.Now, Log: wlog, Metrics: tel.delivery,
 	}
 	// The index of sent invitations, which the events endpoint checks.
-	h.ledger.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
-	h.guard = g // nothing is delivered once the install marker is lost
-	srv := newHealthServer(c.Asynq, opt.Concurrency, opt.Logger, health)
+	h.Ledger.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
+	h.Guard = g // nothing is delivered once the install marker is lost
+	srv := workerdaemon.NewHealthServer(c.Asynq, opt.Concurrency, opt.Logger, health)
 	if err := srv.Start(h); err != nil {
 		return fmt.Errorf("starting the worker: %w", err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/hibiken/asynq"
 
-	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -35,7 +34,7 @@ import (
 // Enqueueing also replaces a task a worker handed back (late: past its
 // working time): follows, messages and withdrawals are planned again under
 // the same key, and the queue keeps the handed-back task (completed, with
-// the result handedBack) for its retention. That task is deleted and the
+// the result wire.HandedBack) for its retention. That task is deleted and the
 // new one enqueued. A task a worker is running now is looked at again
 // later, as a kept task.
 
@@ -44,11 +43,6 @@ const (
 	enqueueMinBackoff = time.Second
 	enqueueMaxBackoff = time.Minute
 )
-
-// handedBack is the asynq result of a task a worker did not perform because
-// it came after its working time or while paused (pacing.HandedBack). Only such a task may
-// be replaced under its key: it did nothing.
-const handedBack = "handed_back"
 
 // errTaskBusy: the key's previous task is running; try again later.
 var errTaskBusy = errors.New("a worker is running the previous task of this key")
@@ -153,24 +147,6 @@ func (p *planner) failed(t wire.Task, err error) {
 	q.next = now.Add(q.backoff)
 }
 
-// markHandedBack writes handedBack as the asynq result of a task the
-// worker handed back late (pacing.DenyHours), after its outcome is in the
-// ledger: the planner may then replace it under the same key. An error
-// makes asynq run the task again, which hands it back again.
-func markHandedBack(at *asynq.Task, o wire.Outcome) error {
-	if o.Kind != wire.Denied || !pacing.HandedBack(o.Denial) {
-		return nil
-	}
-	rw := at.ResultWriter()
-	if rw == nil {
-		return nil // not run by an asynq server (tests)
-	}
-	if _, err := rw.Write([]byte(handedBack)); err != nil {
-		return fmt.Errorf("marking the task handed back: %w", err)
-	}
-	return nil
-}
-
 // enqueue puts one task in the queue at its time under its key, replacing
 // a handed-back task of the same key. nil when the queue has the task.
 func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
@@ -186,7 +162,7 @@ func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
 	if p.inspector == nil {
 		return nil
 	}
-	info, err := p.inspector.GetTaskInfo(queueName, t.Key)
+	info, err := p.inspector.GetTaskInfo(wire.QueueName, t.Key)
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		// Gone since (deleted, or its retention ended): enqueue it.
@@ -194,8 +170,8 @@ func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
 		return fmt.Errorf("inspecting the queued task %s: %w", t.Key, err)
 	case info.State == asynq.TaskStateActive:
 		return errTaskBusy
-	case info.State == asynq.TaskStateCompleted && string(info.Result) == handedBack:
-		err := p.inspector.DeleteTask(queueName, t.Key)
+	case info.State == asynq.TaskStateCompleted && string(info.Result) == wire.HandedBack:
+		err := p.inspector.DeleteTask(wire.QueueName, t.Key)
 		if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
 			return fmt.Errorf("deleting the handed-back task %s: %w", t.Key, err)
 		}
@@ -215,7 +191,7 @@ func (p *planner) enqueueRaw(ctx context.Context, t wire.Task, payload []byte) e
 	if enqueue == nil {
 		enqueue = p.client.EnqueueContext
 	}
-	_, err := enqueue(ctx, asynq.NewTask(TaskType, payload),
+	_, err := enqueue(ctx, asynq.NewTask(wire.TaskType, payload),
 		asynq.ProcessIn(t.At.Sub(p.now())), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueueing task %s: %w", t.Key, err)

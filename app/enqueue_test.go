@@ -19,7 +19,9 @@ import (
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // TestEnqueueSurvivesRedisDown: Redis dies right after the planner planned
@@ -82,9 +84,9 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(redisOpt, 4, log)
-	h := &handler{deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour},
-		ledger: led, now: time.Now, log: log.With("component", "worker")}
+	srv := workerdaemon.NewServer(redisOpt, 4, log)
+	h := &workerdaemon.Handler{Deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour},
+		Ledger: led, Now: time.Now, Log: log.With("component", "worker")}
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- p.loop(lctx, nil) }()
@@ -212,12 +214,12 @@ func TestKeptTasksAreNotAbandoned(t *testing.T) {
 	if p.retryKept(ctx, false) {
 		t.Fatal("the retry failed with the queue up")
 	}
-	qi, err := insp.GetQueueInfo(queueName)
+	qi, err := insp.GetQueueInfo(wire.QueueName)
 	if err != nil || qi.Pending+qi.Scheduled != 6 || len(p.enq.kept) != 0 {
 		t.Fatalf("queue %+v (%v), %d still kept; want the 6 tasks queued", qi, err, len(p.enq.kept))
 	}
 	p.plan(ctx) // offered again: the queue has them, nothing doubles
-	if qi, _ := insp.GetQueueInfo(queueName); qi.Pending+qi.Scheduled != 6 {
+	if qi, _ := insp.GetQueueInfo(wire.QueueName); qi.Pending+qi.Scheduled != 6 {
 		t.Fatalf("queue %+v after planning again, want the same 6 tasks", qi)
 	}
 }

@@ -189,7 +189,7 @@ func newPersonMatcher(people []string) *personMatcher {
 // names reports whether the payload of a task names one of the people:
 // its person, or, for a payload that does not decode, its text.
 func (m *personMatcher) names(t *asynq.TaskInfo) bool {
-	if t.Type == TaskType {
+	if t.Type == wire.TaskType {
 		if wt, err := wire.DecodeTask(t.Payload); err == nil {
 			return m.want[prospects.NormalizeKey(wt.Person)]
 		}
@@ -338,23 +338,4 @@ func (s *forgottenSource) Skip(i int) string {
 		return lifecycle.SkipForgotten
 	}
 	return s.Source.Skip(i)
-}
-
-// dropForgotten refuses a task naming a forgotten person (forgotten after
-// it was planned): asynq.RevokeTask deletes it without performing it, and
-// without keeping its payload as a completed or archived task would.
-func (h *handler) dropForgotten(ctx context.Context, t wire.Task) error {
-	reg := h.ledger.Forgotten()
-	if reg == nil || t.Person == "" {
-		return nil
-	}
-	forgotten, err := reg.Has(ctx, t.Person)
-	if err != nil {
-		return fmt.Errorf("checking the forgotten people: %w", err) // retried: nobody is contacted unchecked
-	}
-	if forgotten {
-		h.log.Info("action dropped: its person was forgotten", "kind", t.Kind.String(), "account", t.Account, "campaign", t.Campaign)
-		return fmt.Errorf("person forgotten: %w", asynq.RevokeTask)
-	}
-	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // The person forgotten in these tests, as the CSV writes them and as the
@@ -96,7 +97,7 @@ func enqueue(t *testing.T, client *asynq.Client, task wire.Task, opts ...asynq.O
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Enqueue(asynq.NewTask(TaskType, payload), append(opts, asynq.TaskID(task.Key))...); err != nil {
+	if _, err := client.Enqueue(asynq.NewTask(wire.TaskType, payload), append(opts, asynq.TaskID(task.Key))...); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -151,7 +152,7 @@ func TestForgetEverywhere(t *testing.T) {
 	enqueue(t, client, task("pending"), asynq.Queue("other")) // a queue no server here runs: it stays pending
 	enqueue(t, client, task("scheduled"), asynq.ProcessIn(time.Hour))
 	enqueue(t, client, task("archived"), asynq.ProcessIn(time.Hour))
-	if err := insp.ArchiveTask(queueName, "archived"); err != nil {
+	if err := insp.ArchiveTask(wire.QueueName, "archived"); err != nil {
 		t.Fatal(err)
 	}
 	enqueue(t, client, invite("https://example.com/in/bob", "Bob", at), asynq.ProcessIn(time.Hour))
@@ -160,7 +161,7 @@ func TestForgetEverywhere(t *testing.T) {
 	srvq := asynq.NewServer(qopt, asynq.Config{
 		Concurrency: 3, DelayedTaskCheckInterval: 100 * time.Millisecond,
 		RetryDelayFunc: func(int, error, *asynq.Task) time.Duration { return time.Hour },
-		Logger:         asynqLogger{discardLogger()}, LogLevel: asynq.FatalLevel,
+		Logger:         workerdaemon.Logger(discardLogger()), LogLevel: asynq.FatalLevel,
 	})
 	var once sync.Once
 	if err := srvq.Start(asynq.HandlerFunc(func(ctx context.Context, _ *asynq.Task) error {
@@ -180,7 +181,7 @@ func TestForgetEverywhere(t *testing.T) {
 	enqueue(t, client, task("retry"), asynq.MaxRetry(5))
 	enqueue(t, client, task("inflight"), asynq.Retention(time.Hour))
 	waitFor(t, "the tasks to reach their states", func() bool {
-		s, err := insp.GetQueueInfo(queueName)
+		s, err := insp.GetQueueInfo(wire.QueueName)
 		return err == nil && s.Completed == 1 && s.Retry == 1 && s.Active == 1
 	})
 	before := grepRedis(t, rdb, zeldaNeedles...)
@@ -197,7 +198,7 @@ func TestForgetEverywhere(t *testing.T) {
 			sleeps++
 			once.Do(func() { close(release) })
 			waitFor(t, "the action in flight to finish", func() bool {
-				s, err := insp.GetQueueInfo(queueName)
+				s, err := insp.GetQueueInfo(wire.QueueName)
 				return err == nil && s.Active == 0
 			})
 			return nil
@@ -217,7 +218,7 @@ func TestForgetEverywhere(t *testing.T) {
 	if n := rdb.XLen(ctx, led.Key()).Val(); n != 1 {
 		t.Errorf("%d ledger entries left, want Ann's", n)
 	}
-	if _, err := insp.GetTaskInfo(queueName, "c:Bob"); err != nil {
+	if _, err := insp.GetTaskInfo(wire.QueueName, "c:Bob"); err != nil {
 		t.Errorf("Bob's task: %v", err)
 	}
 	if in, err := st.Info(ctx, "c"); err != nil || in.Prospects != 3 {
@@ -249,9 +250,9 @@ func TestForgetEverywhere(t *testing.T) {
 	// A worker given an action naming her drops it without delivering
 	// (the deliverer has no limiter nor platform: reaching them would
 	// panic; it checks the forgotten people with the pauses, first).
-	h := &handler{deliver: &worker.Deliverer{Pauses: led}, ledger: led, now: func() time.Time { return at }, log: discardLogger()}
+	h := &workerdaemon.Handler{Deliver: &worker.Deliverer{Pauses: led}, Ledger: led, Now: func() time.Time { return at }, Log: discardLogger()}
 	payload, _ := wire.EncodeTask(task("late"))
-	if err := h.ProcessTask(ctx, asynq.NewTask(TaskType, payload)); !errors.Is(err, asynq.RevokeTask) {
+	if err := h.ProcessTask(ctx, asynq.NewTask(wire.TaskType, payload)); !errors.Is(err, asynq.RevokeTask) {
 		t.Errorf("worker on a forgotten person's action: %v, want RevokeTask", err)
 	}
 	if hits := grepRedis(t, rdb, zeldaNeedles...); len(hits) > 0 {

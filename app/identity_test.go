@@ -21,7 +21,9 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/store"
+	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // TestOutcomesByIdentity: a leader plans every prospect of a campaign and
@@ -83,7 +85,7 @@ func TestOutcomesByIdentity(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.plan(ctx)
-	qi, err := insp.GetQueueInfo(queueName)
+	qi, err := insp.GetQueueInfo(wire.QueueName)
 	if err != nil || qi.Scheduled+qi.Pending != len(v1) {
 		t.Fatalf("leader A enqueued %+v (%v), want %d tasks", qi, err, len(v1))
 	}
@@ -115,8 +117,8 @@ func TestOutcomesByIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(redisOpt, 4, log)
-	h := &handler{deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}, ledger: led, now: time.Now, log: log}
+	srv := workerdaemon.NewServer(redisOpt, 4, log)
+	h := &workerdaemon.Handler{Deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}, Ledger: led, Now: time.Now, Log: log}
 	if err := srv.Start(h); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,13 +21,11 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
-	"github.com/outreach-scheduler/outreach/worker"
 )
 
 const integrationSecret = "integration-test-secret"
@@ -182,12 +179,12 @@ func runDaemonsOf(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, wo
 // outcome waits 15s to minutes), as `asynq task run` would.
 func runRetriesNow(t *testing.T, insp *asynq.Inspector) {
 	t.Helper()
-	tasks, err := insp.ListRetryTasks(queueName)
+	tasks, err := insp.ListRetryTasks(wire.QueueName)
 	if err != nil {
 		return // no queue yet
 	}
 	for _, ti := range tasks {
-		insp.RunTask(queueName, ti.ID)
+		insp.RunTask(wire.QueueName, ti.ID)
 	}
 }
 
@@ -350,7 +347,7 @@ func TestIntegrationOutages(t *testing.T) {
 			t.Errorf("%s: the limiter counts %d this week, the platform took %d", a.ID, u.Week, byAccount[a.ID])
 		}
 	}
-	if q, err := insp.GetQueueInfo(queueName); err == nil && q.Archived != 0 {
+	if q, err := insp.GetQueueInfo(wire.QueueName); err == nil && q.Archived != 0 {
 		t.Errorf("%d tasks archived", q.Archived)
 	}
 
@@ -376,51 +373,4 @@ func TestIntegrationOutages(t *testing.T) {
 		t.Error("the worker's log names a person")
 	}
 	t.Logf("taken %v; requests that met a fault %d (keys by mode %v)", byAccount, fi.faultHits(), modes)
-}
-
-// TestRetryPolicy: a task held back while the integration is down, or
-// refused unperformed (401), comes back when the pause ends, spread a
-// little, and does not use up its retries; an unknown outcome of a fault
-// keeps asynq's backoff, never before the pause ends.
-func TestRetryPolicy(t *testing.T) {
-	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
-	h := worker.NewHealth(worker.HealthOptions{Now: func() time.Time { return now }, MinBackoff: 4 * time.Second})
-	pass, _ := h.Admit()
-	auth := &platform.Error{Code: platform.CodeUnauthorized, Retryable: true, NotPerformed: true, Fault: platform.FaultAuth}
-	pass.Done(wire.Outcome{Kind: wire.Unknown}, auth)
-	_, paused := h.Admit()
-	server := &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: platform.FaultServer}
-	for _, c := range []struct {
-		err     error
-		failure bool
-		lo, hi  time.Duration
-	}{
-		{paused, false, 4 * time.Second, 5 * time.Second},
-		{fmt.Errorf("inviting: %w", auth), false, 4 * time.Second, 5 * time.Second},
-		{server, true, 15 * time.Second, 46 * time.Second}, // asynq's first retry: 15s + up to 30s
-		{errors.New("redis down"), true, 15 * time.Second, 46 * time.Second},
-	} {
-		if got := isFailure(c.err); got != c.failure {
-			t.Errorf("isFailure(%v) = %v", c.err, got)
-		}
-		for _, payload := range []string{"a", "b", "c"} {
-			d := retryDelay(h)(0, c.err, asynq.NewTask(TaskType, []byte(payload)))
-			if d < c.lo || d > c.hi {
-				t.Errorf("retry delay of %v: %v, want in [%v, %v]", c.err, d, c.lo, c.hi)
-			}
-		}
-	}
-	if d := retryDelay(h)(0, paused, asynq.NewTask(TaskType, []byte("x"))); d == retryDelay(h)(0, paused, asynq.NewTask(TaskType, []byte("y"))) {
-		t.Errorf("two tasks come back at the same instant (%v): no spread", d)
-	}
-	// A long outage: the fault's unknown outcome waits for the pause.
-	h2 := worker.NewHealth(worker.HealthOptions{Now: func() time.Time { return now }, MinBackoff: time.Hour})
-	p2, _ := h2.Admit()
-	p2.Done(wire.Outcome{Kind: wire.Unknown}, server)
-	if d := retryDelay(h2)(0, server, nil); d < time.Hour {
-		t.Errorf("an unknown outcome retried after %v, before the pause of 1h ends", d)
-	}
-	if d := retryDelay(nil)(0, auth, nil); d < time.Second || d > 2*time.Second {
-		t.Errorf("a 401 without a Health: %v, want about a second", d)
-	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // jumpClock is real time shifted by an offset the test moves forward: the
@@ -175,7 +176,7 @@ campaigns: [a.yaml, b.yaml]
 
 	// Monday 17:59:55: the first plan covers the last five seconds.
 	queued := func() int {
-		qi, err := insp.GetQueueInfo(queueName)
+		qi, err := insp.GetQueueInfo(wire.QueueName)
 		if err != nil {
 			return 0
 		}
@@ -186,7 +187,7 @@ campaigns: [a.yaml, b.yaml]
 
 	// The workers come back at 18:10, the backlog due at once.
 	clock.set(monday.Add(18*time.Hour + 10*time.Minute))
-	if _, err := insp.RunAllScheduledTasks(queueName); err != nil {
+	if _, err := insp.RunAllScheduledTasks(wire.QueueName); err != nil {
 		t.Fatal(err)
 	}
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
@@ -198,9 +199,9 @@ campaigns: [a.yaml, b.yaml]
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := newServer(redisOpt, 4, log)
-	h := &handler{deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour},
-		ledger: led, now: clock.Now, log: log}
+	srv := workerdaemon.NewServer(redisOpt, 4, log)
+	h := &workerdaemon.Handler{Deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour},
+		Ledger: led, Now: clock.Now, Log: log}
 	if err := srv.Start(h); err != nil {
 		t.Fatal(err)
 	}

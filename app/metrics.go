@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 // telemetry is what one process exports at metrics.listen.
@@ -98,7 +99,7 @@ func (t *telemetry) stop(ctx context.Context) {
 
 // queueStats reads asynq's queue: a queue not created yet is empty.
 func queueStats(insp *asynq.Inspector) (metrics.QueueStats, error) {
-	qi, err := insp.GetQueueInfo(queueName)
+	qi, err := insp.GetQueueInfo(wire.QueueName)
 	if errors.Is(err, asynq.ErrQueueNotFound) {
 		return metrics.QueueStats{}, nil
 	}
@@ -111,9 +112,6 @@ func queueStats(insp *asynq.Inspector) (metrics.QueueStats, error) {
 		Processed: int64(qi.ProcessedTotal), Failed: int64(qi.FailedTotal),
 	}, nil
 }
-
-// queueName is asynq's queue the tasks go to.
-const queueName = "default"
 
 // ledgerStats reads the ledger's length and its newest snapshot.
 func ledgerStats(ctx context.Context, led *ledger.Ledger) (metrics.LedgerStats, error) {

@@ -214,7 +214,7 @@ func TestRefusalsEndToEnd(t *testing.T) {
 			if ran[key] {
 				continue
 			}
-			info, err := insp.GetTaskInfo(queueName, key)
+			info, err := insp.GetTaskInfo(wire.QueueName, key)
 			if err != nil || info.State != asynq.TaskStateRetry {
 				continue // not failed yet (or asynq already retried it)
 			}
@@ -231,7 +231,7 @@ func TestRefusalsEndToEnd(t *testing.T) {
 				checked[key] = true
 			}
 			if now.After(until) {
-				if err := insp.RunTask(queueName, key); err != nil {
+				if err := insp.RunTask(wire.QueueName, key); err != nil {
 					t.Fatalf("running the retry of %s now: %v", key, err)
 				}
 				ran[key] = true

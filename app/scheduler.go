@@ -229,7 +229,7 @@ func (p *planner) cancelQueued(ctx context.Context, keys []string) {
 	}
 	n := 0
 	for _, k := range keys {
-		err := p.inspector.DeleteTask(queueName, k)
+		err := p.inspector.DeleteTask(wire.QueueName, k)
 		switch {
 		case err == nil:
 			n++
@@ -490,7 +490,7 @@ func (p *planner) reconcile(ctx context.Context) {
 		if p.enq.isKept(t.Key) {
 			continue // never enqueued: offered again until it is (enqueue.go)
 		}
-		info, err := p.inspector.GetTaskInfo(queueName, t.Key)
+		info, err := p.inspector.GetTaskInfo(wire.QueueName, t.Key)
 		switch {
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		case err != nil:

@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
+	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // TestWorkerRefusesNewerPayloads: a task written by a newer outreach (a
@@ -25,15 +26,15 @@ func TestWorkerRefusesNewerPayloads(t *testing.T) {
 	w := newTwoSenders(t, "")
 	var logs bytes.Buffer
 	model := w.model
-	h := &handler{
-		deliver: &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(w.cfg), RestrictionPause: time.Hour},
-		now:     func() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) },
-		log:     slog.New(slog.NewTextHandler(&logs, nil)),
+	h := &workerdaemon.Handler{
+		Deliver: &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(w.cfg), RestrictionPause: time.Hour},
+		Now:     func() time.Time { return time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC) },
+		Log:     slog.New(slog.NewTextHandler(&logs, nil)),
 	}
-	task := wire.Task{Kind: wire.KindInvite, At: h.now(), Account: "alice", Campaign: "c", Person: "https://example.com/in/p1", Key: "c/x/connect", Variant: "blank"}
+	task := wire.Task{Kind: wire.KindInvite, At: h.Now(), Account: "alice", Campaign: "c", Person: "https://example.com/in/p1", Key: "c/x/connect", Variant: "blank"}
 	b, _ := wire.EncodeTask(task)
 	newer := bytes.Replace(b, []byte(`"v":1`), []byte(fmt.Sprintf(`"v":%d`, wire.Version+1)), 1)
-	err := h.ProcessTask(context.Background(), asynq.NewTask(TaskType, newer))
+	err := h.ProcessTask(context.Background(), asynq.NewTask(wire.TaskType, newer))
 	var ev *wire.ErrVersion
 	if !errors.As(err, &ev) || errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("newer payload: %v, want a retryable *wire.ErrVersion", err)
@@ -44,7 +45,7 @@ func TestWorkerRefusesNewerPayloads(t *testing.T) {
 	if n := len(model.Record()); n != 0 {
 		t.Fatalf("the platform heard %d requests", n)
 	}
-	if err := h.ProcessTask(context.Background(), asynq.NewTask(TaskType, []byte(`{"v":1,"kind":"teleport"}`))); !errors.Is(err, asynq.SkipRetry) {
+	if err := h.ProcessTask(context.Background(), asynq.NewTask(wire.TaskType, []byte(`{"v":1,"kind":"teleport"}`))); !errors.Is(err, asynq.SkipRetry) {
 		t.Fatalf("garbage payload: %v, want SkipRetry", err)
 	}
 }

@@ -1,10 +1,15 @@
-package app
+package daemon
 
 import (
 	"fmt"
 	"log/slog"
 	"os"
+
+	"github.com/hibiken/asynq"
 )
+
+// Logger adapts slog to asynq's logger interface (asynq.Config.Logger).
+func Logger(l *slog.Logger) asynq.Logger { return asynqLogger{l} }
 
 // asynqLogger adapts slog to asynq's logger interface.
 type asynqLogger struct{ l *slog.Logger }
