@@ -21,6 +21,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/worker"
 	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
@@ -154,11 +155,11 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer tel.stop(ctx)
-	l := &lead{rdb: c.Client, key: keyspace.LeaseKey, id: opt.ID, ttl: opt.LeaseTTL, tick: opt.LeaseTTL / 3, now: opt.Now}
-	defer l.release(context.WithoutCancel(ctx))
+	l := schedulerdaemon.NewLease(c.Client, keyspace.LeaseKey, opt.ID, opt.LeaseTTL, opt.Now)
+	defer l.Release(context.WithoutCancel(ctx))
 	for {
 		log.Info("waiting for the lease", "id", opt.ID)
-		if err := l.acquire(ctx); err != nil {
+		if err := l.Acquire(ctx); err != nil {
 			return nil // ctx cancelled
 		}
 		if err := g.confirm(ctx); err != nil {
@@ -167,7 +168,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		log.Info("lease acquired: leading; rebuilding the state from the ledger", "id", opt.ID)
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
-		go l.hold(leadCtx, lost)
+		go l.Hold(leadCtx, lost)
 		var err error
 		for {
 			p := &planner{
@@ -195,7 +196,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 			log.Warn("lease lost: waiting to lead again", "id", opt.ID)
 		case err != nil:
 			log.Error("leading failed; stepping down", "err", err)
-			l.release(context.WithoutCancel(ctx))
+			l.Release(context.WithoutCancel(ctx))
 			select {
 			case <-ctx.Done():
 				return nil

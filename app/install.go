@@ -20,6 +20,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 )
 
 // SentLister is the platform driver's record of the invitations it sent,
@@ -268,7 +269,7 @@ func renewLock(ctx context.Context, rdb redis.UniversalClient, holder string) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			renewScript.Run(ctx, rdb, []string{install.LockKey}, holder, recoveryLockTTL.Milliseconds())
+			schedulerdaemon.Renew(ctx, rdb, install.LockKey, holder, recoveryLockTTL)
 		}
 	}
 }

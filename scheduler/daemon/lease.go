@@ -1,4 +1,4 @@
-package app
+package daemon
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// lead is a lease in Redis that lets one scheduler plan at a time: the
+// Lease is a lease in Redis that lets one scheduler plan at a time: the
 // holder renews it; another scheduler takes it over when it lapses.
-type lead struct {
+type Lease struct {
 	rdb  redis.UniversalClient
 	key  string
 	id   string
@@ -18,14 +18,26 @@ type lead struct {
 	now  func() time.Time
 }
 
+// NewLease returns the lease of holder id at key, renewed every ttl/3 on
+// the clock now.
+func NewLease(rdb redis.UniversalClient, key, id string, ttl time.Duration, now func() time.Time) *Lease {
+	return &Lease{rdb: rdb, key: key, id: id, ttl: ttl, tick: ttl / 3, now: now}
+}
+
+// Renew extends the lock at key to ttl if holder holds it; n is 0 when it
+// does not (someone else holds it, or it lapsed).
+func Renew(ctx context.Context, rdb redis.UniversalClient, key, holder string, ttl time.Duration) (n int64, err error) {
+	return renewScript.Run(ctx, rdb, []string{key}, holder, ttl.Milliseconds()).Int64()
+}
+
 var renewScript = redis.NewScript(`
 if redis.call("GET", KEYS[1]) == ARGV[1] then
   return redis.call("PEXPIRE", KEYS[1], ARGV[2])
 end
 return 0`)
 
-// acquire waits until this process holds the lease, or ctx ends.
-func (l *lead) acquire(ctx context.Context) error {
+// Acquire waits until this process holds the lease, or ctx ends.
+func (l *Lease) Acquire(ctx context.Context) error {
 	for {
 		ok, err := l.rdb.SetNX(ctx, l.key, l.id, l.ttl).Result()
 		if err == nil && ok {
@@ -39,10 +51,10 @@ func (l *lead) acquire(ctx context.Context) error {
 	}
 }
 
-// hold renews the lease until ctx ends; it closes lost when the lease
+// Hold renews the lease until ctx ends; it closes lost when the lease
 // could not be renewed (another process holds it, or Redis is gone long
 // enough for it to lapse).
-func (l *lead) hold(ctx context.Context, lost chan<- struct{}) {
+func (l *Lease) Hold(ctx context.Context, lost chan<- struct{}) {
 	defer close(lost)
 	t := time.NewTicker(l.tick)
 	defer t.Stop()
@@ -53,7 +65,7 @@ func (l *lead) hold(ctx context.Context, lost chan<- struct{}) {
 			return
 		case <-t.C:
 		}
-		n, err := renewScript.Run(ctx, l.rdb, []string{l.key}, l.id, l.ttl.Milliseconds()).Int64()
+		n, err := Renew(ctx, l.rdb, l.key, l.id, l.ttl)
 		switch {
 		case err == nil && n == 1:
 			failing = time.Time{}
@@ -72,8 +84,8 @@ func (l *lead) hold(ctx context.Context, lost chan<- struct{}) {
 	}
 }
 
-// release gives the lease up if this process still holds it.
-func (l *lead) release(ctx context.Context) {
+// Release gives the lease up if this process still holds it.
+func (l *Lease) Release(ctx context.Context) {
 	releaseScript.Run(ctx, l.rdb, []string{l.key}, l.id)
 }
 
