@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -103,20 +104,6 @@ func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, ref
 	return srv.Addr(), func() { srv.Shutdown(context.WithoutCancel(ctx)) }, nil
 }
 
-// skipReason tells why a ledger entry is not applied to eng ("" when it
-// is): an outcome or event of an account not in the configuration (one
-// removed since, or an event recorded before the endpoint checked
-// accounts). Such entries stay in the ledger: put the account back and
-// they are applied again.
-func skipReason(eng *scheduler.Engine, e ledger.Entry) string {
-	switch {
-	case e.Event != nil && !eng.HasAccount(e.Event.Account),
-		e.Task != nil && !eng.HasAccount(e.Task.Account):
-		return "unknown_account"
-	}
-	return ""
-}
-
 // backfillSent puts the pending invitations of the leader's state into
 // the index of sent invitations where they are missing (sent before the
 // index existed, or an entry lost), so that their answers are taken.
@@ -135,18 +122,10 @@ func backfillSent(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger
 	}
 }
 
-// ignore counts an entry not applied.
-func (rb *rebuilt) ignore(reason string) {
-	if rb.ignored == nil {
-		rb.ignored = map[string]int{}
-	}
-	rb.ignored[reason]++
-}
-
 // countSkipped counts what a rebuild skipped.
-func (p *planner) countSkipped(rb rebuilt) {
-	for reason, n := range rb.ignored {
+func (p *planner) countSkipped(rb schedulerdaemon.Rebuilt) {
+	for reason, n := range rb.Ignored {
 		p.refusals.Skipped(reason, n)
 	}
-	p.refusals.Skipped("bad_entry", rb.skipped)
+	p.refusals.Skipped("bad_entry", rb.Skipped)
 }

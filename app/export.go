@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/templates"
 )
@@ -28,7 +29,7 @@ import (
 // the fallback, the answer time of a prospect who got a message, when the
 // last message went out) is read from the ledger's records as they are
 // replayed (the events the engine emits). For those, the rebuild replays
-// as much of the ledger as is left (rebuildOptions.most): the records
+// as much of the ledger as is left (schedulerdaemon.RebuildOptions.Most): the records
 // trimmed after ledger.retention are gone, and those cells are empty for
 // the prospects they were about (ExportResult.Since says from when).
 
@@ -118,13 +119,13 @@ func Export(ctx context.Context, opt ExportOptions) (ExportResult, error) {
 		return res, err
 	}
 	det.start(eng, opt.Campaigns)
-	rb, err := rebuild(ctx, eng, led, rebuildOptions{most: true})
+	rb, err := schedulerdaemon.RebuildWith(ctx, eng, led, schedulerdaemon.RebuildOptions{Most: true})
 	if err != nil {
 		return res, fmt.Errorf("rebuilding the state from the ledger: %w", err)
 	}
-	res.Ledger = rb.entries
-	if rb.snapshot != nil {
-		res.Since = idTime(rb.snapshot.Position)
+	res.Ledger = rb.Entries
+	if rb.Snapshot != nil {
+		res.Since = idTime(rb.Snapshot.Position)
 	}
 	eng.CancelRemoved(opt.Now)
 	fields := ExportFields(opt.Campaigns, opt.Only)

@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -74,7 +75,7 @@ func TestExportReplaysWhatTheLedgerHolds(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := rebuild(ctx, eng, led, rebuildOptions{most: true}); err != nil {
+		if _, err := schedulerdaemon.RebuildWith(ctx, eng, led, schedulerdaemon.RebuildOptions{Most: true}); err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer

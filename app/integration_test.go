@@ -25,6 +25,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -290,7 +291,7 @@ func TestIntegrationOutages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := Rebuild(context.Background(), eng, ledger.New(rs.Client(), "")); err != nil {
+	if _, _, err := schedulerdaemon.Rebuild(context.Background(), eng, ledger.New(rs.Client(), "")); err != nil {
 		t.Fatal(err)
 	}
 	if f := eng.Failed("c"); len(f) != 0 {

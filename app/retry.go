@@ -11,6 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -53,11 +54,11 @@ func PlanRetry(ctx context.Context, cfg *config.Config, camps []*campaigns.Campa
 	if err != nil {
 		return nil, err
 	}
-	rb, err := rebuild(ctx, eng, ledger.New(c.Client, ""), rebuildOptions{})
+	rb, err := schedulerdaemon.RebuildWith(ctx, eng, ledger.New(c.Client, ""), schedulerdaemon.RebuildOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("rebuilding the state from the ledger: %w", err)
 	}
-	plan := &RetryPlan{Code: code, Reasons: map[string]int{}, Ledger: rb.entries}
+	plan := &RetryPlan{Code: code, Reasons: map[string]int{}, Ledger: rb.Entries}
 	for _, cp := range camps {
 		if campaign != "" && cp.Name != campaign {
 			continue

@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -138,7 +139,7 @@ func TestRetryEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	eachEntry(t, rs, func(e ledger.Entry) {
-		if err := applyEntry(eng, e, true); err != nil {
+		if err := schedulerdaemon.ApplyEntry(eng, e, true); err != nil {
 			t.Fatalf("replaying %s: %v", e.ID, err)
 		}
 	})

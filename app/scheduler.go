@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -190,7 +191,7 @@ func (p *planner) start(ctx context.Context) error {
 	if p.epoch, err = p.ledger.Epoch(ctx); err != nil {
 		return err
 	}
-	rb, err := rebuild(ctx, eng, p.ledger, rebuildOptions{before: p.entering, skipBad: p.skipBad, log: p.log})
+	rb, err := schedulerdaemon.RebuildWith(ctx, eng, p.ledger, schedulerdaemon.RebuildOptions{Before: p.entering, SkipBad: p.skipBad, Log: p.log})
 	if err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func (p *planner) start(ctx context.Context) error {
 	if p.backfill {
 		backfillSent(ctx, eng, p.ledger, p.log)
 	}
-	p.last = rb.last
+	p.last = rb.Last
 	p.counting = true
 	changed, err := syncFilePauses(ctx, p.ledger, p.cfg, p.campaigns, p.now(), Operator())
 	for _, c := range changed {
@@ -209,12 +210,12 @@ func (p *planner) start(ctx context.Context) error {
 	}
 	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
 	p.flush(ctx)
-	if rb.entries > 0 || rb.snapshot != nil {
+	if rb.Entries > 0 || rb.Snapshot != nil {
 		from := "the start"
-		if rb.snapshot != nil {
-			from = fmt.Sprintf("snapshot %d (%s)", rb.snapshot.Gen, rb.snapshot.Position)
+		if rb.Snapshot != nil {
+			from = fmt.Sprintf("snapshot %d (%s)", rb.Snapshot.Gen, rb.Snapshot.Position)
 		}
-		p.log.Info("state rebuilt", "from", from, "entries", rb.entries, "skipped", rb.skipped)
+		p.log.Info("state rebuilt", "from", from, "entries", rb.Entries, "skipped", rb.Skipped)
 	}
 	return nil
 }
@@ -289,12 +290,12 @@ func (p *planner) snapshot(ctx context.Context) {
 func (p *planner) apply(e ledger.Entry, replay bool) {
 	p.entering(e)
 	defer func() { p.counting = true }()
-	if reason := skipReason(p.eng, e); reason != "" {
+	if reason := schedulerdaemon.SkipReason(p.eng, e); reason != "" {
 		p.log.Warn("ledger entry skipped", "id", e.ID, "reason", reason)
 		p.refusals.Skipped(reason, 1)
 		return
 	}
-	if err := applyEntry(p.eng, e, replay); err != nil {
+	if err := schedulerdaemon.ApplyEntry(p.eng, e, replay); err != nil {
 		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
 	} else if e.Command != nil {
 		logCommand(p.log, e) // retry.go

@@ -17,6 +17,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 )
 
 // runWithSnapshots runs the service on a real Redis for d with snapshots
@@ -143,13 +144,13 @@ func TestSnapshotFallback(t *testing.T) {
 	if err != nil || cur == nil || prev == nil {
 		t.Fatalf("snapshots %+v %+v %v", cur, prev, err)
 	}
-	rebuildWith := func() (rebuilt, string, error) {
+	rebuildWith := func() (schedulerdaemon.Rebuilt, string, error) {
 		eng, err := scheduler.New(scheduler.Options{Config: w.cfg, Campaigns: []*campaigns.Campaign{w.camp}, Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var logs bytes.Buffer
-		rb, err := rebuild(ctx, eng, led, rebuildOptions{log: slog.New(slog.NewTextHandler(&logs, nil))})
+		rb, err := schedulerdaemon.RebuildWith(ctx, eng, led, schedulerdaemon.RebuildOptions{Log: slog.New(slog.NewTextHandler(&logs, nil))})
 		if err == nil {
 			total, _ := eng.Counts(w.camp.Name)
 			if total.Invited == 0 {
@@ -159,7 +160,7 @@ func TestSnapshotFallback(t *testing.T) {
 		return rb, logs.String(), err
 	}
 	rb, _, err := rebuildWith()
-	if err != nil || rb.snapshot == nil || rb.snapshot.Gen != cur.Gen {
+	if err != nil || rb.Snapshot == nil || rb.Snapshot.Gen != cur.Gen {
 		t.Fatalf("healthy: %+v %v", rb, err)
 	}
 	damage := func(s *ledger.Snapshot) {
@@ -170,7 +171,7 @@ func TestSnapshotFallback(t *testing.T) {
 	}
 	damage(cur)
 	rb, logs, err := rebuildWith()
-	if err != nil || rb.snapshot == nil || rb.snapshot.Gen != prev.Gen {
+	if err != nil || rb.Snapshot == nil || rb.Snapshot.Gen != prev.Gen {
 		t.Fatalf("current damaged: %+v %v", rb, err)
 	}
 	if !strings.Contains(logs, "snapshot unusable") || !strings.Contains(logs, fmt.Sprint(cur.Gen)) {
@@ -178,15 +179,15 @@ func TestSnapshotFallback(t *testing.T) {
 	}
 	damage(prev)
 	rb, _, err = rebuildWith()
-	if err != nil || rb.snapshot != nil || rb.last == "0" {
+	if err != nil || rb.Snapshot != nil || rb.Last == "0" {
 		t.Fatalf("both damaged, whole ledger: %+v %v", rb, err)
 	}
 	// Trimmed: nothing to fall back to.
 	if _, err := led.Trim(ctx, prev.Position); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := rebuildWith(); !errors.Is(err, errStateLost) {
-		t.Fatalf("both damaged, ledger trimmed: %v, want errStateLost", err)
+	if _, _, err := rebuildWith(); !errors.Is(err, schedulerdaemon.ErrStateLost) {
+		t.Fatalf("both damaged, ledger trimmed: %v, want schedulerdaemon.ErrStateLost", err)
 	}
 }
 
@@ -219,11 +220,11 @@ func TestBadLedgerEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs bytes.Buffer
-		rb, err := rebuild(ctx, eng, led, rebuildOptions{skipBad: skip, log: slog.New(slog.NewTextHandler(&logs, nil))})
+		rb, err := schedulerdaemon.RebuildWith(ctx, eng, led, schedulerdaemon.RebuildOptions{SkipBad: skip, Log: slog.New(slog.NewTextHandler(&logs, nil))})
 		switch {
 		case !skip && (err == nil || !strings.Contains(err.Error(), badID) || !strings.Contains(err.Error(), "--skip-bad-entries")):
 			t.Errorf("without skipping: %v", err)
-		case skip && (err != nil || rb.skipped != 1 || !strings.Contains(logs.String(), badID)):
+		case skip && (err != nil || rb.Skipped != 1 || !strings.Contains(logs.String(), badID)):
 			t.Errorf("skipping: %+v %v; logs %s", rb, err, logs.String())
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -69,11 +70,11 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 		return nil, err
 	}
 	led := ledger.New(c.Client, "")
-	rb, err := rebuild(ctx, eng, led, rebuildOptions{})
+	rb, err := schedulerdaemon.RebuildWith(ctx, eng, led, schedulerdaemon.RebuildOptions{})
 	if err != nil {
 		return nil, err
 	}
-	st.Ledger, st.Skipped = rb.entries, rb.ignored
+	st.Ledger, st.Skipped = rb.Entries, rb.Ignored
 	if st.Rejected, err = led.Rejected(ctx); err != nil {
 		return nil, err
 	}

@@ -16,11 +16,11 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -34,7 +34,7 @@ import (
 //     end, the stream trimmed to those 14 days; the new leader restores the
 //     snapshot and replays the 14 days.
 //
-// Both rebuild through app.Rebuild from a real redis-server, into engines
+// Both rebuild through schedulerdaemon.Rebuild from a real redis-server, into engines
 // over the same synthetic prospects, and must end in the same counts. The
 // ratios (with / without) are reported, and the bytes a prospect costs in
 // the snapshot and a day of history costs in the stream.
@@ -169,7 +169,7 @@ func BenchmarkTakeover(b *testing.B) {
 	full := newEngine()
 	b.StartTimer()
 	t0 := time.Now()
-	snap, nFull, err := app.Rebuild(ctx, full, led)
+	snap, nFull, err := schedulerdaemon.Rebuild(ctx, full, led)
 	tFull := time.Since(t0)
 	b.StopTimer()
 	if err != nil || snap != nil || nFull != entries {
@@ -233,7 +233,7 @@ func BenchmarkTakeover(b *testing.B) {
 		restored := newEngine()
 		b.StartTimer()
 		t1 := time.Now()
-		snap, nTail, err := app.Rebuild(ctx, restored, led)
+		snap, nTail, err := schedulerdaemon.Rebuild(ctx, restored, led)
 		d := time.Since(t1)
 		b.StopTimer()
 		if err != nil || snap == nil || nTail != wantTail {

@@ -1,4 +1,4 @@
-package app
+package daemon
 
 import (
 	"context"
@@ -10,43 +10,43 @@ import (
 	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
-// rebuildOptions tune rebuild.
-type rebuildOptions struct {
+// RebuildOptions tune RebuildWith.
+type RebuildOptions struct {
 	// before, if set, is called ahead of each ledger entry applied.
-	before func(ledger.Entry)
+	Before func(ledger.Entry)
 	// skipBad skips a ledger entry that does not decode (logged at ERROR
 	// with its stream ID) instead of stopping: `scheduler --skip-bad-entries`.
-	skipBad bool
+	SkipBad bool
 	// most replays as much of the ledger as it holds, for a caller that
 	// reads each record's details (export): the whole ledger when it was
 	// never trimmed, else from the older usable snapshot. The state is the
 	// same; only the time differs.
-	most bool
-	log  *slog.Logger // default: discard
+	Most bool
+	Log  *slog.Logger // default: discard
 }
 
-// rebuilt is what rebuild did.
-type rebuilt struct {
-	snapshot *ledger.Snapshot // the snapshot restored; nil: the whole ledger replayed
-	entries  int              // ledger entries applied after it
-	skipped  int              // entries that did not decode, skipped (skipBad)
-	ignored  map[string]int   // entries not applied, by reason (skipReason: kept in the ledger)
-	last     string           // the last entry applied or skipped ("0": none), to read on from
+// Rebuilt is what RebuildWith did.
+type Rebuilt struct {
+	Snapshot *ledger.Snapshot // the snapshot restored; nil: the whole ledger replayed
+	Entries  int              // ledger entries applied after it
+	Skipped  int              // entries that did not decode, skipped (skipBad)
+	Ignored  map[string]int   // entries not applied, by reason (skipReason: kept in the ledger)
+	Last     string           // the last entry applied or skipped ("0": none), to read on from
 }
 
-// errStateLost: the ledger was trimmed and no snapshot is usable.
-var errStateLost = errors.New("the ledger was trimmed and no snapshot is usable: the planner's state cannot be rebuilt")
+// ErrStateLost: the ledger was trimmed and no snapshot is usable.
+var ErrStateLost = errors.New("the ledger was trimmed and no snapshot is usable: the planner's state cannot be rebuilt")
 
-// rebuild brings a fresh engine to the state the ledger describes: it
+// RebuildWith brings a fresh engine to the state the ledger describes: it
 // restores the newest usable snapshot (falling back to the previous one,
 // then to the whole ledger while the ledger is still whole) and applies the
 // ledger entries after it, as a scheduler does when it takes the lead.
-func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o rebuildOptions) (rebuilt, error) {
-	log := o.log
+func RebuildWith(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o RebuildOptions) (Rebuilt, error) {
+	log := o.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	rb := rebuilt{last: "0"}
+	rb := Rebuilt{Last: "0"}
 	cur, prev, err := led.Snapshots(ctx)
 	if err != nil {
 		log.Error("reading the snapshot index; trying what is readable", "err", err)
@@ -57,9 +57,9 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 	}
 	snaps := []*ledger.Snapshot{cur, prev}
 	switch {
-	case o.most && (trimmed == "" || trimmed == "0"):
+	case o.Most && (trimmed == "" || trimmed == "0"):
 		snaps = nil
-	case o.most:
+	case o.Most:
 		snaps = []*ledger.Snapshot{prev, cur}
 	}
 	for _, s := range snaps {
@@ -82,11 +82,11 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 		}
 		log.Info("snapshot restored", "gen", s.Gen, "position", s.Position, "written", s.At, "bytes", s.Bytes,
 			"prospects", st.Prospects, "people", st.People, "gone", st.Unmatched)
-		rb.snapshot, rb.last = s, s.Position
+		rb.Snapshot, rb.Last = s, s.Position
 		break
 	}
-	if rb.snapshot == nil && trimmed != "" && trimmed != "0" {
-		return rb, fmt.Errorf("%w (trimmed before %s); restore a Redis backup, or start over with `outreach init --recover`", errStateLost, trimmed)
+	if rb.Snapshot == nil && trimmed != "" && trimmed != "0" {
+		return rb, fmt.Errorf("%w (trimmed before %s); restore a Redis backup, or start over with `outreach init --recover`", ErrStateLost, trimmed)
 	}
 	// Read and decode the next batch while this one is applied.
 	type batch struct {
@@ -107,7 +107,7 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 			}
 			var bad *ledger.BadEntryError
 			switch {
-			case errors.As(err, &bad) && o.skipBad:
+			case errors.As(err, &bad) && o.SkipBad:
 				after = bad.ID
 			case err != nil || len(es) == 0:
 				return
@@ -115,45 +115,45 @@ func rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, o r
 				after = es[len(es)-1].ID
 			}
 		}
-	}(rb.last)
+	}(rb.Last)
 	for b := range batches {
 		for _, e := range b.entries {
-			if o.before != nil {
-				o.before(e)
+			if o.Before != nil {
+				o.Before(e)
 			}
-			if reason := skipReason(eng, e); reason != "" {
+			if reason := SkipReason(eng, e); reason != "" {
 				rb.ignore(reason)
-				rb.last = e.ID
+				rb.Last = e.ID
 				continue
 			}
-			if err := applyEntry(eng, e, true); err != nil {
+			if err := ApplyEntry(eng, e, true); err != nil {
 				return rb, fmt.Errorf("ledger entry %s: %w", e.ID, err)
 			}
-			rb.last = e.ID
-			rb.entries++
+			rb.Last = e.ID
+			rb.Entries++
 		}
 		var bad *ledger.BadEntryError
 		switch {
-		case errors.As(b.err, &bad) && o.skipBad:
+		case errors.As(b.err, &bad) && o.SkipBad:
 			log.Error("skipping a ledger entry that does not decode (--skip-bad-entries)", "id", bad.ID, "err", bad.Err)
-			rb.last = bad.ID
-			rb.skipped++
+			rb.Last = bad.ID
+			rb.Skipped++
 		case errors.As(b.err, &bad):
 			return rb, fmt.Errorf("%w: the state cannot be rebuilt past it; fix or delete the entry (XDEL), or start the scheduler with --skip-bad-entries to skip it", b.err)
 		case b.err != nil:
 			return rb, b.err
 		}
 	}
-	if len(rb.ignored) > 0 {
-		log.Warn("ledger entries skipped (kept in the ledger)", "unknown_account", rb.ignored["unknown_account"])
+	if len(rb.Ignored) > 0 {
+		log.Warn("ledger entries skipped (kept in the ledger)", "unknown_account", rb.Ignored["unknown_account"])
 	}
 	return rb, ctx.Err()
 }
 
-// applyEntry applies one ledger entry: a platform event, a task's outcome
+// ApplyEntry applies one ledger entry: a platform event, a task's outcome
 // (replayed, when rebuilding: the task may be another engine's), or an
 // operator's command (retry.go).
-func applyEntry(eng *scheduler.Engine, e ledger.Entry, replay bool) error {
+func ApplyEntry(eng *scheduler.Engine, e ledger.Entry, replay bool) error {
 	switch {
 	case e.Event != nil:
 		return eng.Observe(*e.Event)
@@ -173,6 +173,28 @@ func applyEntry(eng *scheduler.Engine, e ledger.Entry, replay bool) error {
 // ledger after it. It returns the snapshot restored (nil: the whole ledger
 // was replayed) and the number of ledger entries applied.
 func Rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger) (*ledger.Snapshot, int, error) {
-	rb, err := rebuild(ctx, eng, led, rebuildOptions{})
-	return rb.snapshot, rb.entries, err
+	rb, err := RebuildWith(ctx, eng, led, RebuildOptions{})
+	return rb.Snapshot, rb.Entries, err
+}
+
+// SkipReason tells why a ledger entry is not applied to eng ("" when it
+// is): an outcome or event of an account not in the configuration (one
+// removed since, or an event recorded before the endpoint checked
+// accounts). Such entries stay in the ledger: put the account back and
+// they are applied again.
+func SkipReason(eng *scheduler.Engine, e ledger.Entry) string {
+	switch {
+	case e.Event != nil && !eng.HasAccount(e.Event.Account),
+		e.Task != nil && !eng.HasAccount(e.Task.Account):
+		return "unknown_account"
+	}
+	return ""
+}
+
+// ignore counts an entry not applied.
+func (rb *Rebuilt) ignore(reason string) {
+	if rb.Ignored == nil {
+		rb.Ignored = map[string]int{}
+	}
+	rb.Ignored[reason]++
 }
