@@ -34,12 +34,7 @@ import (
 func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	ctx := context.Background()
-	var csv strings.Builder
-	csv.WriteString("profile_url,first_name\n")
-	for i := range 20 {
-		fmt.Fprintf(&csv, "https://example.com/in/p%d,P%d\n", i, i)
-	}
-	cfg, camp := loadWorkspace(t, t.TempDir(), twoSendersFiles(fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()), csv.String()))
+	cfg, camp := loadWorkspace(t, t.TempDir(), twoSendersFiles(fmt.Sprintf("redis:\n  addr: %s\n", rs.Addr()), peopleCSV(20, "p", "P")))
 	rdb := rs.Client()
 	led := ledger.New(rdb, "")
 	redisOpt := asynq.RedisClientOpt{Addr: rs.Addr(), DialTimeout: 200 * time.Millisecond, ReadTimeout: 500 * time.Millisecond}

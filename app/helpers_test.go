@@ -25,12 +25,7 @@ type twoSenders struct {
 func newTwoSenders(t *testing.T, redisYAML string) *twoSenders {
 	t.Helper()
 	dir := t.TempDir()
-	var csv strings.Builder
-	csv.WriteString("profile_url,first_name\n")
-	for i := 0; i < 40; i++ {
-		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
-	}
-	cfg, c := loadWorkspace(t, dir, twoSendersFiles(redisYAML, csv.String()))
+	cfg, c := loadWorkspace(t, dir, twoSendersFiles(redisYAML, peopleCSV(40, "p", "Name")))
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -91,4 +86,15 @@ func loadWorkspace(tb testing.TB, dir string, files map[string]string) (*config.
 		tb.Fatal(err, fs.Strings())
 	}
 	return cfg, c
+}
+
+// peopleCSV is a prospects CSV (profile_url,first_name) of n people:
+// https://example.com/in/KEYi with first name NAMEi.
+func peopleCSV(n int, key, name string) string {
+	var csv strings.Builder
+	csv.WriteString("profile_url,first_name\n")
+	for i := range n {
+		fmt.Fprintf(&csv, "https://example.com/in/%s%d,%s%d\n", key, i, name, i)
+	}
+	return csv.String()
 }

@@ -38,13 +38,8 @@ const integrationSecret = "integration-test-secret"
 // platform.sandbox.refuse entries, YAML).
 func integrationWorkspace(t *testing.T, addr string, n int, refuse string) (*config.Config, *campaigns.Campaign, *sandbox.Model) {
 	t.Helper()
-	var csv strings.Builder
-	csv.WriteString("profile_url,first_name\n")
-	for i := range n {
-		fmt.Fprintf(&csv, "https://example.com/in/p%d,Name%d\n", i, i)
-	}
 	cfg, c := loadWorkspace(t, t.TempDir(), map[string]string{
-		"p.csv": csv.String(),
+		"p.csv": peopleCSV(n, "p", "Name"),
 		"config.yaml": fmt.Sprintf(`
 redis:
   addr: %s

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,15 +118,8 @@ func TestLateTasksHandedBackOnRedis(t *testing.T) {
 	ctx := context.Background()
 	monday := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	clock := newJumpClock(monday.Add(17*time.Hour + 59*time.Minute + 55*time.Second))
-	var csvA, csvB strings.Builder
-	csvA.WriteString("profile_url,first_name\n")
-	csvB.WriteString("profile_url,first_name\n")
-	for i := range 30 {
-		fmt.Fprintf(&csvA, "https://example.com/in/a%d,A%d\n", i, i)
-		fmt.Fprintf(&csvB, "https://example.com/in/b%d,B%d\n", i, i)
-	}
 	cfg, camps := loadCampaigns(t, t.TempDir(), map[string]string{
-		"a.csv": csvA.String(), "b.csv": csvB.String(),
+		"a.csv": peopleCSV(30, "a", "A"), "b.csv": peopleCSV(30, "b", "B"),
 		"config.yaml": fmt.Sprintf(`
 redis: {addr: %s}
 platform:

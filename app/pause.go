@@ -155,16 +155,6 @@ func Resume(ctx context.Context, cfg *config.Config, cmd wire.Command) (PauseRes
 	return PauseResult{Prev: prev}, err
 }
 
-// Pauses returns the pauses recorded on the shared Redis of cfg.
-func Pauses(ctx context.Context, cfg *config.Config) ([]wire.Command, error) {
-	c, err := redisconn.Shared(cfg.Redis)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	return ledger.New(c.Client, "").Pauses(ctx)
-}
-
 // AppliedCampaigns returns the names of the campaigns applied to the
 // shared Redis of cfg.
 func AppliedCampaigns(ctx context.Context, cfg *config.Config) ([]string, error) {

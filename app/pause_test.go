@@ -39,15 +39,8 @@ func TestPauseEndToEnd(t *testing.T) {
 		t.Skip("end-to-end: about 30s")
 	}
 	rs := redistest.Start(t)
-	var csvA, csvB strings.Builder
-	csvA.WriteString("profile_url,first_name\n")
-	csvB.WriteString("profile_url,first_name\n")
-	for i := range 300 {
-		fmt.Fprintf(&csvA, "https://example.com/in/a%d,A%d\n", i, i)
-		fmt.Fprintf(&csvB, "https://example.com/in/b%d,B%d\n", i, i)
-	}
 	cfg, camps := loadCampaigns(t, t.TempDir(), map[string]string{
-		"a.csv": csvA.String(), "b.csv": csvB.String(),
+		"a.csv": peopleCSV(300, "a", "A"), "b.csv": peopleCSV(300, "b", "B"),
 		"config.yaml": fmt.Sprintf(`
 redis: {addr: %s}
 platform:

@@ -54,7 +54,7 @@ func (c *campaign) mayFollow(a *account, k int, t time.Time) bool {
 func (e *Engine) planFollows(a *account, now time.Time, tasks []wire.Task) []wire.Task {
 	end := now.Add(e.opt.Horizon)
 	t := maxTime(now, a.followNext)
-	if until, held := holdEnd(a.hold)(t); held {
+	if until, held := holdEnd(t, a.hold); held {
 		if until.IsZero() {
 			return tasks // re-armed by SetHolds when the pause ends
 		}

@@ -61,7 +61,7 @@ func (e *Engine) SetHolds(h Holds, now time.Time) {
 		if v, ok := h.Campaigns[c.c.Name]; ok {
 			next = holdState{on: true, hold: v}
 		}
-		if e.releases(c.hold, next, now) {
+		if releases(c.hold, next, now) {
 			released = true
 			for _, a := range c.senders {
 				e.wake(a, now)
@@ -75,7 +75,7 @@ func (e *Engine) SetHolds(h Holds, now time.Time) {
 		if v, ok := h.Accounts[a.cfg.ID]; ok {
 			next = holdState{on: true, hold: v}
 		}
-		if e.releases(a.hold, next, now) {
+		if releases(a.hold, next, now) {
 			released = true
 			e.wake(a, now)
 			e.armFollow(a, now)
@@ -94,7 +94,7 @@ func (e *Engine) SetHolds(h Holds, now time.Time) {
 // releases reports whether going from prev to next lets something through
 // that prev held: prev held at now and next does not, or next ends
 // earlier, or next lets withdrawals through that prev held.
-func (e *Engine) releases(prev, next holdState, now time.Time) bool {
+func releases(prev, next holdState, now time.Time) bool {
 	switch {
 	case !prev.at(now):
 		return false
@@ -106,41 +106,28 @@ func (e *Engine) releases(prev, next holdState, now time.Time) bool {
 	return !next.hold.Until.IsZero() && (prev.hold.Until.IsZero() || next.hold.Until.Before(prev.hold.Until))
 }
 
-// HeldCampaign reports whether campaign name is paused at t.
-func (e *Engine) HeldCampaign(name string, t time.Time) bool {
-	for _, c := range e.camps {
-		if c.c.Name == name {
-			return c.hold.at(t)
+// holdEnd is when the holds that apply at t end: held false when none
+// applies, a zero end when one lasts until resumed.
+func holdEnd(t time.Time, hs ...holdState) (end time.Time, held bool) {
+	for _, h := range hs {
+		if !h.at(t) {
+			continue
+		}
+		if h.hold.Until.IsZero() {
+			return time.Time{}, true
+		}
+		held = true
+		if h.hold.Until.After(end) {
+			end = h.hold.Until
 		}
 	}
-	return false
-}
-
-// holdEnd is when the hold that applies at t ends (zero: when resumed).
-func holdEnd(hs ...holdState) func(t time.Time) (time.Time, bool) {
-	return func(t time.Time) (time.Time, bool) {
-		var end time.Time
-		held := false
-		for _, h := range hs {
-			if !h.at(t) {
-				continue
-			}
-			if h.hold.Until.IsZero() {
-				return time.Time{}, true
-			}
-			held = true
-			if h.hold.Until.After(end) {
-				end = h.hold.Until
-			}
-		}
-		return end, held
-	}
+	return end, held
 }
 
 // park keeps a due timer that a hold stops at now: it fires again when the
 // hold ends (at its Until, or when SetHolds releases it).
 func (e *Engine) park(tm timer, now time.Time, hs ...holdState) bool {
-	end, held := holdEnd(hs...)(now)
+	end, held := holdEnd(now, hs...)
 	if !held {
 		return false
 	}

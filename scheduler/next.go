@@ -147,7 +147,7 @@ func (e *Engine) Next(id string, now time.Time) (NextInfo, error) {
 			if !c.messageDue(&c.ps[tm.ref.Index], tm.step) {
 				continue
 			}
-			if end, held := holdEnd(c.hold, a.hold)(due); held {
+			if end, held := holdEnd(due, c.hold, a.hold); held {
 				if end.IsZero() {
 					continue // parked until resumed: the pause is the answer
 				}
@@ -160,7 +160,7 @@ func (e *Engine) Next(id string, now time.Time) (NextInfo, error) {
 				continue
 			}
 			if a.hold.hold.All {
-				if end, held := holdEnd(a.hold)(due); held {
+				if end, held := holdEnd(due, a.hold); held {
 					if end.IsZero() {
 						continue
 					}
