@@ -8,16 +8,6 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 )
 
-// ScaledCurve is the response-delay curve of a sandbox sped up by scale
-// (platform.sandbox.delay_scale): responsedelay.Default() with its delays
-// multiplied by scale, point i at least i+1 milliseconds, so that the
-// delays stay increasing at any scale (the sandbox model floors every
-// point at one millisecond; the two differ only for scales below about
-// 1.6e-9).
-func ScaledCurve(scale float64) responsedelay.Curve {
-	return responsedelay.Default().Scaled(scale, responsedelay.Floor{Min: time.Millisecond, Step: time.Millisecond})
-}
-
 // Strategy names, as in the campaign's ab_test.strategy.
 const (
 	Thompson = "thompson"

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -24,6 +23,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/worker"
 	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
@@ -43,7 +43,7 @@ type Options struct {
 	Progress time.Duration
 	// PlanSpec is the cron spec of the planning job. Default "@every 1m".
 	PlanSpec string
-	// Seed seeds the planner's jitter. Default: from the clock.
+	// Seed seeds the leader's jitter. Default: from the clock.
 	Seed uint64
 	// Model is the sandbox platform to deliver to. Default: one built from
 	// the config's platform.sandbox section.
@@ -60,7 +60,7 @@ type Options struct {
 	// while it runs (runstate.go), for status and the other commands to
 	// find it; removed on exit. "": none.
 	StateFile string
-	// horizon, if > 0, is the planner's horizon (scheduler.Options.Horizon,
+	// horizon, if > 0, is the leader's horizon (scheduler.Options.Horizon,
 	// default 2m). BenchmarkEndToEnd shortens it, so that the first plan
 	// does not enqueue two minutes of a large offered load at once.
 	horizon time.Duration
@@ -90,7 +90,7 @@ func (o *Options) setDefaults() {
 	}
 }
 
-// Run runs the planner, the worker and the sandbox platform model in one
+// Run runs the leader, the worker and the sandbox platform model in one
 // process until ctx is cancelled: the same pieces as the scheduler and
 // worker daemons, talking through the same Redis (the embedded one by
 // default), with the ledger between them.
@@ -167,19 +167,24 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	defer srv.Shutdown()
 	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
-	p := &planner{
-		cfg: cfg, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
-		planSpec: opt.PlanSpec, horizon: opt.horizon, seed: opt.Seed, onEvent: rep.onEvent,
-		progress: opt.Progress, onProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
-		events: tel.events, stats: stats, snapEvery: cfg.Ledger.SnapshotEvery, retention: cfg.Ledger.Retention,
-		sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
+	lead, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+		Config: cfg, Campaigns: opt.Campaigns, Ledger: led, Client: client, Inspector: insp,
+		Now: opt.Now, Logger: log, PlanSpec: opt.PlanSpec, Horizon: opt.horizon, Seed: opt.Seed,
+		ResponseCurve: sandbox.ResponseCurve(cfg), OnEvent: rep.onEvent, OnLive: rep.live.Store,
+		Progress: opt.Progress, OnProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
+		Events: tel.events, Stats: stats, SnapshotEvery: cfg.Ledger.SnapshotEvery, Retention: cfg.Ledger.Retention,
+		Operator: Operator(),
+		Sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
 			return csvSources(ctx, led.Forgotten(), opt.Campaigns) // forgotten people skipped
 		},
-	}
-	if err := p.start(ctx); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	rep.live.Store(true)
+	if err := lead.Start(ctx); err != nil {
+		return err
+	}
+	defer lead.Stop()
 
 	// The platform's answers: the sandbox model produces them as time
 	// passes; they go through the ledger like a webhook's would.
@@ -206,18 +211,11 @@ func Run(ctx context.Context, opt Options) (err error) {
 		fmt.Fprintf(opt.Out, "metrics: http://%s/metrics\n", tel.srv.Addr())
 	}
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
-	err = p.loop(ctx, nil)
-	for errors.Is(err, errReload) { // a forget or an apply changed the workspace
-		rep.live.Store(false)
-		if err = p.start(ctx); err == nil {
-			rep.live.Store(true)
-			err = p.loop(ctx, nil)
-		}
-	}
+	<-lead.Done() // ctx ended, or the ledger cannot be applied
 	fmt.Fprintln(opt.Out, "outreach run: stopping")
 	srv.Shutdown() // the tasks in flight finish and record their outcomes
-	p.drain(context.WithoutCancel(ctx))
-	return err
+	lead.Drain(context.WithoutCancel(ctx))
+	return lead.Err()
 }
 
 func describe(r config.Redis) string {
@@ -275,7 +273,7 @@ func (r *reporter) onEvent(ev scheduler.Event) {
 
 // report prints one progress line: per account, sends today and this week
 // against the caps, pending and accepted invitations; then what the idle
-// accounts do next (next.go). It runs on the planner's goroutine, which
+// accounts do next (next.go). It runs on the leader's goroutine, which
 // owns the engine.
 func (r *reporter) report(ctx context.Context, e *scheduler.Engine) {
 	now := r.now()

@@ -50,7 +50,7 @@ const (
 	benchProspects = 400000
 )
 
-// benchOffered is about the invitations per second the planner offers:
+// benchOffered is about the invitations per second the leader offers:
 // an account's gap is ceil(min_gap x (1 + 1.5 U)), U uniform in [0, 1):
 // 2 s with probability 2/3, else 3 s, 7/3 s on average.
 const benchOffered = benchAccounts / (7.0 / 3)
@@ -64,7 +64,7 @@ const benchOffered = benchAccounts / (7.0 / 3)
 //	go test -run='^$' -bench=EndToEnd -benchtime=1x ./app
 //
 // Raw baseline: benchRawTasks tasks with a payload the size of a real
-// invitation task, enqueued due now with the planner's options (task ID,
+// invitation task, enqueued due now with the leader's options (task ID,
 // retries, retention) from one client while a server built by workerdaemon.NewServer
 // (the worker's concurrency and DelayedTaskCheckInterval) completes them;
 // the rate runs from the first enqueue to the last completion.
@@ -85,7 +85,7 @@ const benchOffered = benchAccounts / (7.0 / 3)
 // benchOffered invitations/s, more than the pipeline completes, so the
 // queue's pending backlog grows through the window; the benchmark fails
 // if it does not or if the rate is above 85% of the offer (then add
-// accounts; the price is the planner enqueueing more than is completed), or if the limiter denied more than
+// accounts; the price is the leader enqueueing more than is completed), or if the limiter denied more than
 // 5% of the deliveries.
 //
 // Both halves log the CPU per task of this process and of redis-server
@@ -307,7 +307,7 @@ steps:
 	}
 	b.Logf("e2e: %d invited in the %v window: %.0f inv/s; offered about %.0f/s; ledger outcomes: %d delivered, %d denied, %d refused (platform refusals %d)",
 		n1-n0, t1.Sub(t0).Round(time.Millisecond), rate, benchOffered, kinds[wire.Delivered], kinds[wire.Denied], kinds[wire.Refused], refused)
-	// The gaps must not be what is measured: the planner offers more than
+	// The gaps must not be what is measured: the leader offers more than
 	// the worker completes, so the queue's backlog grows over the window.
 	if pend1 <= pend0 || rate > 0.85*benchOffered {
 		b.Errorf("e2e: %.0f inv/s, the pending backlog %d -> %d over the window: the offer (about %.0f/s from %d accounts) binds, not the pipeline; add accounts",

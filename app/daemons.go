@@ -19,6 +19,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
@@ -169,30 +170,26 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
 		go l.Hold(leadCtx, lost)
-		var err error
-		for {
-			p := &planner{
-				cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: log, ledger: led, client: client, inspector: insp,
-				planSpec: opt.PlanSpec, seed: uint64(opt.Now().UnixNano()), events: tel.events, stats: stats,
-				snapEvery: opt.Config.Ledger.SnapshotEvery, retention: opt.Config.Ledger.Retention, skipBad: opt.SkipBadEntries,
-				refusals: refusals, backfill: true,
-				sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
-					return openAll(ctx, st, opt.Campaigns)
-				},
-			}
-			err = p.start(leadCtx)
-			if err == nil {
-				err = p.loop(leadCtx, lost)
-			}
-			if !errors.Is(err, errReload) {
-				break
+		lead, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+			Config: opt.Config, Campaigns: opt.Campaigns, Ledger: led, Client: client, Inspector: insp,
+			Now: opt.Now, Logger: log, PlanSpec: opt.PlanSpec, Seed: uint64(opt.Now().UnixNano()),
+			ResponseCurve: sandbox.ResponseCurve(opt.Config),
+			Events:        tel.events, Stats: stats, SnapshotEvery: opt.Config.Ledger.SnapshotEvery, Retention: opt.Config.Ledger.Retention,
+			SkipBadEntries: opt.SkipBadEntries, Refusals: refusals, Backfill: true, Operator: Operator(), Lost: lost,
+			Sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
+				return openAll(ctx, st, opt.Campaigns)
+			},
+		})
+		if err == nil {
+			if err = lead.Rebuild(leadCtx); err == nil {
+				err = lead.Run(leadCtx)
 			}
 		}
 		cancel()
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, errLostLead):
+		case errors.Is(err, schedulerdaemon.ErrLostLead):
 			log.Warn("lease lost: waiting to lead again", "id", opt.ID)
 		case err != nil:
 			log.Error("leading failed; stepping down", "err", err)

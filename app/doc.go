@@ -1,13 +1,15 @@
-// Package app runs outreach as a service: the planner on a cron tick, the
-// asynq worker that delivers, the platform driver and the progress report,
-// wired over one Redis (an embedded in-process one when none is
-// configured). cmd/outreach turns flags and signals into Options and a
-// context; everything else lives here.
+// Package app composes outreach's processes from their parts: `run` (the
+// scheduler's leader, the worker and the sandbox platform in one process,
+// on an embedded Redis by default), the scheduler daemon (the lease, the
+// leader each time it leads, the signed events endpoint) and the worker
+// daemon (the asynq server around the deliverer and the webhook driver),
+// with their telemetry, the install marker, and the one-shot commands on
+// the shared Redis (status, retry, pause, export, forget). cmd/outreach
+// turns flags and signals into Options and a context.
 //
-// The planner loses no planned action: a task the queue does not take
-// (Redis down) is kept and offered again with backoff until it is, and a
-// task a worker handed back late is replaced in the queue under its key
-// (enqueue.go).
+// The parts live with their roles: the pure engine in package scheduler
+// and what drives it (Leader, Lease, Rebuild) in scheduler/daemon; the
+// deliverer in package worker and its asynq handler in worker/daemon.
 //
 // Every scheduler serves the platform's signed events endpoint
 // (events.go): an event is recorded only when it answers an invitation the

@@ -19,18 +19,19 @@ import (
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
-// TestEnqueueSurvivesRedisDown: Redis dies right after the planner planned
+// TestEnqueueSurvivesRedisDown: Redis dies right after the leader planned
 // and before it enqueued (the first enqueue kills it), and comes back
-// (restarted from its append-only file) a few seconds later. The planner
+// (restarted from its append-only file) a few seconds later. The leader
 // keeps what it could not enqueue and offers it again with backoff; every
 // planned invitation reaches the platform exactly once (the sandbox's
 // record), none is abandoned, none lost: every prospect is invited, the
-// accounts' gaps hold, and the planner ends with nothing outstanding.
+// accounts' gaps hold, and the leader ends with nothing outstanding.
 func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	rs := redistest.Start(t, redistest.WithAOF())
 	ctx := context.Background()
@@ -51,22 +52,23 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 		calls  int
 		killed = make(chan struct{})
 	)
-	p := &planner{
-		cfg: cfg, campaigns: []*campaigns.Campaign{camp}, now: time.Now, log: log.With("component", "scheduler"), ledger: led, client: client, inspector: insp,
-		planSpec: "@every 1s", horizon: 5 * time.Second, seed: 1,
+	p, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+		Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Now: time.Now, Logger: log.With("component", "scheduler"), Ledger: led, Client: client, Inspector: insp,
+		PlanSpec: "@every 1s", Horizon: 5 * time.Second, Seed: 1, Enqueue: func(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+			mu.Lock()
+			calls++
+			first := calls == 1
+			mu.Unlock()
+			if first { // planned, not yet enqueued: Redis dies now
+				rs.Kill()
+				close(killed)
+			}
+			return client.EnqueueContext(ctx, task, opts...)
+		}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	p.enq.enqueue = func(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
-		mu.Lock()
-		calls++
-		first := calls == 1
-		mu.Unlock()
-		if first { // planned, not yet enqueued: Redis dies now
-			rs.Kill()
-			close(killed)
-		}
-		return client.EnqueueContext(ctx, task, opts...)
-	}
-	if err := p.start(ctx); err != nil {
+	if err := p.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
@@ -84,7 +86,7 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 		Ledger: led, Now: time.Now, Log: log.With("component", "worker")}
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- p.loop(lctx, nil) }()
+	go func() { done <- p.Run(lctx) }()
 	stopped := false
 	halt := func() {
 		if !stopped {
@@ -100,9 +102,9 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	select {
 	case <-killed:
 	case <-time.After(20 * time.Second):
-		t.Fatal("the planner enqueued nothing")
+		t.Fatal("the leader enqueued nothing")
 	}
-	time.Sleep(3 * time.Second) // Redis stays down: the planner keeps planning, and keeping
+	time.Sleep(3 * time.Second) // Redis stays down: the leader keeps planning, and keeping
 	rs.Restart(t)
 	if err := srv.Start(h); err != nil {
 		t.Fatal(err)
@@ -112,9 +114,9 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 	pollUntil(t, 60*time.Second, "not every prospect was invited after Redis came back", func() bool {
 		return len(invitedBy(model)) >= 20
 	})
-	time.Sleep(1500 * time.Millisecond) // the last outcomes reach the planner; any duplicate shows
+	time.Sleep(1500 * time.Millisecond) // the last outcomes reach the leader; any duplicate shows
 	halt()
-	p.drain(ctx)
+	p.Drain(ctx)
 
 	invited := invitedBy(model)
 	slices.Sort(invited)
@@ -131,19 +133,19 @@ func TestEnqueueSurvivesRedisDown(t *testing.T) {
 		}
 		last[e.Account] = e.At
 	}
-	if out := p.eng.Outstanding(time.Now().Add(time.Hour)); len(out) != 0 {
-		t.Errorf("the planner still waits for %d outcomes, e.g. %s", len(out), out[0].Key)
+	if out := p.Engine().Outstanding(time.Now().Add(time.Hour)); len(out) != 0 {
+		t.Errorf("the leader still waits for %d outcomes, e.g. %s", len(out), out[0].Key)
 	}
-	if len(p.enq.kept) != 0 {
-		t.Errorf("%d tasks still kept, never enqueued", len(p.enq.kept))
+	if p.Kept() != 0 {
+		t.Errorf("%d tasks still kept, never enqueued", p.Kept())
 	}
 	for i := range 20 {
 		key := fmt.Sprintf("https://example.com/in/p%d", i)
-		if s, _ := p.eng.State("c", key); s != lifecycle.StateInvited {
+		if s, _ := p.Engine().State("c", key); s != lifecycle.StateInvited {
 			t.Errorf("%s is %v, want invited (nothing abandoned)", key, s)
 		}
 	}
-	total, _ := p.eng.Counts("c")
+	total, _ := p.Engine().Counts("c")
 	if total.Invited != 20 {
 		t.Errorf("counts %+v, want 20 invited", total)
 	}
@@ -171,49 +173,52 @@ func TestKeptTasksAreNotAbandoned(t *testing.T) {
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
 	clock := newJumpClock(time.Date(2026, 11, 2, 10, 0, 0, 0, time.UTC))
-	p := &planner{
-		cfg: cfg, campaigns: []*campaigns.Campaign{camp}, now: clock.Now, log: slog.New(slog.DiscardHandler),
-		ledger: ledger.New(rs.Client(), ""), client: client, inspector: insp, planSpec: "@every 1s", seed: 1,
-	}
-	if err := p.start(ctx); err != nil {
+	down := true
+	p, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+		Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Now: clock.Now, Ledger: ledger.New(rs.Client(), ""),
+		Client: client, Inspector: insp, PlanSpec: "@every 1s", Seed: 1,
+		Enqueue: func(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
+			if down {
+				return nil, fmt.Errorf("dial tcp: connection refused")
+			}
+			return client.EnqueueContext(ctx, task, opts...)
+		},
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	down := true
-	p.enq.enqueue = func(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error) {
-		if down {
-			return nil, fmt.Errorf("dial tcp: connection refused")
-		}
-		return client.EnqueueContext(ctx, task, opts...)
+	if err := p.Rebuild(ctx); err != nil {
+		t.Fatal(err)
 	}
-	p.plan(ctx)
-	kept := len(p.enq.kept)
-	if kept != 6 {
+	if kept := p.Plan(ctx).Kept; kept != 6 {
 		t.Fatalf("%d tasks kept after a failed enqueue, want the 6 planned", kept)
 	}
 	clock.set(clock.Now().Add(time.Hour))
-	p.reconcile(ctx)
+	if r := p.Reconcile(ctx); r.Checked != 6 || r.Abandoned != 0 {
+		t.Fatalf("reconcile %+v, want the 6 kept tasks checked and none abandoned", r)
+	}
 	for i := range 6 {
 		key := fmt.Sprintf("https://example.com/in/p%d", i)
-		if s, _ := p.eng.State("c", key); s == lifecycle.StateFailed {
+		if s, _ := p.Engine().State("c", key); s == lifecycle.StateFailed {
 			t.Fatalf("reconcile abandoned %s, planned but never enqueued: %v", key, s)
 		}
 	}
-	if n := len(p.eng.Outstanding(clock.Now())); n != 6 {
+	if n := len(p.Engine().Outstanding(clock.Now())); n != 6 {
 		t.Fatalf("%d tasks outstanding after reconcile, want 6", n)
 	}
-	if p.retryKept(ctx, false) != true {
-		t.Fatal("a retry with the queue down reports no failure")
+	if r := p.Plan(ctx); r.Enqueued != 0 || r.Kept != 6 {
+		t.Fatalf("planning again with the queue down: %+v, want the 6 tasks still kept", r)
 	}
 	down = false
 	clock.set(clock.Now().Add(time.Minute)) // past the backoff
-	if p.retryKept(ctx, false) {
-		t.Fatal("the retry failed with the queue up")
+	if r := p.Plan(ctx); r.Enqueued != 6 || r.Kept != 0 {
+		t.Fatalf("planning with the queue up: %+v, want the 6 kept tasks enqueued", r)
 	}
 	qi, err := insp.GetQueueInfo(wire.QueueName)
-	if err != nil || qi.Pending+qi.Scheduled != 6 || len(p.enq.kept) != 0 {
-		t.Fatalf("queue %+v (%v), %d still kept; want the 6 tasks queued", qi, err, len(p.enq.kept))
+	if err != nil || qi.Pending+qi.Scheduled != 6 || p.Kept() != 0 {
+		t.Fatalf("queue %+v (%v), %d still kept; want the 6 tasks queued", qi, err, p.Kept())
 	}
-	p.plan(ctx) // offered again: the queue has them, nothing doubles
+	p.Plan(ctx) // offered again: the queue has them, nothing doubles
 	if qi, _ := insp.GetQueueInfo(wire.QueueName); qi.Pending+qi.Scheduled != 6 {
 		t.Fatalf("queue %+v after planning again, want the same 6 tasks", qi)
 	}

@@ -13,8 +13,6 @@ import (
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/prospects"
-	"github.com/outreach-scheduler/outreach/scheduler"
-	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -54,7 +52,7 @@ func (r *eventRecorder) record(ctx context.Context, ev wire.Event) error {
 		return webhook.Reject(webhook.ReasonInFuture, "dated %s, after now (%s) plus %s",
 			ev.At.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), r.skew)
 	}
-	ev.Person = prospects.NormalizeKey(ev.Person) // as the planner names people
+	ev.Person = prospects.NormalizeKey(ev.Person) // as the leader names people
 	res, detail, err := r.led.RecordEvent(ctx, ev, r.skew)
 	if err != nil {
 		return err
@@ -102,30 +100,4 @@ func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, ref
 	}
 	log.Info("events endpoint listening", "addr", srv.Addr())
 	return srv.Addr(), func() { srv.Shutdown(context.WithoutCancel(ctx)) }, nil
-}
-
-// backfillSent puts the pending invitations of the leader's state into
-// the index of sent invitations where they are missing (sent before the
-// index existed, or an entry lost), so that their answers are taken.
-func backfillSent(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger, log *slog.Logger) {
-	pend := eng.PendingInvitations()
-	sent := make([]ledger.SentInvitation, len(pend))
-	for i, p := range pend {
-		sent[i] = ledger.SentInvitation{Key: p.Key, Account: p.Account, Person: p.Person, At: p.At}
-	}
-	n, err := led.BackfillSent(ctx, sent)
-	switch {
-	case err != nil:
-		log.Warn("backfilling the index of sent invitations; their answers may be refused until the next leader start", "err", err)
-	case n > 0:
-		log.Info("pending invitations added to the index of sent invitations", "added", n, "pending", len(pend))
-	}
-}
-
-// countSkipped counts what a rebuild skipped.
-func (p *planner) countSkipped(rb schedulerdaemon.Rebuilt) {
-	for reason, n := range rb.Ignored {
-		p.refusals.Skipped(reason, n)
-	}
-	p.refusals.Skipped("bad_entry", rb.Skipped)
 }

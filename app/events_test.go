@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/redis/go-redis/v9"
@@ -27,6 +29,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -435,17 +438,16 @@ func TestUnknownAccountsAreSkipped(t *testing.T) {
 
 	var logs evLogs
 	reg := prometheus.NewRegistry()
-	p := &planner{cfg: cfg, now: time.Now, log: logs.logger(), ledger: ledger.New(rdb, ""), planSpec: "@every 1m",
-		refusals: metrics.NewRefusals(reg, webhook.Reasons), backfill: true}
-	if err := p.start(ctx); err != nil {
+	p, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{Config: cfg, Now: time.Now, Logger: logs.logger(), Ledger: ledger.New(rdb, ""),
+		Enqueue: refuseEnqueue, Refusals: metrics.NewRefusals(reg, webhook.Reasons), Backfill: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Rebuild(ctx); err != nil {
 		t.Fatalf("the leader's rebuild: %.300v", err)
 	}
 	raw(ledger.Entry{Event: &wire.Event{Type: platform.EventExpired, Account: huge, Person: "p", Key: "k", At: at}})
-	es, err := p.ledger.Read(ctx, p.last, 10, 0)
-	if err != nil || len(es) != 1 {
-		t.Fatalf("reading the new entry: %d %v", len(es), err)
-	}
-	p.apply(es[0], false) // the live loop
+	p.Drain(ctx) // applies the new entry, as the live loop does
 	if got := evCounter(t, reg, metrics.LedgerEntriesSkipped, "unknown_account"); got != 3 {
 		t.Errorf("%s{reason=unknown_account} = %v, want 3", metrics.LedgerEntriesSkipped, got)
 	}
@@ -515,18 +517,22 @@ campaigns: [c.yaml]
 		t.Fatalf("before the backfill: %q", r)
 	}
 	var logs evLogs
-	p := &planner{cfg: cfg, campaigns: []*campaigns.Campaign{camp}, now: func() time.Time { return now }, log: logs.logger(),
-		ledger: led, planSpec: "@every 1m", backfill: true}
-	if err := p.start(ctx); err != nil {
+	newLeader := func() *schedulerdaemon.Leader {
+		p, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp},
+			Now: func() time.Time { return now }, Logger: logs.logger(), Ledger: led, Enqueue: refuseEnqueue, Backfill: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if err := newLeader().Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r := answer(invites[0], platform.EventAccepted); r != ledger.EventRecorded {
 		t.Errorf("an answer to an invitation sent before the upgrade, after the backfill: %q", r)
 	}
 	// A second leader start keeps the answer.
-	p2 := &planner{cfg: cfg, campaigns: []*campaigns.Campaign{camp}, now: func() time.Time { return now }, log: logs.logger(),
-		ledger: led, planSpec: "@every 1m", backfill: true}
-	if err := p2.start(ctx); err != nil {
+	if err := newLeader().Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if r := answer(invites[0], platform.EventDeclined); r != ledger.EventAnswered {
@@ -536,4 +542,9 @@ campaigns: [c.yaml]
 		t.Errorf("the other invitation: %q", r)
 	}
 	logs.check(t, 2048, "example.com/in/")
+}
+
+// refuseEnqueue stands for the queue of a leader that only rebuilds.
+func refuseEnqueue(context.Context, *asynq.Task, ...asynq.Option) (*asynq.TaskInfo, error) {
+	return nil, errors.New("these tests enqueue nothing")
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/lifecycle"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
@@ -114,7 +115,7 @@ func Export(ctx context.Context, opt ExportOptions) (ExportResult, error) {
 		}
 	}
 	det := &exportDetails{}
-	eng, err := scheduler.New(scheduler.Options{Config: opt.Config, Campaigns: opt.Campaigns, Sources: srcs, Seed: 1, OnEvent: det.observe})
+	eng, err := scheduler.New(scheduler.Options{Config: opt.Config, Campaigns: opt.Campaigns, Sources: srcs, Seed: 1, OnEvent: det.observe, ResponseCurve: sandbox.ResponseCurve(opt.Config)})
 	if err != nil {
 		return res, err
 	}

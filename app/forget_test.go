@@ -274,7 +274,7 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // TestRunSkipsForgotten runs the service on a Redis where a person of the
-// campaign was forgotten: the first row, whom the planner would invite
+// campaign was forgotten: the first row, whom the leader would invite
 // first, is never invited; the others are; and the run writes nothing
 // about her into Redis.
 func TestRunSkipsForgotten(t *testing.T) {
@@ -307,7 +307,7 @@ func TestRunSkipsForgotten(t *testing.T) {
 		}
 		return invited
 	}
-	// Until three people are invited (the planner takes the rows in order,
+	// Until three people are invited (the leader takes the rows in order,
 	// so she would be among them), however slow the machine is.
 	for deadline := time.Now().Add(90 * time.Second); len(invitedOf()) < 3; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {

@@ -20,6 +20,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
@@ -70,21 +71,25 @@ func TestOutcomesByIdentity(t *testing.T) {
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
 	log := slog.New(slog.DiscardHandler)
-	newPlanner := func(seed uint64) *planner {
-		return &planner{
-			cfg: cfg, campaigns: camps, now: time.Now, log: log, ledger: led, client: client, inspector: insp,
-			planSpec: "@every 1s", seed: seed,
-			sources: func(ctx context.Context) (map[string]scheduler.Source, error) { return openAll(ctx, st, camps) },
+	newPlanner := func(seed uint64) *schedulerdaemon.Leader {
+		l, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+			Config: cfg, Campaigns: camps, Now: time.Now, Logger: log, Ledger: led, Client: client, Inspector: insp,
+			PlanSpec: "@every 1s", Seed: seed,
+			Sources: func(ctx context.Context) (map[string]scheduler.Source, error) { return openAll(ctx, st, camps) },
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
+		return l
 	}
 
 	// Leader A plans everyone (12 prospects, 1s gaps, 2 senders: all within
 	// the two-minute horizon); nothing is delivered yet.
 	a := newPlanner(1)
-	if err := a.start(ctx); err != nil {
+	if err := a.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a.plan(ctx)
+	a.Plan(ctx)
 	qi, err := insp.GetQueueInfo(wire.QueueName)
 	if err != nil || qi.Scheduled+qi.Pending != len(v1) {
 		t.Fatalf("leader A enqueued %+v (%v), want %d tasks", qi, err, len(v1))
@@ -104,7 +109,7 @@ func TestOutcomesByIdentity(t *testing.T) {
 
 	// Leader B takes over, then the workers start.
 	b := newPlanner(2)
-	if err := b.start(ctx); err != nil {
+	if err := b.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
@@ -125,7 +130,7 @@ func TestOutcomesByIdentity(t *testing.T) {
 	defer srv.Shutdown()
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- b.loop(lctx, nil) }()
+	go func() { done <- b.Run(lctx) }()
 	deadline := time.Now().Add(40 * time.Second)
 	for time.Now().Before(deadline) && len(invitedBy(model)) < len(v2) {
 		time.Sleep(200 * time.Millisecond)
@@ -135,7 +140,7 @@ func TestOutcomesByIdentity(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	b.drain(ctx)
+	b.Drain(ctx)
 
 	invited := invitedBy(model)
 	slices.Sort(invited)
@@ -148,15 +153,15 @@ func TestOutcomesByIdentity(t *testing.T) {
 		t.Fatalf("the platform saw invitations for\n  %v\nwant exactly once each of\n  %v", invited, want)
 	}
 	for _, k := range v2 {
-		s, ok := b.eng.State("c", "https://example.com/in/"+k)
+		s, ok := b.Engine().State("c", "https://example.com/in/"+k)
 		if !ok || s != lifecycle.StateInvited {
 			t.Errorf("%s: state %v (%v), want invited: an outcome landed elsewhere", k, s, ok)
 		}
 	}
-	if s, _ := b.eng.State("c", "https://example.com/in/p5"); s != lifecycle.StateSkipped {
+	if s, _ := b.Engine().State("c", "https://example.com/in/p5"); s != lifecycle.StateSkipped {
 		t.Errorf("the removed p5 is %v, want skipped", s)
 	}
-	total, _ := b.eng.Counts("c")
+	total, _ := b.Engine().Counts("c")
 	if total.Invited != len(v2) || total.Pending != len(v2) {
 		t.Errorf("counts %+v, want %d invited and pending", total, len(v2))
 	}

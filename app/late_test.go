@@ -18,6 +18,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 	"github.com/outreach-scheduler/outreach/worker"
 	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
@@ -25,7 +26,7 @@ import (
 
 // jumpClock is real time shifted by an offset the test moves forward: the
 // planner, the worker and the platform read it; asynq counts its delays on
-// its own (the planner enqueues each task due in At - now). The offset is
+// its own (the leader enqueues each task due in At - now). The offset is
 // whole seconds: asynq schedules to the second (a task due at 09:00:00.4
 // may start at 09:00:00.0), so a fractional offset would let a task due at
 // the opening of a working period start before it.
@@ -104,13 +105,13 @@ func lateOutcomes(t *testing.T, led *ledger.Ledger) (map[wire.Kind]int, map[wire
 	return n, who
 }
 
-// TestLateTasksHandedBackOnRedis: the planner plans the last seconds of
+// TestLateTasksHandedBackOnRedis: the leader plans the last seconds of
 // Monday's working period (09:00-18:00 UTC) while the workers are down;
 // they come back at 18:10. On a real Redis, with the real asynq worker and
 // the sandbox platform, each late task is handed back (recorded in the
 // ledger, nothing reserved, nothing sent) and planned again on Tuesday
 // from 09:00: the invitations under a new key, the follows under the same
-// key (the planner replaces the handed-back task in the queue). The
+// key (the leader replaces the handed-back task in the queue). The
 // platform's record shows nothing outside working hours and every late
 // task's person served once on Tuesday.
 func TestLateTasksHandedBackOnRedis(t *testing.T) {
@@ -149,16 +150,19 @@ campaigns: [a.yaml, b.yaml]
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	p := &planner{
-		cfg: cfg, campaigns: camps, now: clock.Now, log: log, ledger: led, client: client, inspector: insp,
-		planSpec: "@every 1s", horizon: 10 * time.Second, seed: 1,
+	p, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
+		Config: cfg, Campaigns: camps, Now: clock.Now, Logger: log, Ledger: led, Client: client, Inspector: insp,
+		PlanSpec: "@every 1s", Horizon: 10 * time.Second, Seed: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := p.start(ctx); err != nil {
+	if err := p.Rebuild(ctx); err != nil {
 		t.Fatal(err)
 	}
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- p.loop(lctx, nil) }()
+	go func() { done <- p.Run(lctx) }()
 	defer func() {
 		stop()
 		if err := <-done; err != nil {

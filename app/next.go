@@ -32,7 +32,7 @@ const nextIdle = time.Minute
 const nextRepeat = time.Minute
 
 // nextLines decides which next-action lines to print. The reporter owns
-// it; it runs on the planner's goroutine.
+// it; it runs on the leader's goroutine.
 type nextLines struct {
 	shown map[string]nextShown // by account
 }
@@ -84,7 +84,7 @@ func nextLine(n scheduler.NextInfo, loc *time.Location, now time.Time) string {
 	} else {
 		at := "at"
 		if n.Earliest {
-			at = "from" // the planner draws the minute when it gets there
+			at = "from" // the leader draws the minute when it gets there
 		}
 		s += fmt.Sprintf(" %s %s %s, in %s: %s", at, clockIn(n.At, loc, now), loc, countdown(n.At.Sub(now)), kindWord(n.Kind))
 		if n.Campaign != "" {

@@ -130,7 +130,7 @@ func TestNextLinesPrintWhenChangedOrAMinuteLater(t *testing.T) {
 	if n := report(now.Add(time.Minute)); n != 1 || !strings.Contains(out.String(), "in 3h34m") {
 		t.Fatalf("a minute later:\n%s", out.String())
 	}
-	// The planner draws the minute: the line changes at once.
+	// The leader draws the minute: the line changes at once.
 	e.Plan(now.Add(time.Minute + 10*time.Second))
 	if n := report(now.Add(time.Minute + 20*time.Second)); n != 1 || !regexp.MustCompile(`next: rita at 09:\d\d Europe/London, in \dh\d\dm: invitation \(q3-sales\); outside working hours until 09:00`).MatchString(out.String()) {
 		t.Fatalf("after the draw:\n%s", out.String())

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/user"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
-	"github.com/outreach-scheduler/outreach/scheduler"
+	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -24,8 +23,8 @@ import (
 // they act (worker.Deliverer.Pauses) and hand a held task back; the
 // leading scheduler reads them before every plan (refreshHolds), so that
 // the engine plans nothing for what is paused, and ends the pauses whose
-// time is up. The files' paused: settings are applied when the leader
-// starts (syncFilePauses) and by `outreach apply`.
+// time is up (scheduler/daemon). The files' paused: settings are applied
+// when the leader starts and by `outreach apply` (SyncFilePauses).
 
 // Operator names who runs this process, user@host, for the audit trail.
 func Operator() string {
@@ -40,74 +39,8 @@ func Operator() string {
 	return name + "@" + host
 }
 
-// HoldsOf turns the recorded pauses into the engine's view of them.
-func HoldsOf(ps []wire.Command) scheduler.Holds {
-	h := scheduler.Holds{Campaigns: map[string]scheduler.Hold{}, Accounts: map[string]scheduler.Hold{}}
-	for _, p := range ps {
-		switch {
-		case p.Campaign != "":
-			h.Campaigns[p.Campaign] = scheduler.Hold{Until: p.Until}
-		case p.Account != "":
-			h.Accounts[p.Account] = scheduler.Hold{Until: p.Until, All: p.All}
-		}
-	}
-	return h
-}
-
-// refreshHolds ends the pauses whose time is up, then hands the engine the
-// pauses in force. On an error the engine keeps what it knew (the workers
-// check the pauses themselves before acting).
-func (p *planner) refreshHolds(ctx context.Context) {
-	now := p.now()
-	ended, err := p.ledger.ExpirePauses(ctx, now)
-	for _, c := range ended {
-		p.log.Info("pause ended", "campaign", c.Campaign, "account", c.Account, "until", c.Until)
-	}
-	if err != nil {
-		p.log.Warn("ending the pauses whose time is up", "err", err)
-	}
-	ps, err := p.ledger.Pauses(ctx)
-	if err != nil {
-		p.log.Warn("reading the pauses; planning with the last ones read", "err", err)
-		return
-	}
-	p.pauses = ps
-	p.eng.SetHolds(HoldsOf(ps), now)
-}
-
-// syncFilePauses applies the paused: settings of the campaign files and of
-// config.yaml's accounts (ledger.SyncFilePause: only a change of a file's
-// setting since it was last applied counts).
-func syncFilePauses(ctx context.Context, led *ledger.Ledger, cfg *config.Config, camps []*campaigns.Campaign, now time.Time, by string) ([]wire.Command, error) {
-	var changed []wire.Command
-	sync := func(c wire.Command, paused bool) error {
-		ok, err := led.SyncFilePause(ctx, c, paused)
-		if ok {
-			if paused {
-				c.Kind = wire.CommandPause
-			} else {
-				c.Kind = wire.CommandResume
-			}
-			changed = append(changed, c)
-		}
-		return err
-	}
-	for _, c := range camps {
-		if err := sync(wire.Command{At: now, Campaign: c.Name, By: by, Source: ledger.SourceFile, Reason: "paused: in " + c.Path}, c.Paused); err != nil {
-			return changed, fmt.Errorf("applying paused: of campaign %s: %w", c.Name, err)
-		}
-	}
-	if cfg != nil {
-		for _, a := range cfg.Accounts {
-			if err := sync(wire.Command{At: now, Account: a.ID, By: by, Source: ledger.SourceConfig, Reason: "paused: in config.yaml"}, a.Paused); err != nil {
-				return changed, fmt.Errorf("applying paused: of account %s: %w", a.ID, err)
-			}
-		}
-	}
-	return changed, nil
-}
-
-// SyncFilePauses is syncFilePauses on the shared Redis of cfg, for
+// SyncFilePauses applies the paused: settings of the files
+// (schedulerdaemon.SyncFilePauses) on the shared Redis of cfg, for
 // `outreach apply`.
 func SyncFilePauses(ctx context.Context, cfg *config.Config, camps []*campaigns.Campaign, now time.Time) ([]wire.Command, error) {
 	c, err := redisconn.Shared(cfg.Redis)
@@ -115,7 +48,7 @@ func SyncFilePauses(ctx context.Context, cfg *config.Config, camps []*campaigns.
 		return nil, err
 	}
 	defer c.Close()
-	return syncFilePauses(ctx, ledger.New(c.Client, ""), cfg, camps, now, Operator())
+	return schedulerdaemon.SyncFilePauses(ctx, ledger.New(c.Client, ""), cfg, camps, now, Operator())
 }
 
 // ErrNotPaused is returned by Resume when nothing is paused.

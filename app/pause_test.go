@@ -26,7 +26,7 @@ const pauseGrace = 500 * time.Millisecond
 // against the sandbox server over HTTP (the referee), with two campaigns
 // sharing account alice: a (alice, bob) and b (alice).
 //
-//   - Campaign a is paused while its invitations are queued (the planner
+//   - Campaign a is paused while its invitations are queued (the leader
 //     plans two minutes ahead): the platform receives nothing of a's from
 //     the pause on, while b goes on on the same account; resumed, a
 //     continues, and every person is invited at most once.

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redisconn"
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -50,7 +50,7 @@ func PlanRetry(ctx context.Context, cfg *config.Config, camps []*campaigns.Campa
 		return nil, err
 	}
 	defer c.Close()
-	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1})
+	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1, ResponseCurve: sandbox.ResponseCurve(cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func PlanRetry(ctx context.Context, cfg *config.Config, camps []*campaigns.Campa
 
 // KnownReasons lists the failure reasons outreach itself gives: the
 // platform's definite refusal codes that fail a prospect, unknown_outcome
-// (a task the queue gave up on), and the reasons of the planner's table.
+// (a task the queue gave up on), and the reasons of the leader's table.
 // An integration may answer other codes; those appear in `outreach status`.
 var KnownReasons = []string{
 	"note_too_long", "invalid_profile", "not_connected", "not_pending", "unknown_account", "invalid", "key_conflict",
@@ -93,25 +93,4 @@ func Retry(ctx context.Context, cfg *config.Config, cmd wire.Command) (string, e
 	}
 	defer c.Close()
 	return ledger.New(c.Client, "").AppendCommand(ctx, cmd)
-}
-
-// logCommand logs an operator's command the leading scheduler applied: the
-// audit trail, with the ledger entry's ID.
-func logCommand(log *slog.Logger, e ledger.Entry) {
-	cmd := e.Command
-	campaign := cmd.Campaign
-	if campaign == "" {
-		campaign = "(all)"
-	}
-	args := []any{"id", e.ID, "kind", string(cmd.Kind), "campaign", campaign, "at", cmd.At, "by", cmd.By, "reason", cmd.Reason}
-	switch cmd.Kind {
-	case wire.CommandRetry:
-		args = append(args, "code", cmd.Code)
-	case wire.CommandPause, wire.CommandResume:
-		args = append(args, "account", cmd.Account, "source", cmd.Source)
-		if !cmd.Until.IsZero() {
-			args = append(args, "until", cmd.Until)
-		}
-	}
-	log.Info("operator command applied", args...)
 }

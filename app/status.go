@@ -11,6 +11,7 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -65,7 +66,7 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 	}
 	defer c.Close()
 	st := &Status{At: now}
-	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1})
+	eng, err := scheduler.New(scheduler.Options{Config: cfg, Campaigns: camps, Seed: 1, ResponseCurve: sandbox.ResponseCurve(cfg)})
 	if err != nil {
 		return nil, err
 	}

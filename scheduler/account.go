@@ -8,7 +8,7 @@ import (
 	"github.com/outreach-scheduler/outreach/pacing"
 )
 
-// account is the planner's view of one sender account.
+// account is the engine's view of one sender account.
 type account struct {
 	cfg    *config.Account
 	idx    int
@@ -18,7 +18,7 @@ type account struct {
 	rr     int         // round-robin position among camps
 
 	// log holds the times (unix ns) of the invitations planned or sent in
-	// the last eight days, ascending: the planner's copy of the limiter's
+	// the last eight days, ascending: the engine's copy of the limiter's
 	// log, so that planning ahead never oversteps what Reserve will grant.
 	log []int64
 

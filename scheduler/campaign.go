@@ -6,14 +6,12 @@ import (
 
 	"github.com/outreach-scheduler/outreach/abtest"
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/templates"
 )
 
-// prospect is the planner's record of one prospect of one campaign.
+// prospect is the engine's record of one prospect of one campaign.
 type prospect struct {
 	state   lifecycle.State
 	out     bool  // a task for it is out (planned, not yet reported)
@@ -57,7 +55,7 @@ func (q *fifo) pushFront(i int32) {
 	q.items = append([]int32{i}, q.items...)
 }
 
-// campaign is the planner's view of one campaign.
+// campaign is the engine's view of one campaign.
 type campaign struct {
 	c        *campaigns.Campaign
 	idx      int32
@@ -126,11 +124,7 @@ func (e *Engine) addCampaign(idx int32, c *campaigns.Campaign, src Source) (*cam
 	if vs := cp.notes.Variants(); len(vs) > 0 {
 		cp.first = vs[0]
 	}
-	var curve responsedelay.Curve // the platform's answer delays: the sandbox's may be sped up
-	if cfg := e.opt.Config; cfg.Platform.Driver == config.DriverSandbox && cfg.Platform.Sandbox.DelayScale > 0 && cfg.Platform.Sandbox.DelayScale != 1 {
-		curve = abtest.ScaledCurve(cfg.Platform.Sandbox.DelayScale)
-	}
-	cp.exp = abtest.New(abtest.Options{Arms: arms, Strategy: string(c.ABTest.Strategy), MinSamples: c.ABTest.MinSamples, Curve: curve})
+	cp.exp = abtest.New(abtest.Options{Arms: arms, Strategy: string(c.ABTest.Strategy), MinSamples: c.ABTest.MinSamples, Curve: e.opt.ResponseCurve})
 	pos := map[string]int{}
 	for _, id := range c.Accounts {
 		a := e.byID[id]

@@ -1,4 +1,4 @@
-// Package scheduler is the planner: for every sender account it decides
+// Package scheduler is the engine: for every sender account it decides
 // which prospect to act on next, with which note, and when, so that the
 // account uses the capacity its caps, working hours and gaps allow at a
 // natural pace and never more.
@@ -25,7 +25,7 @@
 // workers come back, and a late message does not fail its prospect.
 //
 // Next says what an account does next and what holds its invitations
-// back (caps, working hours, pauses, no prospects), with the planner's own
+// back (caps, working hours, pauses, no prospects), with the engine's own
 // code in a look-only mode (next.go): asking changes nothing.
 //
 // Cost per tick does not grow with the number of queued prospects: accounts

@@ -176,7 +176,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		}
 		return
 	}
-	// The invitation did not happen: free the slot in the planner's log.
+	// The invitation did not happen: free the slot in the engine's log.
 	if taken {
 		a.unrecord(t.At)
 		if t.Variant != templates.Blank && a.notesMonth > 0 {
@@ -322,7 +322,7 @@ func (e *Engine) skipMessage(a *account, c *campaign, ref Ref, at time.Time, per
 }
 
 // transition moves a prospect along the lifecycle. An impossible move is a
-// bug in the planner: it panics in tests rather than corrupt state quietly.
+// bug in the engine: it panics in tests rather than corrupt state quietly.
 func (e *Engine) transition(c *campaign, ref Ref, ev lifecycle.Event) {
 	p := &c.ps[ref.Index]
 	next, err := lifecycle.Next(p.state, ev)

@@ -14,6 +14,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/minheap"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/templates"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -40,6 +41,12 @@ type Options struct {
 	RestrictionPause time.Duration
 	// OnEvent, if set, receives every lifecycle event.
 	OnEvent func(Event)
+	// ResponseCurve is how long the platform's people take to answer an
+	// invitation: the note experiments weigh a young invitation by the
+	// share of answers due by its age. Default nil: the real platform's
+	// (responsedelay.Default). A sped-up sandbox passes its own
+	// (sandbox.ResponseCurve).
+	ResponseCurve responsedelay.Curve
 }
 
 // Event is a lifecycle event of one prospect.
@@ -309,7 +316,7 @@ func (e *Engine) Account(id string) (AccountStatus, error) {
 	return a.status(), nil
 }
 
-// AccountStatus is what the planner knows of an account.
+// AccountStatus is what the engine knows of an account.
 type AccountStatus struct {
 	Pending     int
 	Connections int

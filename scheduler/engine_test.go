@@ -83,7 +83,7 @@ func TestOneSecondGapIsNotThrottledByTheTick(t *testing.T) {
 	}
 }
 
-// BenchmarkPlanInvite measures the planner's cost per planned invitation
+// BenchmarkPlanInvite measures the engine's cost per planned invitation
 // (plan, render, record the outcome) with queues of different lengths: at
 // least `queued` prospects wait throughout. The cost must not grow with it.
 func BenchmarkPlanInvite(b *testing.B) {

@@ -9,7 +9,7 @@ import (
 )
 
 // What an account does next (`outreach run` prints it when nothing is
-// due). Next answers from the engine's own state with the planner's own
+// due). Next answers from the engine's own state with the engine's own
 // code: the slot search that plans invitations (searchSlot, in its
 // look-only mode), the caps check that refuses them (capsAt, which says
 // which cap), the timers that will fire and the tasks handed out. It
@@ -49,14 +49,14 @@ type NextInfo struct {
 	// At is when the account's next platform action is due: an invitation,
 	// a follow, a message or a withdrawal, whichever comes first. A task
 	// handed out by Plan and not reported yet counts at its time (past
-	// when it is on its way). An invitation the planner has not drawn yet
+	// when it is on its way). An invitation the engine has not drawn yet
 	// is given at the earliest it may go: in a new working period, its
-	// opening (the planner draws the minute within the period's first
+	// opening (the engine draws the minute within the period's first
 	// share when it gets there, and At moves to it). Zero: nothing is
 	// planned; Reason says why.
 	At time.Time
 	// Earliest: At is an invitation's earliest time, in a working period
-	// the planner has not drawn its minute in yet; false: At is the time
+	// the engine has not drawn its minute in yet; false: At is the time
 	// planned (for an invitation, as long as nothing changes meanwhile).
 	Earliest bool
 	Kind     wire.Kind
@@ -241,7 +241,7 @@ func (e *Engine) nextInvite(a *account, now time.Time, w *nextWhy) (at time.Time
 	}
 	earliest = w.opening
 	if a.heapIdx >= 0 && a.next.After(at) {
-		// The planner looks again at a.next: the slot it drew, or a
+		// The engine looks again at a.next: the slot it drew, or a
 		// later look. The search from there is the plan, draws aside.
 		var w2 nextWhy
 		if at2, c2, _, ok2 := e.searchSlot(a, a.next, &w2); ok2 {

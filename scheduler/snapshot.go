@@ -20,7 +20,7 @@ import (
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// A snapshot is the planner's state as of a ledger position, so that a new
+// A snapshot is the engine's state as of a ledger position, so that a new
 // leader loads it and replays only the ledger after that position. It holds
 // what the ledger taught the engine, never what the engine decided on its
 // own since (tasks out, drawn gaps), exactly like a replay of the whole
@@ -254,7 +254,7 @@ func b2u(b bool) byte {
 }
 
 // msCeil is unix ns as unix ms rounded up (0 stays 0): a restored send is
-// never earlier than it was, so the planner never plans closer to it.
+// never earlier than it was, so the engine never plans closer to it.
 func msCeil(ns int64) uint64 {
 	if ns <= 0 {
 		return 0

@@ -7,7 +7,7 @@ import (
 	"github.com/outreach-scheduler/outreach/lifecycle"
 )
 
-// ProspectState is one prospect as the planner knows it: what States
+// ProspectState is one prospect as the engine knows it: what States
 // yields, for `outreach export`.
 type ProspectState struct {
 	Ref   Ref    // the prospect's place in the engine (Ref.Index: in its campaign's source)

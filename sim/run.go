@@ -40,6 +40,8 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 		Sources:   sources,
 		Seed:      uint64(opt.Seed),
 		OnEvent:   r.onEvent,
+		// The model's answers come as fast as the config's sandbox says.
+		ResponseCurve: sandbox.ResponseCurve(cfg),
 	})
 	if err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ func TestDefault(t *testing.T) {
 }
 
 // The two copies this package replaces, as they were written: the A/B
-// test's (abtest.ScaledCurve) and the sandbox's (sandbox.OptionsFromConfig).
+// test's (now sandbox.ResponseCurve) and the sandbox model's (sandbox.OptionsFromConfig).
 func formerABTest(scale float64) Curve {
 	c := Default()
 	for i := range c {

@@ -66,3 +66,19 @@ func orNone(v float64) float64 {
 	}
 	return v
 }
+
+// ResponseCurve is how long the people of the platform cfg delivers to
+// take to answer, for the engine's note experiments
+// (scheduler.Options.ResponseCurve): the sandbox's own curve, sped up by
+// platform.sandbox.delay_scale, when cfg delivers to the in-process
+// sandbox; nil (the real platform's curve) otherwise. Point i is at least
+// i+1 milliseconds, so that the delays stay increasing at any scale (the
+// model floors every point at one millisecond; the two differ only for
+// scales below about 1.6e-9).
+func ResponseCurve(cfg *config.Config) responsedelay.Curve {
+	sb := cfg.Platform.Sandbox
+	if cfg.Platform.Driver != config.DriverSandbox || sb.DelayScale <= 0 || sb.DelayScale == 1 {
+		return nil
+	}
+	return responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond, Step: time.Millisecond})
+}

@@ -1,16 +1,20 @@
 // Package daemon is the scheduler daemon: what drives the pure engine
 // (package scheduler) in a process, against Redis and asynq.
 //
-// It holds today:
-//   - Lease: one scheduler plans at a time; the holder renews it, another
+//   - Lease: one scheduler leads at a time; the holder renews it, another
 //     takes over when it lapses.
-//   - Rebuild and RebuildWith: a fresh engine brought to the state the
-//     ledger describes (the newest usable snapshot, then the ledger after
-//     it), as a scheduler taking the lead does, and as status, retry and
-//     export read the state; ApplyEntry and SkipReason apply one ledger
-//     entry as the live scheduler does.
+//   - Leader: the work while this process leads. Rebuild brings a fresh
+//     engine to the state the ledger describes; Run (or Start/Stop in the
+//     background) plans on the cron tick and enqueues each task at its time
+//     under its idempotency key, losing none when the queue is down
+//     (enqueue.go); tails the ledger and applies each entry; reads the
+//     operator's pauses before every plan (holds.go); reconciles tasks
+//     whose outcome never came; writes the statistics and snapshots, and
+//     trims the ledger.
+//   - Rebuild and RebuildWith: the same rebuild for the one-shot readers
+//     (status, retry, export); ApplyEntry and SkipReason apply one ledger
+//     entry as the live leader does.
 //
-// The rest of the daemon (the plan on the cron, the ledger tail, the
-// reconcile, snapshots and stats, the signed events endpoint, the pause
-// refresh) still lives in app and is to move here.
+// The events endpoint, the install marker and the telemetry are composed
+// around it by package app.
 package daemon

@@ -35,7 +35,7 @@ type Rebuilt struct {
 }
 
 // ErrStateLost: the ledger was trimmed and no snapshot is usable.
-var ErrStateLost = errors.New("the ledger was trimmed and no snapshot is usable: the planner's state cannot be rebuilt")
+var ErrStateLost = errors.New("the ledger was trimmed and no snapshot is usable: the leader's state cannot be rebuilt")
 
 // RebuildWith brings a fresh engine to the state the ledger describes: it
 // restores the newest usable snapshot (falling back to the previous one,

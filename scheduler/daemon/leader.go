@@ -1,4 +1,4 @@
-package app
+package daemon
 
 import (
 	"bytes"
@@ -15,50 +15,127 @@ import (
 	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
 	"github.com/outreach-scheduler/outreach/scheduler"
-	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// planner owns the engine: it rebuilds it from the ledger, plans on the
-// cron schedule, enqueues each task at its time under its idempotency key,
-// and applies the ledger as it grows.
-type planner struct {
-	cfg        *config.Config
-	campaigns  []*campaigns.Campaign
-	now        func() time.Time
-	log        *slog.Logger
-	ledger     *ledger.Ledger
-	client     *asynq.Client
-	inspector  *asynq.Inspector // for reconcile; nil skips it
-	planSpec   string
-	horizon    time.Duration // scheduler.Options.Horizon; 0: its default
-	seed       uint64
-	onEvent    func(scheduler.Event)
-	progress   time.Duration           // how often to call onProgress; 0 never
-	onProgress func(*scheduler.Engine) // called from the loop, which owns the engine
-	// sources, if set, returns the prospects of the campaigns (the daemons
-	// read them from the store); nil reads the CSV files.
-	sources func(ctx context.Context) (map[string]scheduler.Source, error)
-
-	// events, if set, counts the lifecycle events; stats, if set, keeps
+// LeaderOptions configure a Leader. Config, Campaigns and Ledger are
+// required; every other field has the default its comment names.
+type LeaderOptions struct {
+	Config    *config.Config        // valid
+	Campaigns []*campaigns.Campaign // loaded and valid
+	Ledger    *ledger.Ledger
+	// Client enqueues the planned tasks. Required unless Enqueue is set.
+	Client *asynq.Client
+	// Inspector looks at queued tasks: to reconcile stuck ones, replace a
+	// handed-back task, cancel a removed prospect's. nil skips all three.
+	Inspector *asynq.Inspector
+	// Enqueue, if set, replaces Client.EnqueueContext: a wrapper (tests
+	// inject faults through it). Default nil.
+	Enqueue func(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger logs the leader's work. Default: discard.
+	Logger *slog.Logger
+	// PlanSpec is the cron spec of the planning tick. Default "@every 1m".
+	PlanSpec string
+	// Horizon is how far ahead the engine plans (scheduler.Options.Horizon).
+	// Default 0: the engine's own (2m).
+	Horizon time.Duration
+	// Seed seeds the engine's jitter. Default 0 (a valid seed).
+	Seed uint64
+	// ResponseCurve is the response-delay curve the engine's note
+	// experiments weigh young invitations by (scheduler.Options). Default
+	// nil: the platform's own curve.
+	ResponseCurve responsedelay.Curve
+	// OnEvent, if set, receives every event of the engine. Default nil.
+	OnEvent func(scheduler.Event)
+	// Progress is how often OnProgress is called, from the loop (which
+	// owns the engine). Default 0: never.
+	Progress   time.Duration
+	OnProgress func(*scheduler.Engine)
+	// Sources, if set, returns the prospects of the campaigns (the daemons
+	// read them from the store). Default nil: the engine reads the CSVs.
+	Sources func(ctx context.Context) (map[string]scheduler.Source, error)
+	// Events, if set, counts the lifecycle events; Stats, if set, keeps
 	// the durable statistics. Both count an event once: those of ledger
 	// entries after the stats checkpoint, and those the engine makes on
-	// its own (timers, plan-time skips) while live.
-	events *metrics.Events
-	stats  *metrics.Stats
+	// its own (timers, plan-time skips) while live. Default nil.
+	Events *metrics.Events
+	Stats  *metrics.Stats
+	// SnapshotEvery is how often a snapshot of the state is written (then
+	// the ledger before the previous one, and older than Retention,
+	// trimmed). Default 0: none.
+	SnapshotEvery time.Duration
+	Retention     time.Duration
+	// SkipBadEntries skips ledger entries that do not decode (each logged
+	// at ERROR) instead of stopping at the first one. Default false.
+	SkipBadEntries bool
+	// Refusals, if set, counts the ledger entries skipped (unknown
+	// accounts, bad entries). Default nil.
+	Refusals *metrics.Refusals
+	// Backfill puts the pending invitations into the index of sent
+	// invitations after each rebuild (the daemons: their events endpoint
+	// checks answers against it). Default false.
+	Backfill bool
+	// Operator names who runs this process (user@host) in the audit trail
+	// of the files' paused: settings applied at start. Default "unknown".
+	Operator string
+	// Lost, if set, is closed when this process no longer leads: Run then
+	// returns ErrLostLead. Default nil: it always leads (run).
+	Lost <-chan struct{}
+	// OnLive, if set, is called with false when a rebuild of the state
+	// begins (the events the engine emits then replay history) and with
+	// true once it is done (what it emits is new). Default nil.
+	OnLive func(live bool)
+}
 
-	// snapEvery is how often a snapshot of the state is written (then the
-	// ledger before the previous one, and older than retention, trimmed);
-	// 0 writes none. skipBad skips ledger entries that do not decode.
-	snapEvery time.Duration
-	retention time.Duration
-	skipBad   bool
-	// refusals, if set, counts the ledger entries skipped (unknown
-	// accounts, bad entries); backfill puts the pending invitations into
-	// the index of sent invitations after each rebuild (daemons).
-	refusals *metrics.Refusals
-	backfill bool
+func (o *LeaderOptions) validate() error {
+	switch {
+	case o.Config == nil:
+		return errors.New("leader: Config is required")
+	case o.Ledger == nil:
+		return errors.New("leader: Ledger is required")
+	case o.Client == nil && o.Enqueue == nil:
+		return errors.New("leader: Client (or Enqueue) is required")
+	}
+	return nil
+}
+
+func (o *LeaderOptions) setDefaults() {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PlanSpec == "" {
+		o.PlanSpec = "@every 1m"
+	}
+	if o.Operator == "" {
+		o.Operator = "unknown"
+	}
+}
+
+// Leader is the scheduler daemon's work while this process leads: it
+// rebuilds the engine from the ledger (Rebuild), then plans on the cron
+// schedule, enqueues each task at its time under its idempotency key,
+// applies the ledger as it grows, reconciles stuck tasks, and writes the
+// statistics and snapshots (Run). Start and Stop run it in the background.
+// A Leader is used by one goroutine at a time.
+type Leader struct {
+	opt       LeaderOptions
+	cfg       *config.Config
+	campaigns []*campaigns.Campaign
+	now       func() time.Time
+	log       *slog.Logger
+	ledger    *ledger.Ledger
+	client    *asynq.Client
+	inspector *asynq.Inspector
+	refusals  *metrics.Refusals
+	events    *metrics.Events
+	stats     *metrics.Stats
 
 	eng        *scheduler.Engine
 	last       string // the last ledger ID applied
@@ -71,25 +148,48 @@ type planner struct {
 
 	// enq holds the planned tasks not yet in the queue (enqueue.go).
 	enq enqueueState
-	// pauses are the operator's pauses as last read (pause.go).
+	// pauses are the operator's pauses as last read (holds.go).
 	pauses []wire.Command
 	// sum counts what was done since the last summary line (summary).
 	sum tickSummary
+
+	// Start/Stop (lifecycle.go).
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
 }
 
-// tickSummary counts the planner's work between two summary lines.
+// NewLeader returns a Leader; nothing runs until Rebuild or Start.
+func NewLeader(opt LeaderOptions) (*Leader, error) {
+	if err := opt.validate(); err != nil {
+		return nil, err
+	}
+	opt.setDefaults()
+	p := &Leader{
+		opt: opt, cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: opt.Logger, ledger: opt.Ledger,
+		client: opt.Client, inspector: opt.Inspector, refusals: opt.Refusals, events: opt.Events, stats: opt.Stats,
+	}
+	p.enq.enqueue = opt.Enqueue
+	return p, nil
+}
+
+// Engine is the engine the leader drives; nil before Rebuild. Only the
+// goroutine that runs the leader may use it.
+func (p *Leader) Engine() *scheduler.Engine { return p.eng }
+
+// tickSummary counts the leader's work between two summary lines.
 type tickSummary struct {
 	planned, enqueued int
 	outcomes, events  int
 	minute            time.Time // the clock minute of the last line
 }
 
-// summary logs, at INFO, what the planner did since the last line: the
+// summary logs, at INFO, what the leader did since the last line: the
 // tasks planned and enqueued, those kept (the queue did not take them
 // yet), the outcomes and platform events applied from the ledger. At most
 // one line a clock minute: the planning tick comes every minute, so the
 // daemon's log shows it alive without repeating itself.
-func (p *planner) summary() {
+func (p *Leader) summary() {
 	m := p.now().Truncate(time.Minute)
 	if m.Equal(p.sum.minute) {
 		return
@@ -101,9 +201,9 @@ func (p *planner) summary() {
 }
 
 // onEngineEvent receives every event of the engine.
-func (p *planner) onEngineEvent(ev scheduler.Event) {
-	if p.onEvent != nil {
-		p.onEvent(ev)
+func (p *Leader) onEngineEvent(ev scheduler.Event) {
+	if p.opt.OnEvent != nil {
+		p.opt.OnEvent(ev)
 	}
 	if !p.counting {
 		return
@@ -118,13 +218,13 @@ func (p *planner) onEngineEvent(ev scheduler.Event) {
 }
 
 // entering is called before the engine applies a ledger entry.
-func (p *planner) entering(e ledger.Entry) {
+func (p *Leader) entering(e ledger.Entry) {
 	p.counting = ledger.After(e.ID, p.checkpoint)
 }
 
 // flush writes the counted events and the ledger position to the stats;
 // every 10s it also writes each account's oldest pending invitation.
-func (p *planner) flush(ctx context.Context) {
+func (p *Leader) flush(ctx context.Context) {
 	p.counting = true // what the engine does on its own from now on
 	if p.stats == nil {
 		return
@@ -163,12 +263,18 @@ func (p *planner) flush(ctx context.Context) {
 	}
 }
 
-// start builds a fresh engine and replays the whole ledger into it.
-func (p *planner) start(ctx context.Context) error {
+// Rebuild builds a fresh engine and brings it to the state the ledger
+// describes (the newest usable snapshot, then the ledger after it); then
+// it applies the files' paused: settings and cancels the queued tasks of
+// prospects removed from their campaign. Run needs it first.
+func (p *Leader) Rebuild(ctx context.Context) error {
+	if p.opt.OnLive != nil {
+		p.opt.OnLive(false)
+	}
 	var srcs map[string]scheduler.Source
-	if p.sources != nil {
+	if p.opt.Sources != nil {
 		var err error
-		if srcs, err = p.sources(ctx); err != nil {
+		if srcs, err = p.opt.Sources(ctx); err != nil {
 			return err
 		}
 	}
@@ -181,7 +287,8 @@ func (p *planner) start(ctx context.Context) error {
 	}
 	p.batch, p.counting = metrics.Batch{}, false
 	eng, err := scheduler.New(scheduler.Options{
-		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.seed, OnEvent: p.onEngineEvent, Horizon: p.horizon,
+		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.opt.Seed, OnEvent: p.onEngineEvent, Horizon: p.opt.Horizon,
+		ResponseCurve: p.opt.ResponseCurve,
 	})
 	if err != nil {
 		return err
@@ -191,17 +298,17 @@ func (p *planner) start(ctx context.Context) error {
 	if p.epoch, err = p.ledger.Epoch(ctx); err != nil {
 		return err
 	}
-	rb, err := schedulerdaemon.RebuildWith(ctx, eng, p.ledger, schedulerdaemon.RebuildOptions{Before: p.entering, SkipBad: p.skipBad, Log: p.log})
+	rb, err := RebuildWith(ctx, eng, p.ledger, RebuildOptions{Before: p.entering, SkipBad: p.opt.SkipBadEntries, Log: p.log})
 	if err != nil {
 		return err
 	}
 	p.countSkipped(rb)
-	if p.backfill {
+	if p.opt.Backfill {
 		backfillSent(ctx, eng, p.ledger, p.log)
 	}
 	p.last = rb.Last
 	p.counting = true
-	changed, err := syncFilePauses(ctx, p.ledger, p.cfg, p.campaigns, p.now(), Operator())
+	changed, err := SyncFilePauses(ctx, p.ledger, p.cfg, p.campaigns, p.now(), p.opt.Operator)
 	for _, c := range changed {
 		p.log.Info("paused: of a file applied", "kind", string(c.Kind), "campaign", c.Campaign, "account", c.Account, "source", c.Source)
 	}
@@ -217,6 +324,9 @@ func (p *planner) start(ctx context.Context) error {
 		}
 		p.log.Info("state rebuilt", "from", from, "entries", rb.Entries, "skipped", rb.Skipped)
 	}
+	if p.opt.OnLive != nil {
+		p.opt.OnLive(true)
+	}
 	return nil
 }
 
@@ -224,7 +334,7 @@ func (p *planner) start(ctx context.Context) error {
 // their campaign (planned by an earlier leader before the removal). A task
 // already running cannot be deleted: it finishes, and its outcome is
 // applied like any other.
-func (p *planner) cancelQueued(ctx context.Context, keys []string) {
+func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
 	if p.inspector == nil || len(keys) == 0 {
 		return
 	}
@@ -249,7 +359,7 @@ func (p *planner) cancelQueued(ctx context.Context, keys []string) {
 // before the previous snapshot and the retention window: the previous
 // snapshot stays usable as a fallback, and entries younger than retention
 // (with their note texts) are kept whatever the snapshots.
-func (p *planner) snapshot(ctx context.Context) {
+func (p *Leader) snapshot(ctx context.Context) {
 	p.flush(ctx)
 	if p.stats != nil && ledger.After(p.last, p.checkpoint) {
 		p.log.Warn("snapshot postponed: the statistics are not written up to the ledger yet")
@@ -267,11 +377,11 @@ func (p *planner) snapshot(ctx context.Context) {
 		return
 	}
 	_, prev, err := p.ledger.Snapshots(ctx)
-	if err != nil || prev == nil || p.retention <= 0 {
+	if err != nil || prev == nil || p.opt.Retention <= 0 {
 		p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
 		return
 	}
-	minID := ledger.IDAt(now.Add(-p.retention))
+	minID := ledger.IDAt(now.Add(-p.opt.Retention))
 	if ledger.After(minID, prev.Position) {
 		minID = prev.Position
 	}
@@ -287,18 +397,18 @@ func (p *planner) snapshot(ctx context.Context) {
 }
 
 // apply feeds one ledger entry to the engine.
-func (p *planner) apply(e ledger.Entry, replay bool) {
+func (p *Leader) apply(e ledger.Entry, replay bool) {
 	p.entering(e)
 	defer func() { p.counting = true }()
-	if reason := schedulerdaemon.SkipReason(p.eng, e); reason != "" {
+	if reason := SkipReason(p.eng, e); reason != "" {
 		p.log.Warn("ledger entry skipped", "id", e.ID, "reason", reason)
 		p.refusals.Skipped(reason, 1)
 		return
 	}
-	if err := schedulerdaemon.ApplyEntry(p.eng, e, replay); err != nil {
+	if err := ApplyEntry(p.eng, e, replay); err != nil {
 		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
 	} else if e.Command != nil {
-		logCommand(p.log, e) // retry.go
+		logCommand(p.log, e) // audit.go
 	}
 	switch {
 	case e.Outcome != nil:
@@ -308,18 +418,34 @@ func (p *planner) apply(e ledger.Entry, replay bool) {
 	}
 }
 
+// Run plans and applies until ctx ends (nil) or LeaderOptions.Lost
+// closes (ErrLostLead), rebuilding the state when the workspace changes
+// (apply, forget). Rebuild must have been called. On the way out it writes
+// what was counted since the last write, and a snapshot when they are on.
+func (p *Leader) Run(ctx context.Context) error {
+	for {
+		err := p.loop(ctx, p.opt.Lost)
+		if !errors.Is(err, ErrReload) {
+			return err
+		}
+		if err := p.Rebuild(ctx); err != nil {
+			return err
+		}
+	}
+}
+
 // loop plans and applies until ctx ends or lost reports that this
 // process no longer leads.
-func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
+func (p *Leader) loop(ctx context.Context, lost <-chan struct{}) error {
 	tick := make(chan struct{}, 1)
 	cr := cron.New(cron.WithLocation(time.UTC))
-	if _, err := cr.AddFunc(p.planSpec, func() {
+	if _, err := cr.AddFunc(p.opt.PlanSpec, func() {
 		select {
 		case tick <- struct{}{}:
 		default:
 		}
 	}); err != nil {
-		return fmt.Errorf("plan schedule %q: %w", p.planSpec, err)
+		return fmt.Errorf("plan schedule %q: %w", p.opt.PlanSpec, err)
 	}
 	cr.Start()
 	defer cr.Stop()
@@ -331,8 +457,8 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	go p.tail(tailCtx, p.last, entries, tailFailed)
 
 	var progress <-chan time.Time
-	if p.progress > 0 && p.onProgress != nil {
-		t := time.NewTicker(p.progress)
+	if p.opt.Progress > 0 && p.opt.OnProgress != nil {
+		t := time.NewTicker(p.opt.Progress)
 		defer t.Stop()
 		progress = t.C
 	}
@@ -343,27 +469,27 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	defer retry.Stop()
 
 	var snapC <-chan time.Time
-	if p.snapEvery > 0 {
-		t := time.NewTicker(p.snapEvery)
+	if p.opt.SnapshotEvery > 0 {
+		t := time.NewTicker(p.opt.SnapshotEvery)
 		defer t.Stop()
 		snapC = t.C
 	}
 
-	p.plan(ctx) // at once
+	p.Plan(ctx) // at once
 	p.flush(ctx)
 	for {
 		select {
 		case <-reconcile.C:
-			p.reconcile(ctx)
+			p.Reconcile(ctx)
 			p.flush(ctx)
 		case <-retry.C:
 			p.retryKept(ctx, false)
 		case <-progress:
-			p.onProgress(p.eng)
+			p.opt.OnProgress(p.eng)
 		case <-ctx.Done():
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 			p.flush(sctx) // what was counted since the last write
-			if p.snapEvery > 0 {
+			if p.opt.SnapshotEvery > 0 {
 				p.snapshot(sctx) // so that the next leader replays little
 			}
 			cancel()
@@ -371,13 +497,13 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 		case <-snapC:
 			p.snapshot(ctx)
 		case <-lost:
-			return errLostLead
+			return ErrLostLead
 		case <-tick:
 			if n, err := p.ledger.Epoch(ctx); err == nil && n != p.epoch {
 				p.log.Info("the workspace changed (apply, forget): rebuilding the state")
-				return errReload
+				return ErrReload
 			}
-			p.plan(ctx)
+			p.Plan(ctx)
 			p.flush(ctx)
 		case err := <-tailFailed:
 			p.log.Error("the ledger cannot be applied", "err", err)
@@ -396,15 +522,17 @@ func (p *planner) loop(ctx context.Context, lost <-chan struct{}) error {
 	}
 }
 
-var errLostLead = errors.New("lost the scheduler lead")
+// ErrLostLead: Run returns it when LeaderOptions.Lost closes.
+var ErrLostLead = errors.New("lost the scheduler lead")
 
-// errReload: the workspace changed; the state must be rebuilt (start).
-var errReload = errors.New("the workspace changed")
+// ErrReload: the workspace changed (apply, forget); Run returns it, and
+// the state must be rebuilt (Rebuild) before the leader runs again.
+var ErrReload = errors.New("the workspace changed")
 
-// drain applies what the ledger holds beyond the last entry applied (the
+// Drain applies what the ledger holds beyond the last entry applied (the
 // outcomes of tasks that finished while the service stopped) and writes
 // the stats, so that a graceful stop leaves them complete.
-func (p *planner) drain(ctx context.Context) {
+func (p *Leader) Drain(ctx context.Context) {
 	for {
 		es, err := p.ledger.Read(ctx, p.last, 1000, 0)
 		if err != nil {
@@ -423,11 +551,11 @@ func (p *planner) drain(ctx context.Context) {
 }
 
 // tail reads the ledger after `after` and hands batches to the loop.
-func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.Entry, fail chan<- error) {
+func (p *Leader) tail(ctx context.Context, after string, out chan<- []ledger.Entry, fail chan<- error) {
 	for ctx.Err() == nil {
 		es, err := p.ledger.Read(ctx, after, 1000, time.Second)
 		var bad *ledger.BadEntryError
-		if errors.As(err, &bad) && p.skipBad {
+		if errors.As(err, &bad) && p.opt.SkipBadEntries {
 			p.log.Error("skipping a ledger entry that does not decode (--skip-bad-entries)", "id", bad.ID, "err", bad.Err)
 			es = append(es, ledger.Entry{ID: bad.ID}) // applies nothing; moves the position past it
 			err = nil
@@ -457,19 +585,31 @@ func (p *planner) tail(ctx context.Context, after string, out chan<- []ledger.En
 	}
 }
 
-// plan enqueues every task due within the planning horizon, each at its
+// PlanResult is what one Plan did.
+type PlanResult struct {
+	Planned  int // tasks the engine planned now
+	Enqueued int // tasks the queue took (those planned now and kept ones)
+	Kept     int // tasks planned and not in the queue yet (enqueue.go)
+}
+
+// Plan enqueues every task due within the planning horizon, each at its
 // time, under its idempotency key: re-planning never duplicates a task
 // (asynq refuses a second task with the same ID while the first is kept).
 // A task the queue does not take is kept and offered again (enqueue.go).
-func (p *planner) plan(ctx context.Context) {
+// Run calls it on every tick.
+func (p *Leader) Plan(ctx context.Context) PlanResult {
 	p.refreshHolds(ctx)
 	tasks := p.eng.Plan(p.now())
+	before := p.sum.enqueued
+	res := PlanResult{Planned: len(tasks)}
 	p.sum.planned += len(tasks)
 	p.offer(ctx, tasks)
+	res.Enqueued, res.Kept = p.sum.enqueued-before, len(p.enq.kept)
 	p.summary()
+	return res
 }
 
-// reconcileEvery is how often the planner looks for stuck tasks, and
+// reconcileEvery is how often the leader looks for stuck tasks, and
 // stuckAfter how long after its time a task without an outcome counts as
 // possibly stuck.
 const (
@@ -481,13 +621,15 @@ const (
 // after its retries) and settles them: a task asynq no longer has, or has
 // archived, is abandoned (its prospect fails with unknown_outcome, since
 // the action may have happened); a task still queued, running or retrying
-// is left alone.
-func (p *planner) reconcile(ctx context.Context) {
+// is left alone. Run calls it every reconcileEvery.
+func (p *Leader) Reconcile(ctx context.Context) ReconcileResult {
+	var res ReconcileResult
 	if p.inspector == nil {
-		return
+		return res
 	}
 	now := p.now()
 	for _, t := range p.eng.Outstanding(now.Add(-stuckAfter)) {
+		res.Checked++
 		if p.enq.isKept(t.Key) {
 			continue // never enqueued: offered again until it is (enqueue.go)
 		}
@@ -504,6 +646,18 @@ func (p *planner) reconcile(ctx context.Context) {
 		p.log.Warn("reconcile: abandoning a task whose outcome never came", "key", t.Key, "kind", t.Kind.String(), "account", t.Account)
 		if err := p.eng.Abandon(t, now); err != nil {
 			p.log.Error("reconcile", "key", t.Key, "err", err)
+			continue
 		}
+		res.Abandoned++
 	}
+	return res
 }
+
+// ReconcileResult is what one Reconcile did.
+type ReconcileResult struct {
+	Checked   int // tasks past stuckAfter without an outcome
+	Abandoned int // of those, settled as unknown_outcome
+}
+
+// Kept is the number of planned tasks not in the queue yet (enqueue.go).
+func (p *Leader) Kept() int { return len(p.enq.kept) }

@@ -1,4 +1,4 @@
-package app
+package daemon
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // The engine hands each task out once: a task whose enqueue fails (Redis
 // down, a timeout, a failover) would otherwise be gone for good and its
 // account's slot with it, the engine waiting for an outcome that never
-// comes. So the planner keeps every task it could not enqueue, by key,
+// comes. So the leader keeps every task it could not enqueue, by key,
 // and offers it again with a backoff (1s doubling to 1m) and on every
 // tick, oldest first, until Redis takes it; asynq.ErrTaskIDConflict means
 // the queue has it already. Once one enqueue fails, the rest of the batch
@@ -27,7 +27,7 @@ import (
 // passed meanwhile goes out at once; its NotAfter still bounds it to its
 // working time (the worker hands it back after that).
 //
-// A new leader, or the planner rebuilt after a reload, starts from the
+// A new leader, or the leader rebuilt after a reload, starts from the
 // ledger: what the previous engine planned but never enqueued has no
 // outcome there, so the new engine plans it again.
 //
@@ -47,11 +47,11 @@ const (
 // errTaskBusy: the key's previous task is running; try again later.
 var errTaskBusy = errors.New("a worker is running the previous task of this key")
 
-// enqueueState is the planner's tasks not yet in the queue.
+// enqueueState is the leader's tasks not yet in the queue.
 type enqueueState struct {
 	kept    map[string]wire.Task // by key
 	backoff time.Duration        // the current backoff; 0 while nothing failed
-	next    time.Time            // the next retry, on the planner's clock
+	next    time.Time            // the next retry, on the leader's clock
 	since   time.Time            // when the current run of failures began
 	// enqueue, if set, replaces the asynq client's EnqueueContext (tests
 	// inject faults through it).
@@ -71,7 +71,7 @@ func (q *enqueueState) isKept(key string) bool {
 
 // offer enqueues the tasks the engine just planned, after the kept ones
 // (offered again on every tick, whatever their backoff).
-func (p *planner) offer(ctx context.Context, tasks []wire.Task) {
+func (p *Leader) offer(ctx context.Context, tasks []wire.Task) {
 	failing := p.retryKept(ctx, true)
 	for _, t := range tasks {
 		if failing {
@@ -92,7 +92,7 @@ func (p *planner) offer(ctx context.Context, tasks []wire.Task) {
 
 // retryKept offers the kept tasks again, oldest first, once their backoff
 // is over (or at once with force). It reports whether an enqueue failed.
-func (p *planner) retryKept(ctx context.Context, force bool) bool {
+func (p *Leader) retryKept(ctx context.Context, force bool) bool {
 	q := &p.enq
 	if len(q.kept) == 0 || (!force && p.now().Before(q.next)) {
 		return false
@@ -126,7 +126,7 @@ func (p *planner) retryKept(ctx context.Context, force bool) bool {
 }
 
 // keep holds a task that is not in the queue yet.
-func (p *planner) keep(t wire.Task) {
+func (p *Leader) keep(t wire.Task) {
 	if p.enq.kept == nil {
 		p.enq.kept = map[string]wire.Task{}
 	}
@@ -135,7 +135,7 @@ func (p *planner) keep(t wire.Task) {
 
 // failed backs off after an enqueue failed; the first failure of a run is
 // logged (the tasks are kept, not lost).
-func (p *planner) failed(t wire.Task, err error) {
+func (p *Leader) failed(t wire.Task, err error) {
 	q := &p.enq
 	now := p.now()
 	if q.since.IsZero() {
@@ -149,7 +149,7 @@ func (p *planner) failed(t wire.Task, err error) {
 
 // enqueue puts one task in the queue at its time under its key, replacing
 // a handed-back task of the same key. nil when the queue has the task.
-func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
+func (p *Leader) enqueue(ctx context.Context, t wire.Task) error {
 	payload, err := wire.EncodeTask(t)
 	if err != nil {
 		p.log.Error("encoding a task", "key", t.Key, "err", err)
@@ -185,8 +185,8 @@ func (p *planner) enqueue(ctx context.Context, t wire.Task) error {
 }
 
 // enqueueRaw enqueues the payload under the task's key, due at its time on
-// the planner's clock (asynq counts the delay on its own).
-func (p *planner) enqueueRaw(ctx context.Context, t wire.Task, payload []byte) error {
+// the leader's clock (asynq counts the delay on its own).
+func (p *Leader) enqueueRaw(ctx context.Context, t wire.Task, payload []byte) error {
 	enqueue := p.enq.enqueue
 	if enqueue == nil {
 		enqueue = p.client.EnqueueContext
