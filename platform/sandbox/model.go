@@ -39,8 +39,15 @@ type Options struct {
 	AcceptRate         float64            // share of invitations accepted; default 0.30
 	DeclineRate        float64            // share declined; default 0.05; the rest are ignored and stay pending
 	VariantAcceptRates map[string]float64 // by variant name ("blank" included), overriding AcceptRate
-	ExpireAfter        time.Duration      // pending invitations are cancelled by the platform after this; default 180d
-	ReinviteCooldown   time.Duration      // no re-invitation this long after a withdrawal or expiry; default 21d
+	// AccountAcceptRates set the acceptance of one account's invitations
+	// (the quality of its list), in place of AcceptRate. A variant's rate
+	// still applies, relative to AcceptRate: an invitation of variant v
+	// from account x is accepted with AccountAcceptRates[x] x
+	// VariantAcceptRates[v] / AcceptRate (at most 1; the account's rate
+	// alone when AcceptRate is none). Default: none.
+	AccountAcceptRates map[string]float64
+	ExpireAfter        time.Duration // pending invitations are cancelled by the platform after this; default 180d
+	ReinviteCooldown   time.Duration // no re-invitation this long after a withdrawal or expiry; default 21d
 	// Delays is the cumulative distribution of response delays (acceptances
 	// and declines alike), interpolated linearly from (0, 0) through the
 	// points; nil = responsedelay.Default().
@@ -56,6 +63,16 @@ type Options struct {
 	// them transiently (see Refusal), on top of its own rules. Default:
 	// none.
 	Refusals []Refusal
+	// Restrictions, when set, make the model restrict accounts by itself
+	// on the platform's grounds: low acceptance, too many pending
+	// invitations (see RestrictionRules). Default nil: the model restricts
+	// only when told to (Restrict, Refusals).
+	Restrictions *RestrictionRules
+	// OnRestrict, if set, is called for each restriction the model
+	// imposes by its Restrictions, with the model's lock held, in the
+	// goroutine of the invitation that found the rule broken (before that
+	// invitation is answered): it must not call the model.
+	OnRestrict func(Restriction)
 }
 
 // Account is what the platform knows of one sender account: its own limits
@@ -116,6 +133,19 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("variant %q accept rate %v: want a share between 0 and 1", name, v))
 		}
 	}
+	for id, v := range o.AccountAcceptRates {
+		switch _, known := o.Accounts[id]; {
+		case !known:
+			errs = append(errs, fmt.Errorf("account accept rate: account %q is not one of Accounts", id))
+		case math.IsNaN(v) || v < 0 || v > 1:
+			errs = append(errs, fmt.Errorf("account %q accept rate %v: want a share between 0 and 1", id, v))
+		}
+	}
+	if o.Restrictions != nil {
+		if err := o.Restrictions.validate(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if o.Delays != nil {
 		if err := curveOf(o.Delays).Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("delays: %w", err))
@@ -150,6 +180,9 @@ type Model struct {
 	keepAll     bool
 	refuse      []refusal // configured definite refusals (Options.Refusals)
 	unavail     []refusal // configured transient failures
+	restricts   bool      // Options.Restrictions set: rules holds them
+	rules       RestrictionRules
+	onRestrict  func(Restriction)
 
 	accts   map[string]*acct
 	names   []string          // interned small strings: accounts, campaigns, variants, codes
@@ -198,7 +231,9 @@ type acct struct {
 	sends       []int64 // times of accepted invitations, ascending, the last 14 days at least
 	rel         map[personHash]rel
 	connections int
-	restricted  int64 // refused until then (ns)
+	restricted  int64   // refused until then (ns)
+	rate        float64 // Options.AccountAcceptRates; NaN: none
+	judge       judge   // the record the restriction rules judge (Options.Restrictions)
 
 	monthLo, monthHi int64 // cached calendar month [lo, hi) in loc
 	month            int
@@ -253,12 +288,18 @@ func New(opt Options) *Model {
 		m.delays = responsedelay.Default()
 	}
 	m.refuse, m.unavail = makeRefusals(opt.Refusals)
+	if opt.Restrictions != nil {
+		m.restricts, m.rules, m.onRestrict = true, opt.Restrictions.resolved(), opt.OnRestrict
+	}
 	m.intern("")
 	for op := range m.idem {
 		m.idem[op] = map[keyHash]answer{}
 	}
 	for id, a := range opt.Accounts {
-		st := &acct{id: id, cfg: a, loc: a.Location, connections: a.Connections, rel: map[personHash]rel{}}
+		st := &acct{id: id, cfg: a, loc: a.Location, connections: a.Connections, rel: map[personHash]rel{}, rate: math.NaN()}
+		if r, ok := opt.AccountAcceptRates[id]; ok {
+			st.rate = r
+		}
 		if st.loc == nil {
 			st.loc = time.UTC
 		}
@@ -490,6 +531,9 @@ func (m *Model) apply(a *acct, q *request) *platform.Error {
 		if !known || rl.state != relPending {
 			return platform.Refused(platform.CodeNotPending, "no pending invitation from %s to %s", a.id, q.Person)
 		}
+		if m.restricts {
+			m.settle(a, m.pend(rl.slot), at, false)
+		}
 		m.cancel(rl.slot)
 		a.rel[q.ph] = rel{state: relCooling, until: at + m.cooldown}
 		a.st.Withdrawn++
@@ -502,7 +546,11 @@ func (m *Model) apply(a *acct, q *request) *platform.Error {
 		if q.hasNote && a.cfg.NotesPerMonth != Unlimited {
 			a.notes[a.monthOf(at)]++
 		}
-		a.rel[q.ph] = rel{state: relPending, slot: m.schedule(a, q)}
+		slot := m.schedule(a, q)
+		a.rel[q.ph] = rel{state: relPending, slot: slot}
+		if m.restricts {
+			m.opened(a, at, slot)
+		}
 		a.st.Invited++
 		a.st.Pending++
 	}
@@ -514,6 +562,9 @@ func (m *Model) apply(a *acct, q *request) *platform.Error {
 // person (connected, pending, declined, cooldown), then the note (length,
 // monthly allowance).
 func (m *Model) checkInvite(a *acct, person string, rl rel, known bool, at int64, chars int, hasNote bool) *platform.Error {
+	if m.restricts && at >= a.restricted {
+		m.check(a, at) // may restrict the account from at on
+	}
 	switch {
 	case at < a.restricted:
 		return platform.Refused(platform.CodeRestricted, "%s is restricted until %s", a.id, fmtTime(a.restricted))

@@ -178,18 +178,21 @@ type Stats struct {
 // AccountStats counts what happened to one account's requests. Repeats
 // count only in Repeats.
 type AccountStats struct {
-	Invited     int                   `json:"invited"`  // invitations accepted by the platform
-	Accepted    int                   `json:"accepted"` // ... then accepted by the recipient
-	Declined    int                   `json:"declined"`
-	Withdrawn   int                   `json:"withdrawn"`
-	Expired     int                   `json:"expired"`
-	Pending     int                   `json:"pending"` // unanswered, as of the latest request or Advance
-	Followed    int                   `json:"followed"`
-	Messaged    int                   `json:"messaged"`
-	Repeats     int                   `json:"repeats"`     // requests answered from their idempotency key
-	Lost        int                   `json:"lost"`        // requests performed whose answer was lost (Refusal.Applied)
-	Connections int                   `json:"connections"` // 1st-degree connections now
-	Refused     map[platform.Code]int `json:"refused,omitempty"`
+	Invited     int `json:"invited"`  // invitations accepted by the platform
+	Accepted    int `json:"accepted"` // ... then accepted by the recipient
+	Declined    int `json:"declined"`
+	Withdrawn   int `json:"withdrawn"`
+	Expired     int `json:"expired"`
+	Pending     int `json:"pending"` // unanswered, as of the latest request or Advance
+	Followed    int `json:"followed"`
+	Messaged    int `json:"messaged"`
+	Repeats     int `json:"repeats"`     // requests answered from their idempotency key
+	Lost        int `json:"lost"`        // requests performed whose answer was lost (Refusal.Applied)
+	Connections int `json:"connections"` // 1st-degree connections now
+	// Restrictions counts the restrictions the model imposed by its
+	// Options.Restrictions (not Restrict's or Refusals').
+	Restrictions int                   `json:"restrictions,omitempty"`
+	Refused      map[platform.Code]int `json:"refused,omitempty"`
 }
 
 // Stats returns the counts per account.
@@ -224,6 +227,7 @@ func (s Stats) Total() AccountStats {
 		t.Repeats += a.Repeats
 		t.Lost += a.Lost
 		t.Connections += a.Connections
+		t.Restrictions += a.Restrictions
 		for c, n := range a.Refused {
 			if t.Refused == nil {
 				t.Refused = map[platform.Code]int{}

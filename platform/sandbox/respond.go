@@ -53,6 +53,7 @@ type pend struct {
 	gen         uint32 // bumped when the slot is freed: heap items of older generations are stale
 	kind        uint8
 	scheduled   bool // has an item in the heap
+	resolved    bool // counted by the restriction rules (Options.Restrictions)
 }
 
 type queued struct {
@@ -81,10 +82,10 @@ func DelayQuantile(d []DelayPoint, share float64) time.Duration {
 // recipient does and when: so answers depend neither on arrival order nor
 // on concurrency. It returns kindIgnore with no time when the invitation
 // stays pending for ever.
-func (m *Model) outcome(keyHash uint64, variant uint32, sent int64) (kind uint8, at int64) {
+func (m *Model) outcome(keyHash uint64, variant uint32, acctRate float64, sent int64) (kind uint8, at int64) {
 	s := keyHash ^ m.seed*0x9E3779B97F4A7C15
 	u1, u2 := unit(splitmix(&s)), unit(splitmix(&s))
-	pa := m.rateOf(variant)
+	pa := m.rateOf(variant, acctRate)
 	pd := min(m.declineRate, 1-pa)
 	switch {
 	case u1 < pa:
@@ -104,11 +105,21 @@ func (m *Model) outcome(keyHash uint64, variant uint32, sent int64) (kind uint8,
 	return kindExpire, sent + m.expireAfter
 }
 
-func (m *Model) rateOf(variant uint32) float64 {
-	if r := m.rates[variant]; !math.IsNaN(r) {
+// rateOf is the acceptance of an invitation of the variant from an
+// account whose own rate is acctRate (NaN: none): see
+// Options.AccountAcceptRates.
+func (m *Model) rateOf(variant uint32, acctRate float64) float64 {
+	r := m.rates[variant]
+	switch {
+	case math.IsNaN(acctRate):
+		if math.IsNaN(r) {
+			return m.acceptRate
+		}
 		return r
+	case math.IsNaN(r) || m.acceptRate == 0:
+		return acctRate
 	}
-	return m.acceptRate
+	return min(1, acctRate*r/m.acceptRate)
 }
 
 // hashKey is a stable 64-bit hash of an idempotency key (part of the
@@ -143,7 +154,7 @@ func unit(x uint64) float64 { return float64(x>>11) * (1.0 / (1 << 53)) }
 
 // schedule stores a new pending invitation and its answer, if any.
 func (m *Model) schedule(a *acct, q *request) int32 {
-	kind, at := m.outcome(q.kh[0], q.vidx, q.at)
+	kind, at := m.outcome(q.kh[0], q.vidx, a.rate, q.at)
 	var slot int32
 	if n := len(m.free); n > 0 {
 		slot = m.free[n-1]
@@ -206,6 +217,9 @@ func (m *Model) catchUp(now int64) {
 			continue
 		}
 		a := p.a
+		if m.restricts {
+			m.settle(a, p, it.at, p.kind == kindAccept)
+		}
 		ev := wire.Event{Account: a.id, Person: p.person, Key: p.key, At: time.Unix(0, it.at).UTC()}
 		r := rel{}
 		switch p.kind {
