@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"testing"
 	"time"
@@ -17,12 +18,15 @@ import (
 // time (garbage collection included) per invitation, steadier than ns/op on
 // a busy machine. retained-B/op is the heap the
 // model still holds per invitation at the end (record, idempotency key,
-// relationship, scheduled answer; not the key strings themselves).
+// relationship, scheduled answer; not the key strings themselves). The
+// restrict modes add the default RestrictionRules (but no pending ceiling:
+// nothing is ever refused), whose cost they measure.
 func BenchmarkInviteAdvance(b *testing.B) {
 	for _, mode := range []struct {
 		name           string
 		violationsOnly bool
-	}{{"record", false}, {"violations-only", true}} {
+		restrict       bool
+	}{{"record", false, false}, {"violations-only", true, false}, {"record+restrict", false, true}, {"violations-only+restrict", true, true}} {
 		b.Run(mode.name, func(b *testing.B) {
 			const accounts = 1000
 			ids := make([]string, accounts)
@@ -37,7 +41,11 @@ func BenchmarkInviteAdvance(b *testing.B) {
 			var before runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			m := New(Options{Accounts: accts, ViolationsOnly: mode.violationsOnly})
+			opt := Options{Accounts: accts, ViolationsOnly: mode.violationsOnly}
+			if mode.restrict {
+				opt.Restrictions = &RestrictionRules{MaxPending: math.MaxInt32}
+			}
+			m := New(opt)
 			var cpu, cpuStart time.Duration
 			b.ReportAllocs()
 			b.ResetTimer()
