@@ -137,12 +137,50 @@ type Sandbox struct {
 	// for demos and tests where acceptances should show within minutes.
 	// Default 1 (the delays of docs/domain.md).
 	DelayScale float64
+	// AccountAcceptRates (`account_accept_rates`) set one account's
+	// acceptance (the quality of its list), in [0, 1], by account id (one
+	// of accounts), in place of AcceptRate; a variant's rate still
+	// applies, relative to AcceptRate (rate x variant rate / accept_rate,
+	// at most 1). Default: none.
+	AccountAcceptRates map[string]float64
+	// Restrict (`restrict`) are the grounds on which the model restricts
+	// an account by itself (see SandboxRestrict).
+	Restrict SandboxRestrict
 	// Refuse (`refuse`) makes the model refuse invitations, or fail them
 	// transiently, on top of its own rules, for given accounts, people,
 	// times and rates: to see and test how outreach answers a restriction,
 	// a weekly limit, a bad profile or an outage (see SandboxRefusal).
 	// Default: none.
 	Refuse []SandboxRefusal
+
+	accountRateLines map[string]int // AccountAcceptRates' lines, for checkSandboxAccounts
+}
+
+// SandboxRestrict is the `platform.sandbox.restrict` section: the model
+// restricts an account, as the real platform does, when its recent
+// invitations are mostly not accepted or too many are pending. Each
+// invitation counts once, when answered, withdrawn, expired or 14 days
+// old unanswered (not accepted). A restricted account's invitations are
+// refused `restricted` for Duration (withdrawing does not lift it); its
+// acceptance window then starts empty. Package platform/sandbox,
+// RestrictionRules, has the details.
+type SandboxRestrict struct {
+	// Enabled (`enabled`) turns the rules on. Default false: the model
+	// restricts only as `refuse` tells it.
+	Enabled bool
+	// MinAcceptance (`min_acceptance`): an account whose last Window
+	// counted invitations were accepted less than this share, in [0, 1],
+	// is restricted (0: never). Default 0.15.
+	MinAcceptance float64
+	// Window (`window`) is how many counted invitations the acceptance
+	// rule looks at, 1 to 100000. Default 200.
+	Window int
+	// MaxPending (`max_pending`): an account with more pending invitations
+	// than this, > 0, is restricted. Default 500.
+	MaxPending int
+	// Duration (`duration`) is how long a restriction lasts, > 0.
+	// Default 7d.
+	Duration time.Duration
 }
 
 // Defaults is the `defaults` section. Every key is optional.

@@ -40,7 +40,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
 	// order in the file.
 	c.Defaults.decode(m.Object("defaults"))
 	c.decodeAccounts(m)
-	c.checkRefusalAccounts(d)
+	c.checkSandboxAccounts(d)
 	c.decodeAllowPaths(m)
 	if items, ok := m.Seq("campaigns"); ok {
 		for i, item := range items {
@@ -163,8 +163,41 @@ func (s *Sandbox) decode(m *strictyaml.Map) {
 		}
 		s.VariantAcceptRates[e.Key] = r
 	}
+	for _, e := range d.Entries(m.Node("account_accept_rates"), m.KeyPath("account_accept_rates")) {
+		var r float64
+		if !rate(d, e.Value, e.Path, &r) {
+			continue
+		}
+		if r+s.DeclineRate > 1+1e-9 {
+			d.Errorf(e.Value.Line, e.Path, "%g plus decline_rate %g is above 1", r, s.DeclineRate)
+		}
+		if s.AccountAcceptRates == nil {
+			s.AccountAcceptRates, s.accountRateLines = map[string]float64{}, map[string]int{}
+		}
+		s.AccountAcceptRates[e.Key], s.accountRateLines[e.Key] = r, e.Line
+	}
+	s.Restrict.decode(m.Object("restrict"))
 	decodeRefusals(m, &s.Refuse)
 }
+
+func (r *SandboxRestrict) decode(m *strictyaml.Map) {
+	m.Bool("enabled", &r.Enabled)
+	rate(m.Decoder(), m.Node("min_acceptance"), m.KeyPath("min_acceptance"), &r.MinAcceptance)
+	var w int
+	if positiveInt(m, "window", &w) {
+		if w > maxRestrictWindow {
+			m.Errorf("window", "must be at most %d, got %d", maxRestrictWindow, w)
+		} else {
+			r.Window = w
+		}
+	}
+	positiveInt(m, "max_pending", &r.MaxPending)
+	positiveDuration(m, "duration", &r.Duration)
+}
+
+// maxRestrictWindow bounds platform.sandbox.restrict.window (the model
+// keeps that many outcomes an account).
+const maxRestrictWindow = 100000
 
 // rate decodes a share in [0, 1]; n may be nil (absent).
 func rate(d *strictyaml.Decoder, n *yaml.Node, path string, dst *float64) bool {

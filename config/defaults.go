@@ -25,7 +25,8 @@ func (c *Config) setDefaults() {
 	c.Metrics.Listen = DefaultMetricsListen
 	c.Ledger = Ledger{Retention: DefaultLedgerRetention, SnapshotEvery: DefaultLedgerSnapshotEvery}
 	c.Platform.Driver = DriverSandbox
-	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05, DelayScale: 1}
+	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05, DelayScale: 1,
+		Restrict: SandboxRestrict{Enabled: false, MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * Day}}
 	c.Defaults = Defaults{
 		WithdrawAfter:    21 * Day,
 		ReinviteCooldown: 21 * Day,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -119,10 +120,18 @@ func parseTime(s string) (time.Time, error) {
 	return t, nil
 }
 
-// checkRefusalAccounts reports refusals naming an account the file does
-// not define; run after the accounts are decoded.
-func (c *Config) checkRefusalAccounts(d *strictyaml.Decoder) {
+// checkSandboxAccounts reports refusals and account acceptance rates
+// naming an account the file does not define; run after the accounts are
+// decoded.
+func (c *Config) checkSandboxAccounts(d *strictyaml.Decoder) {
 	ids := c.AccountIDs()
+	sb := &c.Platform.Sandbox
+	for _, id := range slices.Sorted(maps.Keys(sb.AccountAcceptRates)) {
+		if len(ids) > 0 && !slices.Contains(ids, id) {
+			d.Errorf(sb.accountRateLines[id], "platform.sandbox.account_accept_rates."+id, "%s", strictyaml.Unknown("account", id, ids))
+			delete(sb.AccountAcceptRates, id)
+		}
+	}
 	for i, r := range c.Platform.Sandbox.Refuse {
 		if r.Account != "" && len(ids) > 0 && !slices.Contains(ids, r.Account) {
 			d.Errorf(r.accountLine, strictyaml.Index("platform.sandbox.refuse", i)+".account",

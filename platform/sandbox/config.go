@@ -14,8 +14,9 @@ import (
 // limit is its tier's (the platform's own; the account's `limits.weekly`
 // is the user's self-limit, unless set above the tier), its note length and
 // allowance and its connections are the account's; `refuse` becomes
-// Refusals. A configured rate of 0 means none (the model reads 0 as
-// "default"). seed 0 takes the config's.
+// Refusals, `account_accept_rates` AccountAcceptRates, and `restrict`,
+// when enabled, Restrictions. A configured rate of 0 means none (the model
+// reads 0 as "default"). seed 0 takes the config's.
 func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 	sb := cfg.Platform.Sandbox
 	opt := Options{
@@ -23,6 +24,7 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		AcceptRate:         orNone(sb.AcceptRate),
 		DeclineRate:        orNone(sb.DeclineRate),
 		VariantAcceptRates: sb.VariantAcceptRates,
+		AccountAcceptRates: sb.AccountAcceptRates,
 		ExpireAfter:        cfg.Defaults.ExpireAfter,
 		ReinviteCooldown:   cfg.Defaults.ReinviteCooldown,
 		Accounts:           map[string]Account{},
@@ -34,6 +36,10 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		// Each point at least a millisecond, the same floor for every point
 		// (see responsedelay.Floor for the scales at which points then meet).
 		opt.Delays = delaysOf(responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
+	}
+	if r := sb.Restrict; r.Enabled {
+		opt.Restrictions = &RestrictionRules{MinAcceptance: orNone(r.MinAcceptance), Window: r.Window,
+			MaxPending: r.MaxPending, Duration: r.Duration}
 	}
 	for _, r := range sb.Refuse {
 		opt.Refusals = append(opt.Refusals, Refusal{

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -424,4 +425,38 @@ func TestRestrictionValidate(t *testing.T) {
 			t.Errorf("%+v: error %v, want %q", tt.opt.Restrictions, err, tt.want)
 		}
 	}
+}
+
+// TestOptionsFromConfigRestrict: platform.sandbox.restrict and
+// account_accept_rates reach the model; restrict is off unless enabled,
+// and a min_acceptance of 0 turns the acceptance rule off.
+func TestOptionsFromConfigRestrict(t *testing.T) {
+	const accounts = "accounts:\n  - {id: alice, tier: free}\n  - {id: bob, tier: free}\n"
+	for _, tt := range []struct {
+		sandbox string
+		want    *RestrictionRules
+		rates   map[string]float64
+	}{
+		{"seed: 1", nil, nil},
+		{"restrict: {min_acceptance: 0.3}", nil, nil},
+		{"restrict: {enabled: true}", &RestrictionRules{MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * day}, nil},
+		{"restrict: {enabled: true, min_acceptance: 0, window: 50, max_pending: 80, duration: 2d}\naccount_accept_rates: {bob: 0.05}",
+			&RestrictionRules{MinAcceptance: -1, Window: 50, MaxPending: 80, Duration: 2 * day}, map[string]float64{"bob": 0.05}},
+	} {
+		cfg, fs := config.Parse("c.yaml", []byte("platform:\n  sandbox:\n"+indent(tt.sandbox)+accounts))
+		if fs.HasErrors() {
+			t.Fatal(fs.Strings())
+		}
+		opt, err := OptionsFromConfig(cfg, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(opt.Restrictions, tt.want) || !reflect.DeepEqual(opt.AccountAcceptRates, tt.rates) {
+			t.Errorf("%s: restrictions %+v, account rates %v; want %+v, %v", tt.sandbox, opt.Restrictions, opt.AccountAcceptRates, tt.want, tt.rates)
+		}
+	}
+}
+
+func indent(s string) string {
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ") + "\n"
 }
