@@ -34,14 +34,33 @@ func printForecast(w io.Writer, in forecastInput) error {
 	start, end := res.Start.In(in.loc), res.End.In(in.loc)
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintf(tw, "Forecast %s to %s (%d days), seed %d\n\n", start.Format(stamp), end.Format(stamp), in.opt.days, in.opt.seed)
-	fmt.Fprintln(tw, "ACCOUNT\tINVITED\tACCEPTED\tACCEPT%\tDECLINED\tPENDING\tWITHDRAWN")
+	// RESTRICTED only when the platform model restricted an account
+	// (platform.sandbox.restrict).
+	restricted := 0
+	for _, a := range res.Accounts {
+		restricted += a.Restrictions
+	}
+	col := func(n int) string {
+		if restricted == 0 {
+			return ""
+		}
+		return fmt.Sprintf("\t%d", n)
+	}
+	head := "ACCOUNT\tINVITED\tACCEPTED\tACCEPT%\tDECLINED\tPENDING\tWITHDRAWN"
+	if restricted > 0 {
+		head += "\tRESTRICTED"
+	}
+	fmt.Fprintln(tw, head)
 	var total sim.Counts
 	for _, a := range res.Accounts {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d%s\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn, col(a.Restrictions))
 		addCounts(&total, a.Counts)
 	}
 	if len(res.Accounts) > 1 {
-		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn)
+		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d%s\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn, col(restricted))
+	}
+	if restricted > 0 {
+		fmt.Fprintln(tw, "RESTRICTED: times the platform model restricted the account (platform.sandbox.restrict); each pauses it for defaults.restriction_pause.")
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED\tLAST INVITATION\t95% ANSWERED BY")

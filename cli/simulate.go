@@ -59,9 +59,13 @@ seconds, UTC):
 {"t","event","campaign","account","prospect","variant","chars","reason"},
 event one of followed invited accepted declined withdrawn expired messaged
 message_skipped (reason missing_field: the message did not render, the
-next one follows) skipped, then a last line {"event":"summary","start","end","seed",
+next one follows) skipped; and the account event
+{"t","event":"restricted","account","reason","until"} when the platform
+model restricts an account (platform.sandbox.restrict; reason
+low_acceptance or max_pending). Then a last line {"event":"summary","start","end","seed",
 "accounts":[...],"campaigns":[...]}; each account and campaign there has
-its "weeks", the rows of the text forecast's weekly tables.
+its "weeks", the rows of the text forecast's weekly tables, and each
+account its "restrictions" when there were any.
 
 --chart FILE.svg or FILE.png also draws the cumulative invited, accepted
 and pending curves per campaign and per account, with each account's
@@ -134,7 +138,7 @@ func runSimulate(ctx context.Context, g *globals, opt simulateOptions, daysSet b
 		enc.SetEscapeHTML(false)
 		o.OnEvent = func(ev sim.Event) {
 			if encErr == nil {
-				ev.T = wholeSecond(ev.T)
+				ev.T, ev.Until = wholeSecond(ev.T), wholeSecond(ev.Until)
 				encErr = enc.Encode(ev)
 			}
 		}

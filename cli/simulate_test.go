@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -317,4 +319,66 @@ func TestSimulateChart(t *testing.T) {
 	if code != ExitError || !strings.Contains(stderr, "simulate --chart:") || !strings.Contains(stdout, "good week by week") {
 		t.Errorf("--chart into a missing directory: exit %d\nstderr %s", code, stderr)
 	}
+}
+
+// TestSimulateRestricted: when the sandbox restricts an account by its
+// rules, simulate --json emits the account event, whole seconds, and its
+// summary counts the restrictions per account; the text forecast gets a
+// RESTRICTED column.
+func TestSimulateRestricted(t *testing.T) {
+	args := []string{"--config", "testdata/restrict/config.yaml", "simulate", "--start", "2026-11-23T09:00:00Z", "--days", "60", "--seed", "3"}
+	code, stdout, stderr := runCLI(t, append(args, "--json")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	var restricted []string
+	for _, line := range lines[:len(lines)-1] {
+		if strings.Contains(line, `"event":"restricted"`) {
+			restricted = append(restricted, line)
+			var ev struct {
+				T, Until time.Time
+				Account  string
+				Reason   string
+				Campaign *string
+				Prospect *string
+			}
+			if err := json.Unmarshal([]byte(line), &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Account != "alice" || ev.Reason != "low_acceptance" || !ev.Until.Equal(ev.T.Add(72*time.Hour)) ||
+				ev.T.Nanosecond() != 0 || ev.Campaign != nil || ev.Prospect != nil {
+				t.Errorf("restricted event %s: want alice, low_acceptance, until t+3d, whole seconds, no campaign or prospect", line)
+			}
+		}
+	}
+	if len(restricted) == 0 {
+		t.Fatalf("no restricted event in\n%s", stdout)
+	}
+	var sum struct {
+		Accounts []struct {
+			Account      string
+			Restrictions int
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Accounts) != 2 || sum.Accounts[0].Restrictions != len(restricted) || sum.Accounts[1].Restrictions != 0 {
+		t.Errorf("summary accounts %+v, want alice with %d restrictions, bob none", sum.Accounts, len(restricted))
+	}
+	if strings.Contains(lines[len(lines)-1], `"restrictions":0`) {
+		t.Errorf("summary shows restrictions 0: want it left out")
+	}
+
+	code, stdout, stderr = runCLI(t, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^ACCOUNT .* RESTRICTED$`).MatchString(stdout) ||
+		!regexp.MustCompile(fmt.Sprintf(`(?m)^alice .* %d$`, len(restricted))).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^bob .* 0$`).MatchString(stdout) {
+		t.Errorf("text forecast without the RESTRICTED column (alice %d):\n%s", len(restricted), stdout)
+	}
+	t.Logf("%d restrictions", len(restricted))
 }

@@ -33,17 +33,29 @@ type Options struct {
 	onEntry func(wire.Entry)
 }
 
-// Event is one lifecycle event of one prospect (the --json stream).
+// Event is one lifecycle event of one prospect, or one account event (the
+// --json stream).
 type Event struct {
-	T        time.Time `json:"t"`
-	Event    string    `json:"event"` // followed invited accepted declined withdrawn expired messaged message_skipped skipped
-	Campaign string    `json:"campaign"`
-	Account  string    `json:"account"`
-	Prospect string    `json:"prospect"`
-	Variant  string    `json:"variant,omitempty"`
-	Chars    int       `json:"chars,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
+	T time.Time `json:"t"`
+	// Event is a lifecycle event (followed invited accepted declined
+	// withdrawn expired messaged message_skipped skipped) or the account
+	// event EventRestricted.
+	Event    string `json:"event"`
+	Campaign string `json:"campaign,omitempty"` // "" for an account event
+	Account  string `json:"account"`
+	Prospect string `json:"prospect,omitempty"` // "" for an account event
+	Variant  string `json:"variant,omitempty"`
+	Chars    int    `json:"chars,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	// Until is when a restriction ends (EventRestricted).
+	Until time.Time `json:"until,omitzero"`
 }
+
+// EventRestricted is the account event of a restriction the platform
+// model imposed by its rules (platform.sandbox.restrict): T is the
+// invitation it refused, Until the end, Reason the rule
+// (sandbox.ReasonLowAcceptance or sandbox.ReasonMaxPending).
+const EventRestricted = "restricted"
 
 // Counts are lifecycle totals.
 type Counts = lifecycle.Counts
@@ -52,7 +64,10 @@ type Counts = lifecycle.Counts
 type AccountResult struct {
 	ID string `json:"account"`
 	Counts
-	Weeks []Week `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
+	// Restrictions counts the restrictions the platform model imposed on
+	// the account by its rules (EventRestricted).
+	Restrictions int    `json:"restrictions,omitempty"`
+	Weeks        []Week `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
 	// Days are the totals at the end of each day of the forecast (day i
 	// ends at Start.AddDate(0, 0, i+1)): the curves of a chart.
 	Days []Counts `json:"-"`

@@ -25,15 +25,16 @@ const Tick = time.Minute
 // model. onEvent receives its lifecycle events in time order.
 func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sources map[string]scheduler.Source, onEvent func(Event)) (*Result, error) {
 	cfg := opt.Config
-	model, err := newModel(cfg, opt.Seed, opt.lightRecord)
-	if err != nil {
-		return nil, err
-	}
 	sub := opt
 	sub.Campaigns = camps
 	sub.OnEvent = onEvent
-	r := &run{opt: sub, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days), models: []*sandbox.Model{model}}}
+	r := &run{opt: sub, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days)}}
 	r.init(cfg)
+	model, err := newModel(cfg, opt.Seed, opt.lightRecord, r.onRestrict)
+	if err != nil {
+		return nil, err
+	}
+	r.res.models = []*sandbox.Model{model}
 	eng, err := scheduler.New(scheduler.Options{
 		Config:    cfg,
 		Campaigns: camps,
@@ -124,12 +125,13 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 	return r.res, nil
 }
 
-func newModel(cfg *config.Config, seed int64, light bool) (*sandbox.Model, error) {
+func newModel(cfg *config.Config, seed int64, light bool, onRestrict func(sandbox.Restriction)) (*sandbox.Model, error) {
 	opt, err := sandbox.OptionsFromConfig(cfg, seed)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	opt.ViolationsOnly = light
+	opt.OnRestrict = onRestrict
 	return sandbox.New(opt), nil
 }
 
@@ -201,6 +203,18 @@ func (r *run) onEvent(ev scheduler.Event) {
 	if r.opt.OnEvent != nil {
 		r.opt.OnEvent(Event{T: t, Event: name, Campaign: ev.Campaign, Account: ev.Account, Prospect: ev.Person,
 			Variant: ev.Variant, Chars: ev.Chars, Reason: ev.Reason})
+	}
+}
+
+// onRestrict counts a restriction the platform model imposed and emits
+// its account event. The model calls it with its lock held, during the
+// invitation it refuses: it must not call the model.
+func (r *run) onRestrict(x sandbox.Restriction) {
+	if a := r.accounts[x.Account]; a != nil {
+		a.Restrictions++
+	}
+	if r.opt.OnEvent != nil {
+		r.opt.OnEvent(Event{T: x.At.UTC(), Event: EventRestricted, Account: x.Account, Reason: x.Reason, Until: x.Until.UTC()})
 	}
 }
 

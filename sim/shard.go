@@ -87,6 +87,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		for _, a := range o.res.Accounts {
 			acc := r.accounts[a.ID]
 			add(&acc.Counts, a.Counts)
+			acc.Restrictions += a.Restrictions
 			acc.Days = addDays(acc.Days, a.Days)
 		}
 		for _, c := range o.res.Campaigns {
