@@ -24,8 +24,6 @@ import (
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
-	"github.com/outreach-scheduler/outreach/worker"
-	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // Options configure Run.
@@ -120,15 +118,11 @@ func Run(ctx context.Context, opt Options) (err error) {
 			defer remove()
 		}
 	}
-	model := opt.Model
-	if model == nil {
-		sbOpt, err := sandbox.OptionsFromConfig(cfg, 0)
-		if err != nil {
-			return err
-		}
-		model = sandbox.New(sbOpt)
+	plat, err := openPlatform(cfg, nil, opt.Now, opt.Model)
+	if err != nil {
+		return err
 	}
-	_, ctx, closeInstall, err := openRunInstall(ctx, &opt, c.Embedded != nil, c.Client, model)
+	_, ctx, closeInstall, err := openRunInstall(ctx, &opt, c.Embedded != nil, c.Client, plat.lister)
 	if err != nil {
 		return err
 	}
@@ -144,7 +138,6 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	client := asynq.NewClient(c.Asynq)
 	defer client.Close()
-
 	insp := asynq.NewInspector(c.Asynq)
 	defer insp.Close()
 	stats := metrics.NewStats(c.Client, "")
@@ -157,53 +150,33 @@ func Run(ctx context.Context, opt Options) (err error) {
 	}
 	defer tel.stop(ctx)
 
-	srv := workerdaemon.NewServer(c.Asynq, opt.Concurrency, opt.Logger)
-	h := &workerdaemon.Handler{
-		Deliver: &worker.Deliverer{Limiter: lim, Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Pauses: led},
-		Ledger:  led, Now: opt.Now, Log: opt.Logger.With("component", "worker"), Metrics: tel.delivery,
-	}
-	if err := srv.Start(h); err != nil {
-		return fmt.Errorf("starting the worker: %w", err)
-	}
-	defer srv.Shutdown()
-	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
-	lead, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
-		Config: cfg, Campaigns: opt.Campaigns, Ledger: led, Client: client, Inspector: insp,
-		Now: opt.Now, Logger: log, PlanSpec: opt.PlanSpec, Horizon: opt.horizon, Seed: opt.Seed,
-		ResponseCurve: sandbox.ResponseCurve(cfg), OnEvent: rep.onEvent, OnLive: rep.live.Store,
-		Progress: opt.Progress, OnProgress: func(e *scheduler.Engine) { rep.report(ctx, e) },
-		Events: tel.events, Stats: stats, SnapshotEvery: cfg.Ledger.SnapshotEvery, Retention: cfg.Ledger.Retention,
-		Operator: Operator(),
-		Sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
-			return csvSources(ctx, led.Forgotten(), opt.Campaigns) // forgotten people skipped
-		},
-	})
+	// The same parts as the daemons': a worker, the scheduler's leader
+	// (always leading: no lease in one process), and for the platform's
+	// answers the model's events instead of the events endpoint.
+	w, _, err := newWorker(workerParts{
+		cfg: cfg, conn: c, lim: lim, led: led, delivery: tel.delivery, concurrency: opt.Concurrency, now: opt.Now, log: opt.Logger,
+	}, plat.driver)
 	if err != nil {
 		return err
 	}
-	if err := lead.Start(ctx); err != nil {
+	rep := &reporter{out: opt.Out, now: opt.Now, cfg: cfg, lim: lim, log: log}
+	lo := leaderOptions(leaderParts{cfg: cfg, camps: opt.Campaigns, led: led, client: client, insp: insp, tel: tel, stats: stats, now: opt.Now, log: log})
+	lo.PlanSpec, lo.Horizon, lo.Seed = opt.PlanSpec, opt.horizon, opt.Seed
+	lo.OnEvent, lo.OnLive = rep.onEvent, rep.live.Store
+	lo.Progress, lo.OnProgress = opt.Progress, func(e *scheduler.Engine) { rep.report(ctx, e) }
+	lo.Sources = func(ctx context.Context) (map[string]scheduler.Source, error) {
+		return csvSources(ctx, led.Forgotten(), opt.Campaigns) // forgotten people skipped
+	}
+	lead, err := schedulerdaemon.NewLeader(lo)
+	if err != nil {
 		return err
 	}
-	defer lead.Stop()
-
-	// The platform's answers: the sandbox model produces them as time
-	// passes; they go through the ledger like a webhook's would.
-	go func() {
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				for _, ev := range model.Advance(opt.Now()) {
-					if err := led.AppendEvent(ctx, ev); err != nil {
-						log.Error("recording a platform event", "err", err)
-					}
-				}
-			}
-		}
-	}()
+	answers := &modelEvents{model: plat.model, led: led, now: opt.Now, log: log}
+	stop, err := startAll(ctx, w, lead, answers)
+	if err != nil {
+		return err
+	}
+	defer stop()
 
 	fmt.Fprintf(opt.Out, "outreach run: %s; platform: sandbox (in process); %d accounts, %d campaigns\n",
 		where, len(cfg.Accounts), len(opt.Campaigns))
@@ -213,7 +186,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 	fmt.Fprintf(opt.Out, "planning every minute; progress every %s; Ctrl-C stops\n", opt.Progress)
 	<-lead.Done() // ctx ended, or the ledger cannot be applied
 	fmt.Fprintln(opt.Out, "outreach run: stopping")
-	srv.Shutdown() // the tasks in flight finish and record their outcomes
+	w.Stop() // the tasks in flight finish and record their outcomes
 	lead.Drain(context.WithoutCancel(ctx))
 	return lead.Err()
 }

@@ -19,13 +19,11 @@ import (
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
-	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 	"github.com/outreach-scheduler/outreach/store"
 	"github.com/outreach-scheduler/outreach/worker"
-	workerdaemon "github.com/outreach-scheduler/outreach/worker/daemon"
 )
 
 // DaemonOptions configure the scheduler and worker daemons.
@@ -118,7 +116,13 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer c.Close()
-	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, schedulerLister(opt.Config, opt.Secret, opt.Now))
+	var lister SentLister // the scheduler asks the platform's record only through a webhook
+	if opt.Config.Platform.Driver == config.DriverWebhook && len(opt.Secret) > 0 {
+		if plat, err := openPlatform(opt.Config, opt.Secret, opt.Now, nil); err == nil {
+			lister = plat.lister
+		}
+	}
+	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, lister)
 	if err != nil {
 		return err
 	}
@@ -130,11 +134,17 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 
 	refusals := metrics.NewRefusals(opt.Registry, webhook.Reasons)
 	if opt.Listen != "" {
-		_, stop, err := serveEvents(ctx, opt, led, refusals, opt.Logger.With("component", "events"))
+		ev, err := schedulerdaemon.NewEvents(schedulerdaemon.EventsOptions{
+			Config: opt.Config, Ledger: led, Secret: opt.Secret, Listen: opt.Listen, Now: opt.Now,
+			Logger: opt.Logger.With("component", "events"), Refusals: refusals,
+		})
 		if err != nil {
 			return err
 		}
-		defer stop()
+		if err := ev.Start(ctx); err != nil {
+			return err
+		}
+		defer ev.Stop()
 	}
 
 	st := store.New(c.Client, "")
@@ -170,16 +180,13 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 		leadCtx, cancel := context.WithCancel(ctx)
 		lost := make(chan struct{})
 		go l.Hold(leadCtx, lost)
-		lead, err := schedulerdaemon.NewLeader(schedulerdaemon.LeaderOptions{
-			Config: opt.Config, Campaigns: opt.Campaigns, Ledger: led, Client: client, Inspector: insp,
-			Now: opt.Now, Logger: log, PlanSpec: opt.PlanSpec, Seed: uint64(opt.Now().UnixNano()),
-			ResponseCurve: sandbox.ResponseCurve(opt.Config),
-			Events:        tel.events, Stats: stats, SnapshotEvery: opt.Config.Ledger.SnapshotEvery, Retention: opt.Config.Ledger.Retention,
-			SkipBadEntries: opt.SkipBadEntries, Refusals: refusals, Backfill: true, Operator: Operator(), Lost: lost,
-			Sources: func(ctx context.Context) (map[string]scheduler.Source, error) {
-				return openAll(ctx, st, opt.Campaigns)
-			},
-		})
+		lo := leaderOptions(leaderParts{cfg: opt.Config, camps: opt.Campaigns, led: led, client: client, insp: insp, tel: tel, stats: stats, now: opt.Now, log: log})
+		lo.PlanSpec, lo.Seed = opt.PlanSpec, uint64(opt.Now().UnixNano())
+		lo.SkipBadEntries, lo.Refusals, lo.Backfill, lo.Lost = opt.SkipBadEntries, refusals, true, lost
+		lo.Sources = func(ctx context.Context) (map[string]scheduler.Source, error) {
+			return openAll(ctx, st, opt.Campaigns)
+		}
+		lead, err := schedulerdaemon.NewLeader(lo)
 		if err == nil {
 			if err = lead.Rebuild(leadCtx); err == nil {
 				err = lead.Run(leadCtx)
@@ -220,11 +227,11 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer c.Close()
-	drv, err := webhook.New(webhook.Options{URL: cfg.Platform.Webhook.URL, Secret: opt.Secret, Timeout: cfg.Platform.Webhook.Timeout, Now: opt.Now})
+	plat, err := openPlatform(cfg, opt.Secret, opt.Now, nil)
 	if err != nil {
 		return err
 	}
-	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, lister(drv))
+	g, ctx, closeInstall, err := openDaemonInstall(ctx, &opt, c.Client, plat.lister)
 	if err != nil {
 		return err
 	}
@@ -236,6 +243,8 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	insp := asynq.NewInspector(c.Asynq)
 	defer insp.Close()
 	led := ledger.New(c.Client, "")
+	// The index of sent invitations, which the events endpoint checks.
+	led.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
 	tel, err := startTelemetry(telemetryOptions{
 		cfg: cfg, reg: opt.Registry, stats: metrics.NewStats(c.Client, ""), lim: lim, insp: insp, pauses: led,
 		now: opt.Now, log: opt.Logger.With("component", "metrics"), delivery: true,
@@ -245,20 +254,19 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	defer tel.stop(ctx)
 	health := worker.NewHealth(worker.HealthOptions{Now: opt.Now, Logger: wlog, OnChange: tel.delivery.SetIntegrationUp})
-	h := &workerdaemon.Handler{
-		Deliver: &worker.Deliverer{Limiter: lim, Platform: drv, Rules: worker.ConfigRules(cfg), RestrictionPause: cfg.Defaults.RestrictionPause, Health: health, Pauses: led},
-		Ledger:  led, Now: opt.Now, Log: wlog, Metrics: tel.delivery,
+	w, h, err := newWorker(workerParts{
+		cfg: cfg, conn: c, lim: lim, led: led, delivery: tel.delivery, health: health, concurrency: opt.Concurrency, now: opt.Now, log: opt.Logger,
+	}, plat.driver)
+	if err != nil {
+		return err
 	}
-	// The index of sent invitations, which the events endpoint checks.
-	h.Ledger.SetSentTTL(ledger.SentTTL(cfg.Defaults.ExpireAfter))
 	h.Guard = g // nothing is delivered once the install marker is lost
-	srv := workerdaemon.NewHealthServer(c.Asynq, opt.Concurrency, opt.Logger, health)
-	if err := srv.Start(h); err != nil {
-		return fmt.Errorf("starting the worker: %w", err)
+	if err := w.Start(ctx); err != nil {
+		return err
 	}
 	wlog.Info("worker started", "concurrency", opt.Concurrency)
 	<-ctx.Done()
-	srv.Shutdown()
+	w.Stop()
 	return nil
 }
 

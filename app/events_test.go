@@ -92,13 +92,15 @@ type evEndpoint struct {
 func startEvEndpoint(t *testing.T, addr string, cfg *config.Config, rdb redis.UniversalClient, now func() time.Time, refusals *metrics.Refusals, log *slog.Logger) *evEndpoint {
 	t.Helper()
 	led := ledger.New(rdb, "")
-	opt := DaemonOptions{Config: cfg, Listen: addr, Secret: evSecret, Now: now}
-	a, stop, err := serveEvents(context.Background(), opt, led, refusals, log)
+	ev, err := schedulerdaemon.NewEvents(schedulerdaemon.EventsOptions{Config: cfg, Ledger: led, Listen: addr, Secret: evSecret, Now: now, Refusals: refusals, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(stop)
-	return &evEndpoint{url: "http://" + a + webhook.EventsPath, stop: stop}
+	if err := ev.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ev.Stop)
+	return &evEndpoint{url: "http://" + ev.Addr() + webhook.EventsPath, stop: ev.Stop}
 }
 
 // evRequest is a signed request as the integration sends it (sent again
@@ -507,7 +509,7 @@ campaigns: [c.yaml]
 	}
 	led := ledger.New(rdb, "")
 	answer := func(tk wire.Task, typ platform.EventType) ledger.EventResult {
-		r, _, err := led.RecordEvent(ctx, wire.Event{Type: typ, Account: tk.Account, Person: tk.Person, Key: tk.Key, At: tk.At.Add(time.Hour)}, DefaultEventSkew)
+		r, _, err := led.RecordEvent(ctx, wire.Event{Type: typ, Account: tk.Account, Person: tk.Person, Key: tk.Key, At: tk.At.Add(time.Hour)}, schedulerdaemon.DefaultEventSkew)
 		if err != nil {
 			t.Fatal(err)
 		}

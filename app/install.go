@@ -19,7 +19,6 @@ import (
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
-	"github.com/outreach-scheduler/outreach/platform/webhook"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 )
 
@@ -381,30 +380,6 @@ func either(a, b <-chan struct{}) <-chan struct{} {
 func (g *guard) close() {
 	g.stop()
 	<-g.done
-}
-
-// lister returns the driver's record of sent invitations, or nil when it
-// has none.
-func lister(p any) SentLister {
-	if l, ok := p.(SentLister); ok {
-		return l
-	}
-	return nil
-}
-
-// schedulerLister is the scheduler daemon's way to the platform's record:
-// the webhook driver of the config (the scheduler otherwise never calls
-// the platform).
-func schedulerLister(cfg *config.Config, secret []byte, now func() time.Time) SentLister {
-	w := cfg.Platform.Webhook
-	if cfg.Platform.Driver != config.DriverWebhook || w == nil || len(secret) == 0 {
-		return nil
-	}
-	drv, err := webhook.New(webhook.Options{URL: w.URL, Secret: secret, Timeout: w.Timeout, Now: now})
-	if err != nil {
-		return nil
-	}
-	return drv
 }
 
 // openDaemonInstall opens the install of a daemon: the eviction policy,

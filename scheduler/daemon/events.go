@@ -1,7 +1,8 @@
-package app
+package daemon
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -76,28 +77,101 @@ func (r *eventRecorder) record(ctx context.Context, ev wire.Event) error {
 	return fmt.Errorf("recording an event: unexpected result %q", res)
 }
 
-// serveEvents serves the inbound events endpoint, hardened
-// (internal/httpserve): signed events from the platform integration are
-// checked against what was sent and recorded in the ledger; signatures are
-// remembered in Redis, so that a replay is refused by every scheduler;
-// refusals are counted by reason (refusals, and the ledger for status).
-func serveEvents(ctx context.Context, opt DaemonOptions, led *ledger.Ledger, refusals *metrics.Refusals, log *slog.Logger) (addr string, stop func(), err error) {
-	rec := newEventRecorder(opt.Config, led, opt.Now)
+// EventsOptions configure the events endpoint. Config, Ledger, Secret and
+// Listen are required.
+type EventsOptions struct {
+	Config *config.Config // the accounts whose events are taken
+	Ledger *ledger.Ledger
+	// Secret is the webhook HMAC secret, read by the caller from the
+	// environment variable the config names.
+	Secret []byte
+	// Listen is host:port (platform.webhook.events_listen); port 0 picks
+	// a free one (Addr tells which).
+	Listen string
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logger logs the endpoint's work. Default: discard.
+	Logger *slog.Logger
+	// Refusals, if set, counts the refused events by reason. Default nil.
+	Refusals *metrics.Refusals
+	// Skew is how far an event's time may lie before the invitation's
+	// delivery, or after now. Default DefaultEventSkew.
+	Skew time.Duration
+}
+
+// Events is the inbound events endpoint, hardened (internal/httpserve):
+// signed events from the platform integration are checked against what
+// was sent and recorded in the ledger; signatures are remembered in
+// Redis, so that a replay is refused by every scheduler; refusals are
+// counted by reason (Refusals, and the ledger for status). Every
+// scheduler serves one, leading or not.
+type Events struct {
+	opt EventsOptions
+	srv *httpserve.Server
+}
+
+// NewEvents returns the endpoint; nothing listens until Start.
+func NewEvents(opt EventsOptions) (*Events, error) {
+	switch {
+	case opt.Config == nil:
+		return nil, errors.New("events endpoint: Config is required")
+	case opt.Ledger == nil:
+		return nil, errors.New("events endpoint: Ledger is required")
+	case len(opt.Secret) == 0:
+		return nil, errors.New("events endpoint: Secret is required")
+	case opt.Listen == "":
+		return nil, errors.New("events endpoint: Listen is required")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Skew <= 0 {
+		opt.Skew = DefaultEventSkew
+	}
+	return &Events{opt: opt}, nil
+}
+
+// Start listens and serves until Stop.
+func (e *Events) Start(ctx context.Context) error {
+	o := e.opt
+	rec := newEventRecorder(o.Config, o.Ledger, o.Now)
+	rec.skew = o.Skew
 	h := webhook.NewEventsHandler(webhook.EventsOptions{
-		Secret: opt.Secret, Now: opt.Now, Replays: led.Replays(), Record: rec.record, Logger: log,
+		Secret: o.Secret, Now: o.Now, Replays: o.Ledger.Replays(), Record: rec.record, Logger: o.Logger,
 		OnReject: func(ctx context.Context, reason string) {
-			refusals.Rejected(reason)
-			if err := led.CountRejected(ctx, reason); err != nil {
-				log.Warn("counting a refused event", "err", err)
+			if o.Refusals != nil {
+				o.Refusals.Rejected(reason)
+			}
+			if err := o.Ledger.CountRejected(ctx, reason); err != nil {
+				o.Logger.Warn("counting a refused event", "err", err)
 			}
 		},
 	})
 	mux := http.NewServeMux()
 	mux.Handle(webhook.EventsPath, h)
-	srv, err := httpserve.Start(opt.Listen, mux, httpserve.Options{Logger: log})
+	srv, err := httpserve.Start(o.Listen, mux, httpserve.Options{Logger: o.Logger})
 	if err != nil {
-		return "", nil, fmt.Errorf("events endpoint: %w", err)
+		return fmt.Errorf("events endpoint: %w", err)
 	}
-	log.Info("events endpoint listening", "addr", srv.Addr())
-	return srv.Addr(), func() { srv.Shutdown(context.WithoutCancel(ctx)) }, nil
+	e.srv = srv
+	o.Logger.Info("events endpoint listening", "addr", srv.Addr())
+	return nil
+}
+
+// Addr is the address the endpoint listens on; "" before Start.
+func (e *Events) Addr() string {
+	if e.srv == nil {
+		return ""
+	}
+	return e.srv.Addr()
+}
+
+// Stop stops serving, letting the requests in progress finish.
+func (e *Events) Stop() {
+	if e.srv != nil {
+		e.srv.Shutdown(context.Background())
+	}
 }
