@@ -22,6 +22,7 @@ import (
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	schedulerdaemon "github.com/outreach-scheduler/outreach/scheduler/daemon"
 )
@@ -118,7 +119,7 @@ func Run(ctx context.Context, opt Options) (err error) {
 			defer remove()
 		}
 	}
-	plat, err := openPlatform(cfg, nil, opt.Now, opt.Model)
+	plat, err := openPlatform(cfg, webhook.Keys{}, opt.Now, opt.Model)
 	if err != nil {
 		return err
 	}

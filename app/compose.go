@@ -71,8 +71,8 @@ type openedPlatform struct {
 
 // openPlatform opens the platform the config names: the in-process
 // sandbox model (model, or one built from platform.sandbox when nil) or
-// the webhook driver to the user's integration, signed with secret.
-func openPlatform(cfg *config.Config, secret []byte, now func() time.Time, model *sandbox.Model) (openedPlatform, error) {
+// the webhook driver to the user's integration, signed with keys.
+func openPlatform(cfg *config.Config, keys webhook.Keys, now func() time.Time, model *sandbox.Model) (openedPlatform, error) {
 	switch cfg.Platform.Driver {
 	case config.DriverSandbox:
 		if model == nil {
@@ -88,7 +88,7 @@ func openPlatform(cfg *config.Config, secret []byte, now func() time.Time, model
 		if w == nil {
 			return openedPlatform{}, errors.New("platform.webhook: missing")
 		}
-		drv, err := webhook.New(webhook.Options{URL: w.URL, Secret: secret, Timeout: w.Timeout, Now: now})
+		drv, err := webhook.New(webhook.Options{URL: w.URL, Keys: keys, Timeout: w.Timeout, Now: now})
 		if err != nil {
 			return openedPlatform{}, err
 		}

@@ -30,9 +30,10 @@ import (
 type DaemonOptions struct {
 	Config    *config.Config        // valid
 	Campaigns []*campaigns.Campaign // loaded and valid (the scheduler's)
-	// Secret is the webhook HMAC secret, read by the caller from the
-	// environment variable the config names.
-	Secret []byte
+	// Keys sign and verify the webhooks (platform.webhook.signing, and the
+	// secret or secrets the caller read from the environment variable the
+	// config names: webhook.ParseKeys).
+	Keys webhook.Keys
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Logger logs the daemon's operation. Default: discard.
@@ -117,8 +118,8 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	}
 	defer c.Close()
 	var lister SentLister // the scheduler asks the platform's record only through a webhook
-	if opt.Config.Platform.Driver == config.DriverWebhook && len(opt.Secret) > 0 {
-		if plat, err := openPlatform(opt.Config, opt.Secret, opt.Now, nil); err == nil {
+	if opt.Config.Platform.Driver == config.DriverWebhook && !opt.Keys.Empty() {
+		if plat, err := openPlatform(opt.Config, opt.Keys, opt.Now, nil); err == nil {
 			lister = plat.lister
 		}
 	}
@@ -135,7 +136,7 @@ func RunScheduler(ctx context.Context, opt DaemonOptions) (err error) {
 	refusals := metrics.NewRefusals(opt.Registry, webhook.Reasons)
 	if opt.Listen != "" {
 		ev, err := schedulerdaemon.NewEvents(schedulerdaemon.EventsOptions{
-			Config: opt.Config, Ledger: led, Secret: opt.Secret, Listen: opt.Listen, Now: opt.Now,
+			Config: opt.Config, Ledger: led, Keys: opt.Keys, Listen: opt.Listen, Now: opt.Now,
 			Logger: opt.Logger.With("component", "events"), Refusals: refusals,
 		})
 		if err != nil {
@@ -227,7 +228,7 @@ func RunWorker(ctx context.Context, opt DaemonOptions) (err error) {
 		return err
 	}
 	defer c.Close()
-	plat, err := openPlatform(cfg, opt.Secret, opt.Now, nil)
+	plat, err := openPlatform(cfg, opt.Keys, opt.Now, nil)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,7 @@ type evEndpoint struct {
 func startEvEndpoint(t *testing.T, addr string, cfg *config.Config, rdb redis.UniversalClient, now func() time.Time, refusals *metrics.Refusals, log *slog.Logger) *evEndpoint {
 	t.Helper()
 	led := ledger.New(rdb, "")
-	ev, err := schedulerdaemon.NewEvents(schedulerdaemon.EventsOptions{Config: cfg, Ledger: led, Listen: addr, Secret: evSecret, Now: now, Refusals: refusals, Logger: log})
+	ev, err := schedulerdaemon.NewEvents(schedulerdaemon.EventsOptions{Config: cfg, Ledger: led, Listen: addr, Keys: webhook.StandardKeys(evSecret), Now: now, Refusals: refusals, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func signedEvent(t *testing.T, ev wire.Event, at time.Time, secret []byte) evReq
 func signedBody(t *testing.T, body []byte, at time.Time, secret []byte) evRequest {
 	t.Helper()
 	r, _ := http.NewRequest(http.MethodPost, "http://x", bytes.NewReader(body))
-	webhook.SignRequest(r, secret, body, at)
+	webhook.SignRequest(r, webhook.StandardKeys(secret), webhook.EventID(webhook.Nonce()), body, at)
 	return evRequest{body: body, headers: r.Header}
 }
 

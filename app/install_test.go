@@ -25,6 +25,7 @@ import (
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/sim"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -219,7 +220,7 @@ func startDaemons(w *lossWorld, listen string, log *slog.Logger) *daemons {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := &daemons{cancel: cancel, sched: make(chan error, 1), work: make(chan error, 1),
 		regs: []*prometheus.Registry{prometheus.NewRegistry(), prometheus.NewRegistry()}}
-	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Secret: []byte(lossSecret), Logger: log, PlanSpec: "@every 1s",
+	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Keys: webhook.StandardKeys([]byte(lossSecret)), Logger: log, PlanSpec: "@every 1s",
 		Listen: listen, Concurrency: 4, LeaseTTL: 3 * time.Second, InstallCheck: 200 * time.Millisecond}
 	so, wo := opt, opt
 	so.ID, so.Registry = "scheduler", d.regs[0]
@@ -287,7 +288,7 @@ func TestDaemonsStopAndRecoverWhenRedisLosesItsData(t *testing.T) {
 	ctx := context.Background()
 	w := newLossWorld(t, "redis:\n  addr: "+rs.Addr()+"\n", "platform:\n  sandbox: {accept_rate: 0.5, delay_scale: 0.0001}\n")
 	listen := freeAddr(t)
-	srv := server.New(w.model, server.Options{Secret: []byte(lossSecret), EventsURL: "http://" + listen + "/v1/events"})
+	srv := server.New(w.model, server.Options{Keys: webhook.StandardKeys([]byte(lossSecret)), EventsURL: "http://" + listen + "/v1/events"})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	w.cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
@@ -480,7 +481,7 @@ func TestRunStopsAndRecoversWhenRedisLosesItsData(t *testing.T) {
 func TestDaemonsNeedInitWhenThePlatformCannotAnswer(t *testing.T) {
 	rs := redistest.Start(t)
 	w := newLossWorld(t, "redis:\n  addr: "+rs.Addr()+"\n", "")
-	srv := server.New(w.model, server.Options{Secret: []byte(lossSecret)})
+	srv := server.New(w.model, server.Options{Keys: webhook.StandardKeys([]byte(lossSecret))})
 	hs := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v1/invitations/sent" {
 			http.NotFound(rw, r)
@@ -492,7 +493,7 @@ func TestDaemonsNeedInitWhenThePlatformCannotAnswer(t *testing.T) {
 	w.cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Secret: []byte(lossSecret), InstallCheck: 100 * time.Millisecond}
+	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Keys: webhook.StandardKeys([]byte(lossSecret)), InstallCheck: 100 * time.Millisecond}
 	for name, run := range map[string]func(context.Context, DaemonOptions) error{"scheduler": RunScheduler, "worker": RunWorker} {
 		err := run(ctx, opt)
 		if !errors.Is(err, ErrNeedInit) || !strings.Contains(err.Error(), "run `outreach init`") || !strings.Contains(err.Error(), "--recover FILE") {
@@ -533,7 +534,7 @@ func TestEvictionPolicy(t *testing.T) {
 		t.Errorf("run on allkeys-lru: %v; want an eviction error naming the policy and the fix", err)
 	}
 	w.cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: "http://127.0.0.1:1", Timeout: time.Second}}
-	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Secret: []byte(lossSecret)}
+	opt := DaemonOptions{Config: w.cfg, Campaigns: w.camps, Keys: webhook.StandardKeys([]byte(lossSecret))}
 	for name, run := range map[string]func(context.Context, DaemonOptions) error{"scheduler": RunScheduler, "worker": RunWorker} {
 		if err := run(ctx, opt); !errors.As(err, &ee) || ee.Policy != "allkeys-lru" {
 			t.Errorf("the %s on allkeys-lru: %v; want an eviction error", name, err)

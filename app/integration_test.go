@@ -97,8 +97,8 @@ type faultyIntegration struct {
 
 func newFaultyIntegration(model *sandbox.Model) *faultyIntegration {
 	return &faultyIntegration{
-		good:    server.New(model, server.Options{Secret: []byte(integrationSecret)}),
-		bad:     server.New(model, server.Options{Secret: []byte("another secret")}),
+		good:    server.New(model, server.Options{Keys: webhook.StandardKeys([]byte(integrationSecret))}),
+		bad:     server.New(model, server.Options{Keys: webhook.StandardKeys([]byte("another secret"))}),
 		faulted: map[string]int32{},
 	}
 }
@@ -142,7 +142,7 @@ func runDaemonsOf(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, wo
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	workerReg = prometheus.NewRegistry()
-	opt := DaemonOptions{Config: cfg, Campaigns: cs, Secret: []byte(integrationSecret), PlanSpec: "@every 1s",
+	opt := DaemonOptions{Config: cfg, Campaigns: cs, Keys: webhook.StandardKeys([]byte(integrationSecret)), PlanSpec: "@every 1s",
 		Concurrency: 4, LeaseTTL: 3 * time.Second, InstallCheck: 200 * time.Millisecond}
 	so, wo := opt, opt
 	so.ID, so.Registry, so.Logger = "scheduler", prometheus.NewRegistry(), schedLog

@@ -15,6 +15,7 @@ import (
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
@@ -63,7 +64,7 @@ campaigns: [a.yaml, b.yaml]
 		t.Fatal(err)
 	}
 	model := sandbox.New(sbOpt)
-	hs := httptest.NewServer(server.New(model, server.Options{Secret: []byte(integrationSecret)}))
+	hs := httptest.NewServer(server.New(model, server.Options{Keys: webhook.StandardKeys([]byte(integrationSecret))}))
 	defer hs.Close()
 	cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 2 * time.Second}}
 	cfg.Metrics.Listen = "" // the test reads the worker's registry

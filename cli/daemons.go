@@ -9,6 +9,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/app"
 	"github.com/outreach-scheduler/outreach/config"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 )
 
 type daemonOptions struct {
@@ -67,21 +68,24 @@ func runDaemon(cmd *cobra.Command, g *globals, opt daemonOptions, run func(ctx c
 		return err
 	}
 	overrideMetrics(cmd, l.cfg, opt.metrics)
-	var secret []byte
+	var keys webhook.Keys
 	if w := l.cfg.Platform.Webhook; w != nil {
 		name := w.SecretEnv
 		if name == "" {
 			name = config.DefaultWebhookSecretEnv
 		}
-		secret = []byte(os.Getenv(name))
-		if len(secret) == 0 {
+		value := os.Getenv(name)
+		if value == "" {
 			return &exitError{code: ExitError, err: fmt.Errorf("the webhook secret is not set: export %s", name)}
+		}
+		if keys, err = webhook.ParseKeys(webhook.Scheme(w.Signing), value); err != nil {
+			return &exitError{code: ExitError, err: fmt.Errorf("%s (platform.webhook.signing %s): %w", name, signingOf(w), err)}
 		}
 	}
 	err = run(cmd.Context(), app.DaemonOptions{
 		Config:      l.cfg,
 		Campaigns:   l.campaigns,
-		Secret:      secret,
+		Keys:        keys,
 		Now:         g.now,
 		Logger:      daemonLogger(g, opt.verbose),
 		Listen:      opt.listen,
@@ -110,4 +114,12 @@ func overrideMetrics(cmd *cobra.Command, cfg *config.Config, v string) {
 		v = ""
 	}
 	cfg.Metrics.Listen = v
+}
+
+// signingOf returns the signing scheme of w (the default when unset).
+func signingOf(w *config.Webhook) string {
+	if w == nil || w.Signing == "" {
+		return config.SigningStandard
+	}
+	return w.Signing
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/internal/redistest"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 )
 
 // TestVersion: --version prints the version, the commit and the Go
@@ -133,7 +134,9 @@ func TestDaemonsLogAtInfo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv("OUTREACH_TEST_SECRET", "s3cret")
+	// Two whsec_ secrets (a rotation): the daemons sign with both, the
+	// sandbox verifies with either, and signs its events with both.
+	t.Setenv("OUTREACH_TEST_SECRET", webhook.EncodeSecret([]byte("logformat-test-old-secret"))+" "+webhook.EncodeSecret([]byte("logformat-test-new-secret")))
 	cfgPath := filepath.Join(dir, "config.yaml")
 	ctx, cancel := context.WithCancel(context.Background())
 	type proc struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/httpserve"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 )
 
 // Defaults of `outreach sandbox`.
@@ -26,13 +27,14 @@ const (
 type sandboxOptions struct {
 	listen    string
 	secretEnv string
+	signing   string
 	eventsURL string
 }
 
 func newSandboxCmd(g *globals) *cobra.Command {
 	var opt sandboxOptions
 	cmd := &cobra.Command{
-		Use:   "sandbox [--listen ADDR] [--secret-env NAME] [--events-url URL]",
+		Use:   "sandbox [--listen ADDR] [--secret-env NAME] [--signing SCHEME] [--events-url URL]",
 		Short: "Serve the sandbox platform model over HTTP, speaking the webhook protocol",
 		Long: `sandbox serves the sandbox platform model (the config's accounts, with their
 tier's platform limits, and platform.sandbox rates) as an HTTP server speaking
@@ -45,20 +47,24 @@ url at it. It enforces the platform's rules and refuses what breaks them.
 
 The HMAC secret is read from the environment variable named by --secret-env
 (default: platform.webhook.secret_env, else OUTREACH_WEBHOOK_SECRET); when it
-is unset, requests are not verified. With --events-url, answers are also
-POSTed there, signed, every second. It serves until interrupted.`,
+is unset, requests are not verified. Requests are signed and verified as
+--signing says (default: platform.webhook.signing, else standard: Standard
+Webhooks with a whsec_ secret; outreach-v1: the X-Outreach headers with a
+raw secret). With --events-url, answers are also POSTed there, signed, every
+second. It serves until interrupted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runSandbox(cmd.Context(), g, opt, cmd.Flags().Changed("secret-env"))
+			return runSandbox(cmd.Context(), g, opt, cmd.Flags().Changed("secret-env"), cmd.Flags().Changed("signing"))
 		},
 	}
 	cmd.Flags().StringVar(&opt.listen, "listen", defaultSandboxListen, "serve on `ADDR` (host:port)")
 	cmd.Flags().StringVar(&opt.secretEnv, "secret-env", defaultSecretEnv, "environment variable `NAME` holding the HMAC secret")
+	cmd.Flags().StringVar(&opt.signing, "signing", config.SigningStandard, "sign and verify with `SCHEME`: standard or outreach-v1")
 	cmd.Flags().StringVar(&opt.eventsURL, "events-url", "", "POST answers, signed, to `URL` (such as http://127.0.0.1:8381/v1/events)")
 	return cmd
 }
 
-func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSet bool) error {
+func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSet, signingSet bool) error {
 	cfg, fs, err := config.Load(g.configPath)
 	if err != nil {
 		return &exitError{code: ExitError, err: err}
@@ -75,18 +81,29 @@ func runSandbox(ctx context.Context, g *globals, opt sandboxOptions, secretEnvSe
 	if !secretEnvSet && cfg.Platform.Webhook != nil && cfg.Platform.Webhook.SecretEnv != "" {
 		envName = cfg.Platform.Webhook.SecretEnv
 	}
+	signing := opt.signing
+	if !signingSet && cfg.Platform.Webhook != nil {
+		signing = signingOf(cfg.Platform.Webhook)
+	}
+	scheme, err := webhook.ParseScheme(signing)
+	if err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("--signing: %w", err)}
+	}
 	secret := os.Getenv(envName)
 	log := newLogger(g, slog.LevelInfo).With("component", "sandbox")
+	keys := webhook.Keys{Scheme: scheme}
 	if secret == "" {
 		log.Warn("no secret: requests are not verified, events not signed (set the variable to sign)", "env", envName)
+	} else if keys, err = webhook.ParseKeys(scheme, secret); err != nil {
+		return &exitError{code: ExitError, err: fmt.Errorf("%s (signing %s): %w", envName, scheme, err)}
 	}
-	srv := server.New(model, server.Options{Secret: []byte(secret), Now: g.now, EventsURL: opt.eventsURL, Logger: log})
+	srv := server.New(model, server.Options{Keys: keys, Now: g.now, EventsURL: opt.eventsURL, Logger: log})
 
 	hs, err := httpserve.Start(opt.listen, srv, httpserve.Options{Logger: log})
 	if err != nil {
 		return &exitError{code: ExitError, err: fmt.Errorf("sandbox: %w", err)}
 	}
-	log.Info("listening", "addr", "http://"+hs.Addr(), "signed", secret != "", "events_url", opt.eventsURL != "")
+	log.Info("listening", "addr", "http://"+hs.Addr(), "signed", secret != "", "signing", string(scheme), "events_url", opt.eventsURL != "")
 
 	var tick <-chan time.Time
 	if opt.eventsURL != "" {

@@ -78,12 +78,19 @@ func startSandbox(t *testing.T, now time.Time, args ...string) (string, *lockedB
 	return base, &errb, stop
 }
 
+// sandboxRaw is the raw key of the secret TestSandboxCommand gives the
+// sandbox, as whsec_ (sandboxSecret).
+var (
+	sandboxRaw    = []byte("sandbox-test-secret-0123456789ab")
+	sandboxSecret = webhook.EncodeSecret(sandboxRaw)
+)
+
 func TestSandboxCommand(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	t.Setenv("SANDBOX_TEST_SECRET", "s3cret")
+	t.Setenv("SANDBOX_TEST_SECRET", sandboxSecret)
 	base, errb, stop := startSandbox(t, now, "--secret-env", "SANDBOX_TEST_SECRET")
 
-	d, err := webhook.New(webhook.Options{URL: base, Secret: []byte("s3cret"), Now: func() time.Time { return now }})
+	d, err := webhook.New(webhook.Options{URL: base, Keys: webhook.StandardKeys(sandboxRaw), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +107,7 @@ func TestSandboxCommand(t *testing.T) {
 	if err := d.Invite(t.Context(), long); platform.CodeOf(err) != platform.CodeNoteTooLong {
 		t.Fatalf("long note from bob: %v, want note_too_long", err)
 	}
-	bad, _ := webhook.New(webhook.Options{URL: base, Secret: []byte("wrong"), Retries: -1})
+	bad, _ := webhook.New(webhook.Options{URL: base, Keys: webhook.StandardKeys([]byte("wrong")), Retries: -1})
 	if err := bad.Follow(t.Context(), platform.Action{Key: "f", Account: "alice", Person: "p", At: now}); platform.CodeOf(err) != platform.CodeUnauthorized || !platform.IsNotPerformed(err) {
 		t.Fatalf("wrong secret: %v, want unauthorized, not performed", err)
 	}
@@ -122,13 +129,30 @@ func TestSandboxCommand(t *testing.T) {
 		t.Errorf("exit %d after cancel, want 0\n%s", code, errb.String())
 	}
 	log := errb.String()
-	for _, secret := range []string{"secret note text", "example.com/in/ann", "s3cret"} {
+	for _, secret := range []string{"secret note text", "example.com/in/ann", sandboxSecret, string(sandboxRaw)} {
 		if strings.Contains(log, secret) {
 			t.Errorf("the log shows %q:\n%s", secret, log)
 		}
 	}
-	if !strings.Contains(log, "component=sandbox") || !strings.Contains(log, "result=duplicate") || !strings.Contains(log, "bad signature") {
+	if !strings.Contains(log, "component=sandbox") || !strings.Contains(log, "result=duplicate") || !strings.Contains(log, "bad signature") ||
+		!strings.Contains(log, "signing=standard") {
 		t.Errorf("log:\n%s", log)
+	}
+}
+
+// TestSandboxOutreachV1: --signing outreach-v1 takes a raw secret and
+// verifies the X-Outreach headers; a standard driver is refused.
+func TestSandboxOutreachV1(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	t.Setenv("SANDBOX_TEST_SECRET", "raw s3cret")
+	base, _, _ := startSandbox(t, now, "--secret-env", "SANDBOX_TEST_SECRET", "--signing", "outreach-v1")
+	v1, _ := webhook.New(webhook.Options{URL: base, Keys: webhook.OutreachV1Keys([]byte("raw s3cret")), Now: func() time.Time { return now }})
+	if err := v1.Follow(t.Context(), platform.Action{Key: "f1", Account: "alice", Person: "p", At: now}); err != nil {
+		t.Fatalf("outreach-v1 follow: %v", err)
+	}
+	std, _ := webhook.New(webhook.Options{URL: base, Keys: webhook.StandardKeys([]byte("raw s3cret")), Now: func() time.Time { return now }, Retries: -1})
+	if err := std.Follow(t.Context(), platform.Action{Key: "f2", Account: "alice", Person: "p", At: now}); platform.CodeOf(err) != platform.CodeUnauthorized {
+		t.Fatalf("standard follow to an outreach-v1 sandbox: %v, want unauthorized", err)
 	}
 }
 
@@ -150,6 +174,7 @@ func TestSandboxUnsigned(t *testing.T) {
 }
 
 func TestSandboxErrors(t *testing.T) {
+	t.Setenv("SANDBOX_RAW_SECRET", "raw-secret-of-old")
 	for _, c := range []struct {
 		args []string
 		code int
@@ -159,6 +184,9 @@ func TestSandboxErrors(t *testing.T) {
 		{[]string{"--config", "testdata/bad-config.yaml", "sandbox"}, ExitInvalid, "unknown tier"},
 		{[]string{"--config", "testdata/ws/config.yaml", "sandbox", "--listen", "256.0.0.1:x"}, ExitError, "sandbox:"},
 		{[]string{"--config", "testdata/ws/config.yaml", "sandbox", "extra"}, ExitError, "unknown command"},
+		{[]string{"--config", "testdata/ws/config.yaml", "sandbox", "--signing", "hmac"}, ExitError, `--signing: webhook: unknown signing scheme "hmac"`},
+		{[]string{"--config", "testdata/ws/config.yaml", "sandbox", "--secret-env", "SANDBOX_RAW_SECRET"}, ExitError,
+			`SANDBOX_RAW_SECRET (signing standard): webhook: unusable secret: secret 1 of 1: want "whsec_" and base64`},
 	} {
 		code, _, stderr := runCLI(t, c.args...)
 		if code != c.code || !strings.Contains(stderr, c.want) {

@@ -102,13 +102,29 @@ const (
 	DriverWebhook = "webhook"
 )
 
+// The webhook signing schemes (platform.webhook.signing), as package
+// platform/webhook names them.
+const (
+	SigningStandard   = "standard"
+	SigningOutreachV1 = "outreach-v1"
+)
+
 // Webhook is the `platform.webhook` section.
 type Webhook struct {
 	// URL (`url`, required) is the http or https endpoint actions are
 	// POSTed to.
 	URL string
+	// Signing (`signing`) is how requests are signed, both ways:
+	// SigningStandard (Standard Webhooks: webhook-id, webhook-timestamp,
+	// webhook-signature; whsec_ secrets) or SigningOutreachV1 (the
+	// X-Outreach-Timestamp and X-Outreach-Signature headers of outreach's
+	// first protocol; a raw secret). Default SigningStandard.
+	Signing string
 	// SecretEnv (`secret_env`) names the environment variable holding the
-	// HMAC secret. Default DefaultWebhookSecretEnv (OUTREACH_WEBHOOK_SECRET).
+	// HMAC secret: with standard signing a whsec_ secret, or two (old and
+	// new, separated by a comma or a space) while rotating; with
+	// outreach-v1 the raw secret. Default DefaultWebhookSecretEnv
+	// (OUTREACH_WEBHOOK_SECRET).
 	SecretEnv string
 	// Timeout (`timeout`) bounds each request, > 0. Default 10s.
 	Timeout time.Duration

@@ -144,7 +144,7 @@ func TestFull(t *testing.T) {
 	}
 	w := cfg.Platform.Webhook
 	if cfg.Platform.Driver != "webhook" || w == nil || w.URL != "https://hooks.example.com/outreach" ||
-		w.SecretEnv != "HOOK_SECRET" || w.Timeout != 90*time.Second || w.EventsListen != "0.0.0.0:8081" {
+		w.Signing != SigningOutreachV1 || w.SecretEnv != "HOOK_SECRET" || w.Timeout != 90*time.Second || w.EventsListen != "0.0.0.0:8081" {
 		t.Errorf("platform = %+v, webhook %+v", cfg.Platform, w)
 	}
 	s := cfg.Platform.Sandbox
@@ -179,6 +179,21 @@ func TestFull(t *testing.T) {
 	}
 	if !slices.Equal(cfg.Campaigns, []string{"campaigns/*.yaml", "../../campaigns/testdata/*.good.yaml"}) {
 		t.Errorf("campaigns = %q", cfg.Campaigns)
+	}
+}
+
+// TestWebhookDefaults: a webhook section with only its url takes every
+// default, Standard Webhooks signing included.
+func TestWebhookDefaults(t *testing.T) {
+	cfg, findings, err := Load("testdata/webhook-defaults.good.yaml")
+	if err != nil || len(findings) > 0 {
+		t.Fatalf("Load: %v %v", err, findings)
+	}
+	w := cfg.Platform.Webhook
+	want := Webhook{URL: "http://127.0.0.1:8380", Signing: SigningStandard, SecretEnv: DefaultWebhookSecretEnv,
+		Timeout: DefaultWebhookTimeout, EventsListen: DefaultEventsListen}
+	if w == nil || *w != want {
+		t.Fatalf("webhook = %+v, want %+v", w, want)
 	}
 }
 

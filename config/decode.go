@@ -117,6 +117,7 @@ func (p *Platform) decode(m *strictyaml.Map) {
 				wm.Errorf("url", "want an http or https URL, got %s", strictyaml.Quote(w.URL))
 			}
 		}
+		wm.OneOf("signing", &w.Signing, "signing scheme", SigningStandard, SigningOutreachV1)
 		decodeEnvName(wm, "secret_env", &w.SecretEnv)
 		positiveDuration(wm, "timeout", &w.Timeout)
 		decodeEventsListen(wm, &w.EventsListen)

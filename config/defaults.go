@@ -44,5 +44,5 @@ func (c *Config) setDefaults() {
 
 // webhookDefaults returns a webhook section with its defaults filled in.
 func webhookDefaults() Webhook {
-	return Webhook{SecretEnv: DefaultWebhookSecretEnv, Timeout: DefaultWebhookTimeout, EventsListen: DefaultEventsListen}
+	return Webhook{Signing: SigningStandard, SecretEnv: DefaultWebhookSecretEnv, Timeout: DefaultWebhookTimeout, EventsListen: DefaultEventsListen}
 }

@@ -180,11 +180,11 @@ var rigSecret = []byte("right")
 func newHTTPRig(t *testing.T) *httpRig {
 	t.Helper()
 	r := &httpRig{rig: newRig(time.Hour), sw: &switchable{}, clock: &fakeClock{t: t0}}
-	r.good = server.New(r.model, server.Options{Secret: rigSecret, Now: r.clock.now})
+	r.good = server.New(r.model, server.Options{Keys: webhook.StandardKeys(rigSecret), Now: r.clock.now})
 	r.sw.set(r.good)
 	srv := httptest.NewServer(r.sw)
 	t.Cleanup(srv.Close)
-	drv, err := webhook.New(webhook.Options{URL: srv.URL, Secret: rigSecret, Now: r.clock.now, Retries: 1, Backoff: time.Millisecond,
+	drv, err := webhook.New(webhook.Options{URL: srv.URL, Keys: webhook.StandardKeys(rigSecret), Now: r.clock.now, Retries: 1, Backoff: time.Millisecond,
 		Rand: func() float64 { return 0.5 }})
 	if err != nil {
 		t.Fatal(err)
@@ -237,10 +237,10 @@ func TestUnauthorizedIntegration(t *testing.T) {
 		bad  func(r *httpRig) http.Handler
 	}{
 		{"wrong secret", func(r *httpRig) http.Handler {
-			return server.New(r.model, server.Options{Secret: []byte("wrong"), Now: r.clock.now})
+			return server.New(r.model, server.Options{Keys: webhook.StandardKeys([]byte("wrong")), Now: r.clock.now})
 		}},
 		{"clocks apart", func(r *httpRig) http.Handler {
-			return server.New(r.model, server.Options{Secret: rigSecret, Now: func() time.Time { return r.clock.now().Add(6 * time.Minute) }})
+			return server.New(r.model, server.Options{Keys: webhook.StandardKeys(rigSecret), Now: func() time.Time { return r.clock.now().Add(6 * time.Minute) }})
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

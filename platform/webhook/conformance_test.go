@@ -50,7 +50,7 @@ func (c *settable) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func newHTTPHarness(t *testing.T, opt platformtest.Options) platformtest.Harness {
 	h := &httpHarness{t: t, clock: &settable{t: opt.Now}}
-	events := httptest.NewServer(webhook.NewEventsHandler(webhook.EventsOptions{Secret: secret, Now: h.clock.now,
+	events := httptest.NewServer(webhook.NewEventsHandler(webhook.EventsOptions{Keys: webhook.StandardKeys(secret), Now: h.clock.now,
 		Record: func(_ context.Context, ev wire.Event) error {
 			h.mu.Lock()
 			h.pushed = append(h.pushed, platform.Event{Type: ev.Type, Account: ev.Account, Person: ev.Person, Key: ev.Key, At: ev.At})
@@ -59,12 +59,12 @@ func newHTTPHarness(t *testing.T, opt platformtest.Options) platformtest.Harness
 		}}))
 	t.Cleanup(events.Close)
 	h.srv = server.New(sandbox.New(platformtest.SandboxOptions(opt)),
-		server.Options{Secret: secret, Now: h.clock.now, EventsURL: events.URL + webhook.EventsPath})
+		server.Options{Keys: webhook.StandardKeys(secret), Now: h.clock.now, EventsURL: events.URL + webhook.EventsPath})
 	ts := httptest.NewServer(h.srv)
 	t.Cleanup(ts.Close)
 	h.url = ts.URL
 	var err error
-	h.drv, err = webhook.New(webhook.Options{URL: ts.URL, Secret: secret, Now: h.clock.now,
+	h.drv, err = webhook.New(webhook.Options{URL: ts.URL, Keys: webhook.StandardKeys(secret), Now: h.clock.now,
 		Backoff: time.Millisecond, Rand: func() float64 { return 0.5 }})
 	if err != nil {
 		t.Fatal(err)

@@ -28,9 +28,9 @@ type Options struct {
 	// URL is the base of the user's endpoint: actions go to
 	// URL + "/v1/actions/{op}". Required, http or https.
 	URL string
-	// Secret is the HMAC key. Required: the driver never sends unsigned
-	// requests.
-	Secret []byte
+	// Keys sign the requests (the scheme, and one secret or two while
+	// rotating). Required: the driver never sends unsigned requests.
+	Keys Keys
 	// Timeout bounds each attempt (DefaultTimeout, 10s).
 	Timeout time.Duration
 	// Retries is how many times a retryable failure (network error, 429,
@@ -66,10 +66,13 @@ func New(opt Options) (*Driver, error) {
 	switch {
 	case !strings.HasPrefix(opt.URL, "http://") && !strings.HasPrefix(opt.URL, "https://"):
 		return nil, fmt.Errorf("webhook: url %q: want http:// or https://", opt.URL)
-	case len(opt.Secret) == 0:
+	case opt.Keys.Empty():
 		return nil, errors.New("webhook: no secret")
 	case opt.Timeout < 0, opt.Backoff < 0:
 		return nil, errors.New("webhook: negative timeout or backoff")
+	}
+	if _, err := ParseScheme(string(opt.Keys.Scheme)); err != nil {
+		return nil, err
 	}
 	if opt.Timeout == 0 {
 		opt.Timeout = DefaultTimeout
@@ -145,7 +148,7 @@ func (d *Driver) send(ctx context.Context, op string, q ActionRequest) error {
 			return err
 		}
 		q.Nonce = Nonce()
-		err := d.attempt(ctx, url, &q)
+		err := d.attempt(ctx, url, &q, attempt+1)
 		if err == nil || !platform.IsRetryable(err) || platform.IsNotPerformed(err) {
 			return err // done, refused, or not authenticated (no use trying again now)
 		}
@@ -186,7 +189,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // attempt makes one HTTP request. A transport failure or a 429/5xx answer
 // is returned as a retryable error.
-func (d *Driver) attempt(ctx context.Context, url string, q *ActionRequest) error {
+func (d *Driver) attempt(ctx context.Context, url string, q *ActionRequest, n int) error {
 	body, err := json.Marshal(q)
 	if err != nil {
 		return platform.Refused(platform.CodeInvalid, "encoding the request: %v", err)
@@ -199,7 +202,7 @@ func (d *Driver) attempt(ctx context.Context, url string, q *ActionRequest) erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(HeaderIdempotencyKey, q.Key)
-	SignRequest(req, d.opt.Secret, body, d.opt.Now())
+	SignRequest(req, d.opt.Keys, ActionID(q.Key, n, q.Nonce), body, d.opt.Now())
 	resp, err := d.opt.Client.Do(req)
 	if err != nil {
 		return &platform.Error{Code: platform.CodeUnavailable, Retryable: true, Fault: transportFault(err), Msg: err.Error()}

@@ -47,7 +47,8 @@ type fixture struct {
 func newFixture(t *testing.T, wrap func(http.Handler) http.Handler, opt webhook.Options) *fixture {
 	t.Helper()
 	f := &fixture{model: newModel()}
-	var h http.Handler = server.New(f.model, server.Options{Secret: secret, Now: clock})
+	// The server verifies in the driver's scheme, with the fixture's secret.
+	var h http.Handler = server.New(f.model, server.Options{Keys: webhook.Keys{Scheme: opt.Keys.Scheme, Secrets: [][]byte{secret}}, Now: clock})
 	if wrap != nil {
 		h = wrap(h)
 	}
@@ -60,8 +61,8 @@ func newFixture(t *testing.T, wrap func(http.Handler) http.Handler, opt webhook.
 	}))
 	t.Cleanup(f.srv.Close)
 	opt.URL = f.srv.URL
-	if opt.Secret == nil {
-		opt.Secret = secret
+	if opt.Keys.Empty() {
+		opt.Keys.Secrets = [][]byte{secret}
 	}
 	if opt.Now == nil {
 		opt.Now = clock
@@ -263,15 +264,24 @@ func TestIdempotentRepeat(t *testing.T) {
 	}
 }
 
-func TestBadSignatureAndStale(t *testing.T) {
+// forSchemes runs f once per signing scheme.
+func forSchemes(t *testing.T, f func(t *testing.T, sc webhook.Scheme)) {
+	for _, sc := range webhook.Schemes {
+		t.Run(string(sc), func(t *testing.T) { f(t, sc) })
+	}
+}
+
+func TestBadSignatureAndStale(t *testing.T) { forSchemes(t, testBadSignatureAndStale) }
+
+func testBadSignatureAndStale(t *testing.T, sc webhook.Scheme) {
 	// Refused before anything happened: a retryable fault of the
 	// integration (not the prospect's), not performed, not retried at once.
-	wrong := newFixture(t, nil, webhook.Options{Secret: []byte("other")})
+	wrong := newFixture(t, nil, webhook.Options{Keys: webhook.Keys{Scheme: sc, Secrets: [][]byte{[]byte("other")}}})
 	pe := wantCode(t, wrong.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeUnauthorized, true)
 	if !strings.Contains(pe.Msg, "401") || !strings.Contains(pe.Msg, "bad signature") || !pe.NotPerformed || pe.Fault != platform.FaultAuth {
 		t.Errorf("bad secret: %+v", pe)
 	}
-	stale := newFixture(t, nil, webhook.Options{Now: func() time.Time { return t0.Add(-6 * time.Minute) }})
+	stale := newFixture(t, nil, webhook.Options{Keys: webhook.Keys{Scheme: sc}, Now: func() time.Time { return t0.Add(-6 * time.Minute) }})
 	pe = wantCode(t, stale.drv.Invite(t.Context(), invite("k1", "ann", "")), platform.CodeUnauthorized, true)
 	if !strings.Contains(pe.Msg, "stale timestamp") || !platform.IsNotPerformed(pe) || platform.FaultOf(pe) != platform.FaultAuth {
 		t.Errorf("stale: %+v", pe)
@@ -293,8 +303,12 @@ func TestBadSignatureAndStale(t *testing.T) {
 	}
 }
 
-// TestReplay captures a signed request and sends it again as it was.
-func TestReplay(t *testing.T) {
+// TestReplay captures a signed request and sends it again as it was; with
+// Standard Webhooks, also signed anew (a later timestamp) under the same
+// webhook-id.
+func TestReplay(t *testing.T) { forSchemes(t, testReplay) }
+
+func testReplay(t *testing.T, sc webhook.Scheme) {
 	var mu sync.Mutex
 	var got *http.Request
 	var body []byte
@@ -308,23 +322,40 @@ func TestReplay(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	f := newFixture(t, capture, webhook.Options{})
+	f := newFixture(t, capture, webhook.Options{Keys: webhook.Keys{Scheme: sc}})
 	if err := f.drv.Invite(t.Context(), invite("k1", "ann", "")); err != nil {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+got.URL.Path, bytes.NewReader(body))
-	req.Header = got.Header.Clone()
+	path, hdr := got.URL.Path, got.Header.Clone()
 	mu.Unlock()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	again := func(name string, hdr http.Header) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+path, bytes.NewReader(body))
+		req.Header = hdr
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var er webhook.ErrorResponse
+		json.NewDecoder(resp.Body).Decode(&er)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(er.Message, "replayed") {
+			t.Errorf("%s: HTTP %d %+v, want 401 replayed", name, resp.StatusCode, er)
+		}
 	}
-	var er webhook.ErrorResponse
-	json.NewDecoder(resp.Body).Decode(&er)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(er.Message, "replayed") {
-		t.Errorf("replay: HTTP %d %+v, want 401 replayed", resp.StatusCode, er)
+	again("replay", hdr)
+	if sc == webhook.SchemeStandard {
+		id := hdr.Get(webhook.HeaderWebhookID)
+		if !strings.HasPrefix(id, "k1#1.") {
+			t.Errorf("webhook-id %q, want k1#1.<nonce>", id)
+		}
+		resigned := hdr.Clone()
+		webhook.StandardKeys(secret).SignHeaders(resigned, id, body, t0.Add(time.Minute))
+		if resigned.Get(webhook.HeaderWebhookSignature) == hdr.Get(webhook.HeaderWebhookSignature) {
+			t.Fatal("signing anew at another time gave the same signature")
+		}
+		again("the same webhook-id signed anew", resigned)
 	}
 	if n := len(f.model.Record()); n != 1 {
 		t.Errorf("%d requests recorded, want 1", n)
@@ -355,9 +386,10 @@ func TestInvitationsListing(t *testing.T) {
 
 func TestNewChecksOptions(t *testing.T) {
 	for _, o := range []webhook.Options{
-		{URL: "ftp://x", Secret: secret},
+		{URL: "ftp://x", Keys: webhook.StandardKeys(secret)},
 		{URL: "http://x"},
-		{URL: "http://x", Secret: secret, Timeout: -1},
+		{URL: "http://x", Keys: webhook.StandardKeys(secret), Timeout: -1},
+		{URL: "http://x", Keys: webhook.Keys{Scheme: "hmac", Secrets: [][]byte{secret}}},
 	} {
 		if _, err := webhook.New(o); err == nil {
 			t.Errorf("New(%+v): no error", o)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/internal/logtrunc"
@@ -18,29 +17,32 @@ import (
 )
 
 // EventsHandler returns the inbound events endpoint of one process, with
-// signatures remembered in its memory and sink taking every well-formed
+// requests remembered in its memory and sink taking every well-formed
 // signed event: NewEventsHandler with those options. The daemons use
 // NewEventsHandler with a shared Replays and a Record that checks each
 // event against what was sent.
-func EventsHandler(secret []byte, now func() time.Time, sink func(wire.Event) error) http.Handler {
-	return NewEventsHandler(EventsOptions{Secret: secret, Now: now, Record: func(_ context.Context, ev wire.Event) error { return sink(ev) }})
+func EventsHandler(keys Keys, now func() time.Time, sink func(wire.Event) error) http.Handler {
+	return NewEventsHandler(EventsOptions{Keys: keys, Now: now, Record: func(_ context.Context, ev wire.Event) error { return sink(ev) }})
 }
 
 // EventsOptions configure NewEventsHandler.
 type EventsOptions struct {
-	// Secret verifies the signatures; empty, every event is refused.
-	Secret []byte
+	// Keys verify the signatures (a request signed by any of the secrets
+	// is taken); without a secret, every event is refused.
+	Keys Keys
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Tolerance on the timestamps. Default DefaultTolerance.
 	Tolerance time.Duration
-	// Replays remembers the signatures accepted. Default: this process's
-	// memory (MemoryReplays).
+	// Replays remembers the requests accepted (the webhook-id, or the
+	// outreach-v1 signature). Default: this process's memory
+	// (MemoryReplays).
 	Replays Replays
 	// Record takes a signed, well-formed event. It returns nil when the
 	// event is taken (204), a *Rejection to refuse it for good (its
 	// status), any other error when it could not be stored (503: the
-	// signature is forgotten, so that the same request may come again).
+	// request is forgotten, so that the same request, its webhook-id
+	// included, may come again).
 	Record func(ctx context.Context, ev wire.Event) error
 	// OnReject, if set, is told the reason of every refusal.
 	OnReject func(ctx context.Context, reason string)
@@ -57,7 +59,7 @@ type EventsOptions struct {
 //   - 405 method, 413 too_large (a body over MaxBody), 400 unreadable;
 //   - 401 signature (missing or bad, or no secret: events are never taken
 //     unsigned), stale (a timestamp more than Tolerance from now), replayed
-//     (a signature Replays holds);
+//     (a webhook-id, or with outreach-v1 a signature, Replays holds);
 //   - 400 malformed: not an event (bad JSON, unknown type, a missing field,
 //     a field over MaxEventField bytes);
 //   - what Record refuses (a *Rejection: 422 unknown_account, in_future,
@@ -99,12 +101,13 @@ func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, nil, Reject(ReasonUnreadable, "the body did not arrive"))
 		return
 	}
-	if len(h.o.Secret) == 0 {
+	if h.o.Keys.Empty() {
 		h.refuse(w, r, nil, Reject(ReasonSignature, "no secret configured: events are refused"))
 		return
 	}
 	now := h.o.Now()
-	if err := Verify(h.o.Secret, r, body, now, h.o.Tolerance); err != nil {
+	v, err := Verify(h.o.Keys, r, body, now, h.o.Tolerance)
+	if err != nil {
 		reason := ReasonSignature
 		if errors.Is(err, ErrStale) {
 			reason = ReasonStale
@@ -112,9 +115,7 @@ func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, nil, Reject(reason, "%v", err))
 		return
 	}
-	sig := r.Header.Get(HeaderSignature)
-	ts, _ := strconv.ParseInt(r.Header.Get(HeaderTimestamp), 10, 64)
-	fresh, err := h.o.Replays.Add(r.Context(), sig, time.Unix(ts, 0).Add(h.o.Tolerance), now)
+	fresh, err := h.o.Replays.Add(r.Context(), v.ReplayKey, v.Until, now)
 	if err != nil {
 		h.o.Logger.Warn("events endpoint: the replay check failed; answered 503", "err", err)
 		WriteError(w, http.StatusServiceUnavailable, platform.CodeUnavailable, "the event could not be checked; retry")
@@ -127,7 +128,7 @@ func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ev, err := DecodeEvent(body)
 	if err != nil {
 		// A definite answer: the same body will never be an event, so the
-		// signature stays recorded.
+		// request stays recorded.
 		h.refuse(w, r, nil, Reject(ReasonMalformed, "%v", err))
 		return
 	}
@@ -139,8 +140,8 @@ func (h *eventsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &rej):
 		h.refuse(w, r, &ev, rej)
 	default:
-		if ferr := h.o.Replays.Forget(context.WithoutCancel(r.Context()), sig); ferr != nil {
-			h.o.Logger.Warn("events endpoint: forgetting a signature", "err", ferr)
+		if ferr := h.o.Replays.Forget(context.WithoutCancel(r.Context()), v.ReplayKey); ferr != nil {
+			h.o.Logger.Warn("events endpoint: forgetting a request", "err", ferr)
 		}
 		h.o.Logger.Warn("events endpoint: the event could not be stored; answered 503", "type", string(ev.Type), "account", clip(ev.Account), "err", err)
 		WriteError(w, http.StatusServiceUnavailable, platform.CodeUnavailable, "the event could not be stored; retry")
@@ -180,9 +181,12 @@ func DecodeEvent(body []byte) (wire.Event, error) {
 }
 
 // PostEvent sends ev to url (the full address of an events endpoint),
-// signed with secret at now. It returns an error unless the answer is 2xx.
-func PostEvent(ctx context.Context, client *http.Client, url string, secret []byte, ev wire.Event, now time.Time) error {
-	body, err := json.Marshal(EventRequestOf(ev))
+// signed with keys at now (webhook-id: EventID of the body's fresh nonce;
+// unsigned when keys has no secret). It returns an error unless the answer
+// is 2xx.
+func PostEvent(ctx context.Context, client *http.Client, url string, keys Keys, ev wire.Event, now time.Time) error {
+	q := EventRequestOf(ev)
+	body, err := json.Marshal(q)
 	if err != nil {
 		return err
 	}
@@ -191,9 +195,7 @@ func PostEvent(ctx context.Context, client *http.Client, url string, secret []by
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if len(secret) > 0 {
-		SignRequest(req, secret, body, now)
-	}
+	SignRequest(req, keys, EventID(q.Nonce), body, now)
 	if client == nil {
 		client = http.DefaultClient
 	}

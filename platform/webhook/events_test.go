@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -19,14 +21,30 @@ var (
 	secret = []byte("s3cret")
 )
 
-func signed(t testing.TB, body string, at time.Time, key []byte) *http.Request {
+// forSchemes runs f once per signing scheme, with keys of secret and keys
+// of another secret in that scheme.
+func forSchemes(t *testing.T, f func(t *testing.T, keys, other Keys)) {
+	for _, sc := range Schemes {
+		t.Run(string(sc), func(t *testing.T) {
+			f(t, Keys{Scheme: sc, Secrets: [][]byte{secret}}, Keys{Scheme: sc, Secrets: [][]byte{[]byte("other")}})
+		})
+	}
+}
+
+// signed returns a request of body signed with keys at `at`, its
+// webhook-id derived from the body (the same body signed again is a
+// replay of the same message).
+func signed(t testing.TB, body string, at time.Time, keys Keys) *http.Request {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, EventsPath, bytes.NewReader([]byte(body)))
-	SignRequest(r, key, []byte(body), at)
+	h := sha256.Sum256([]byte(body))
+	SignRequest(r, keys, "msg_"+hex.EncodeToString(h[:8]), []byte(body), at)
 	return r
 }
 
-func TestSignVerify(t *testing.T) {
+// TestSignVerifyV1: the outreach-v1 scheme.
+func TestSignVerifyV1(t *testing.T) {
+	keys := OutreachV1Keys(secret)
 	body := []byte(`{"a":1}`)
 	if got, want := Sign([]byte("k"), 1700000000, body), "v1="; got[:3] != want || len(got) != 3+64 {
 		t.Fatalf("Sign = %q", got)
@@ -56,14 +74,24 @@ func TestSignVerify(t *testing.T) {
 		{"no signature", func(r *http.Request) []byte { r.Header.Del(HeaderSignature); return body }, t0, ErrNoSignature},
 		{"no timestamp", func(r *http.Request) []byte { r.Header.Del(HeaderTimestamp); return body }, t0, ErrNoSignature},
 	} {
-		r := signed(t, string(body), t0, secret)
+		r := signed(t, string(body), t0, keys)
 		b := c.mutate(r)
-		if err := Verify(secret, r, b, c.now, 0); !errors.Is(err, c.want) {
+		if _, err := Verify(keys, r, b, c.now, 0); !errors.Is(err, c.want) {
 			t.Errorf("%s: Verify = %v, want %v", c.name, err, c.want)
 		}
 	}
-	if err := Verify([]byte("other"), signed(t, "x", t0, secret), []byte("x"), t0, 0); err != ErrBadSignature {
+	if _, err := Verify(OutreachV1Keys([]byte("other")), signed(t, "x", t0, keys), []byte("x"), t0, 0); err != ErrBadSignature {
 		t.Errorf("other secret: %v", err)
+	}
+	// A rotation: signed by the new secret, verified by keys holding both.
+	v, err := Verify(OutreachV1Keys([]byte("old"), secret), signed(t, "x", t0, keys), []byte("x"), t0, 0)
+	if err != nil || v.ReplayKey != Sign(secret, t0.Unix(), []byte("x")) || !v.Until.Equal(t0.Add(DefaultTolerance)) {
+		t.Errorf("rotation: %+v, %v", v, err)
+	}
+	// Keys with two secrets sign with the last (outreach-v1 carries one).
+	r := signed(t, "x", t0, OutreachV1Keys([]byte("old"), secret))
+	if _, err := Verify(keys, r, []byte("x"), t0, 0); err != nil {
+		t.Errorf("signed by the new of two secrets: %v", err)
 	}
 }
 
@@ -145,12 +173,14 @@ func post(t *testing.T, url string, r *http.Request) int {
 	return resp.StatusCode
 }
 
-func TestEventsHandler(t *testing.T) {
+func TestEventsHandler(t *testing.T) { forSchemes(t, testEventsHandler) }
+
+func testEventsHandler(t *testing.T, keys, other Keys) {
 	s := &sink{}
-	srv := httptest.NewServer(EventsHandler(secret, func() time.Time { return t0 }, s.take))
+	srv := httptest.NewServer(EventsHandler(keys, func() time.Time { return t0 }, s.take))
 	defer srv.Close()
 
-	if got := post(t, srv.URL, signed(t, goodEvent, t0, secret)); got != http.StatusNoContent {
+	if got := post(t, srv.URL, signed(t, goodEvent, t0, keys)); got != http.StatusNoContent {
 		t.Fatalf("good event: HTTP %d", got)
 	}
 	want := wire.Event{Type: platform.EventAccepted, Account: "alice", Person: "ann", Key: "k1", At: t0.Add(time.Hour)}
@@ -162,14 +192,14 @@ func TestEventsHandler(t *testing.T) {
 		r    *http.Request
 		want int
 	}{
-		{"replayed", signed(t, goodEvent, t0, secret), http.StatusUnauthorized},
-		{"bad signature", signed(t, goodEvent, t0.Add(time.Second), []byte("other")), http.StatusUnauthorized},
-		{"stale", signed(t, goodEvent, t0.Add(-10*time.Minute), secret), http.StatusUnauthorized},
+		{"replayed", signed(t, goodEvent, t0, keys), http.StatusUnauthorized},
+		{"bad signature", signed(t, goodEvent, t0.Add(time.Second), other), http.StatusUnauthorized},
+		{"stale", signed(t, goodEvent, t0.Add(-10*time.Minute), keys), http.StatusUnauthorized},
 		{"unsigned", httptest.NewRequest(http.MethodPost, "/", bytes.NewReader([]byte(goodEvent))), http.StatusUnauthorized},
-		{"bad JSON", signed(t, `{"type":`, t0, secret), http.StatusBadRequest},
-		{"unknown type", signed(t, `{"type":"liked","account":"a","person":"p","key":"k","at":"2026-03-02T10:00:00Z"}`, t0, secret), http.StatusBadRequest},
-		{"missing key", signed(t, `{"type":"declined","account":"a","person":"p","at":"2026-03-02T10:00:00Z"}`, t0, secret), http.StatusBadRequest},
-		{"trailing data", signed(t, goodEvent+`{}`, t0, secret), http.StatusBadRequest},
+		{"bad JSON", signed(t, `{"type":`, t0, keys), http.StatusBadRequest},
+		{"unknown type", signed(t, `{"type":"liked","account":"a","person":"p","key":"k","at":"2026-03-02T10:00:00Z"}`, t0, keys), http.StatusBadRequest},
+		{"missing key", signed(t, `{"type":"declined","account":"a","person":"p","at":"2026-03-02T10:00:00Z"}`, t0, keys), http.StatusBadRequest},
+		{"trailing data", signed(t, goodEvent+`{}`, t0, keys), http.StatusBadRequest},
 		{"GET", httptest.NewRequest(http.MethodGet, "/", nil), http.StatusMethodNotAllowed},
 	} {
 		if got := post(t, srv.URL, c.r); got != c.want {
@@ -183,11 +213,11 @@ func TestEventsHandler(t *testing.T) {
 	// A failing sink: 503, and the same request may come again.
 	s.fail = true
 	body := `{"type":"expired","account":"alice","person":"bob","key":"k2","at":"2026-03-02T10:00:00Z"}`
-	if got := post(t, srv.URL, signed(t, body, t0, secret)); got != http.StatusServiceUnavailable {
+	if got := post(t, srv.URL, signed(t, body, t0, keys)); got != http.StatusServiceUnavailable {
 		t.Errorf("failing sink: HTTP %d, want 503", got)
 	}
 	s.fail = false
-	if got := post(t, srv.URL, signed(t, body, t0, secret)); got != http.StatusNoContent {
+	if got := post(t, srv.URL, signed(t, body, t0, keys)); got != http.StatusNoContent {
 		t.Errorf("retry after 503: HTTP %d, want 204", got)
 	}
 	if len(s.evs) != 2 || s.evs[1].Type != platform.EventExpired {
@@ -196,9 +226,9 @@ func TestEventsHandler(t *testing.T) {
 }
 
 func TestEventsHandlerNeedsSecret(t *testing.T) {
-	h := EventsHandler(nil, nil, (&sink{}).take)
+	h := EventsHandler(Keys{}, nil, (&sink{}).take)
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, signed(t, goodEvent, time.Now(), nil))
+	h.ServeHTTP(w, signed(t, goodEvent, time.Now(), Keys{}))
 	if w.Code != http.StatusUnauthorized {
 		t.Errorf("no secret: HTTP %d, want 401", w.Code)
 	}
@@ -216,9 +246,10 @@ func FuzzEventsHandler(f *testing.F) {
 	f.Add([]byte("{\"type\":\"accepted\",\"account\":\"\xff\"}"))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		s := &sink{}
-		h := EventsHandler(secret, func() time.Time { return t0 }, s.take)
+		keys := StandardKeys(secret)
+		h := EventsHandler(keys, func() time.Time { return t0 }, s.take)
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, signed(t, string(body), t0, secret))
+		h.ServeHTTP(w, signed(t, string(body), t0, keys))
 		switch w.Code {
 		case http.StatusNoContent:
 			if len(s.evs) != 1 {

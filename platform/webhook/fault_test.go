@@ -93,7 +93,7 @@ func TestTransportFaults(t *testing.T) {
 	}
 	closed := "http://" + ln.Addr().String()
 	ln.Close()
-	d, err := webhook.New(webhook.Options{URL: closed, Secret: secret, Now: clock, Retries: -1})
+	d, err := webhook.New(webhook.Options{URL: closed, Keys: webhook.StandardKeys(secret), Now: clock, Retries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestTransportFaults(t *testing.T) {
 	tlsSrv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake error it logs is expected
 	tlsSrv.StartTLS()
 	defer tlsSrv.Close()
-	d, err = webhook.New(webhook.Options{URL: tlsSrv.URL, Secret: secret, Now: clock, Retries: -1, Client: &http.Client{}})
+	d, err = webhook.New(webhook.Options{URL: tlsSrv.URL, Keys: webhook.StandardKeys(secret), Now: clock, Retries: -1, Client: &http.Client{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,7 +52,9 @@ func (r *rejections) add(_ context.Context, reason string) {
 // reason, told to OnReject, and what Record refuses is answered as
 // Record says; the signature of a refused event stays recorded, that of
 // an event Record failed to store is forgotten.
-func TestEventsRefusals(t *testing.T) {
+func TestEventsRefusals(t *testing.T) { forSchemes(t, testEventsRefusals) }
+
+func testEventsRefusals(t *testing.T, keys, other Keys) {
 	var rej rejections
 	cache := NewReplayCache(0)
 	record := func(_ context.Context, ev wire.Event) error {
@@ -67,7 +69,7 @@ func TestEventsRefusals(t *testing.T) {
 		return nil
 	}
 	srv := httptest.NewServer(NewEventsHandler(EventsOptions{
-		Secret: secret, Now: func() time.Time { return t0 }, Replays: MemoryReplays(cache), Record: record, OnReject: rej.add,
+		Keys: keys, Now: func() time.Time { return t0 }, Replays: MemoryReplays(cache), Record: record, OnReject: rej.add,
 	}))
 	defer srv.Close()
 	body := func(key string) string {
@@ -80,16 +82,16 @@ func TestEventsRefusals(t *testing.T) {
 		status int
 		reason string
 	}{
-		{"taken", signed(t, body("k1"), t0, secret), http.StatusNoContent, ""},
-		{"replayed", signed(t, body("k1"), t0, secret), http.StatusUnauthorized, ReasonReplayed},
-		{"bad signature", signed(t, body("k2"), t0, []byte("other")), http.StatusUnauthorized, ReasonSignature},
-		{"stale", signed(t, body("k2"), t0.Add(-time.Hour), secret), http.StatusUnauthorized, ReasonStale},
-		{"not an event", signed(t, `{"type":"liked"}`, t0, secret), http.StatusBadRequest, ReasonMalformed},
-		{"a 2 KiB account", signed(t, `{"type":"accepted","account":"`+huge+`","person":"p","key":"k","at":"2026-03-02T09:00:00Z"}`, t0, secret), http.StatusBadRequest, ReasonMalformed},
-		{"unknown key", signed(t, body("k-unknown"), t0, secret), http.StatusUnprocessableEntity, ReasonUnknownKey},
-		{"answered", signed(t, body("k-answered"), t0, secret), http.StatusConflict, ReasonAnswered},
+		{"taken", signed(t, body("k1"), t0, keys), http.StatusNoContent, ""},
+		{"replayed", signed(t, body("k1"), t0, keys), http.StatusUnauthorized, ReasonReplayed},
+		{"bad signature", signed(t, body("k2"), t0, other), http.StatusUnauthorized, ReasonSignature},
+		{"stale", signed(t, body("k2"), t0.Add(-time.Hour), keys), http.StatusUnauthorized, ReasonStale},
+		{"not an event", signed(t, `{"type":"liked"}`, t0, keys), http.StatusBadRequest, ReasonMalformed},
+		{"a 2 KiB account", signed(t, `{"type":"accepted","account":"`+huge+`","person":"p","key":"k","at":"2026-03-02T09:00:00Z"}`, t0, keys), http.StatusBadRequest, ReasonMalformed},
+		{"unknown key", signed(t, body("k-unknown"), t0, keys), http.StatusUnprocessableEntity, ReasonUnknownKey},
+		{"answered", signed(t, body("k-answered"), t0, keys), http.StatusConflict, ReasonAnswered},
 		{"GET", httptest.NewRequest(http.MethodGet, "/", nil), http.StatusMethodNotAllowed, ReasonMethod},
-		{"not stored", signed(t, body("k-down"), t0, secret), http.StatusServiceUnavailable, ""},
+		{"not stored", signed(t, body("k-down"), t0, keys), http.StatusServiceUnavailable, ""},
 	} {
 		status, er := answer(t, srv.URL, c.r)
 		if status != c.status || er.Reason != c.reason {
@@ -117,7 +119,9 @@ func TestEventsRefusals(t *testing.T) {
 // TestSharedReplays: two handlers sharing Replays (two schedulers on one
 // Redis) refuse each other's replays; a handler with its own memory (the
 // old behaviour) would not.
-func TestSharedReplays(t *testing.T) {
+func TestSharedReplays(t *testing.T) { forSchemes(t, testSharedReplays) }
+
+func testSharedReplays(t *testing.T, keys, other Keys) {
 	shared := MemoryReplays(NewReplayCache(0))
 	var got []wire.Event
 	var mu sync.Mutex
@@ -128,14 +132,14 @@ func TestSharedReplays(t *testing.T) {
 		return nil
 	}
 	now := func() time.Time { return t0 }
-	a := httptest.NewServer(NewEventsHandler(EventsOptions{Secret: secret, Now: now, Replays: shared, Record: record}))
+	a := httptest.NewServer(NewEventsHandler(EventsOptions{Keys: keys, Now: now, Replays: shared, Record: record}))
 	defer a.Close()
-	b := httptest.NewServer(NewEventsHandler(EventsOptions{Secret: secret, Now: now, Replays: shared, Record: record}))
+	b := httptest.NewServer(NewEventsHandler(EventsOptions{Keys: keys, Now: now, Replays: shared, Record: record}))
 	defer b.Close()
-	if status, _ := answer(t, a.URL, signed(t, goodEvent, t0, secret)); status != http.StatusNoContent {
+	if status, _ := answer(t, a.URL, signed(t, goodEvent, t0, keys)); status != http.StatusNoContent {
 		t.Fatalf("first: HTTP %d", status)
 	}
-	if status, er := answer(t, b.URL, signed(t, goodEvent, t0, secret)); status != http.StatusUnauthorized || er.Reason != ReasonReplayed {
+	if status, er := answer(t, b.URL, signed(t, goodEvent, t0, keys)); status != http.StatusUnauthorized || er.Reason != ReasonReplayed {
 		t.Errorf("replayed to the other: HTTP %d %q", status, er.Reason)
 	}
 	if len(got) != 1 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
@@ -18,6 +19,12 @@ const SentPath = "/v1/invitations/sent"
 // MaxSentBody bounds the answer to a sent-invitations request the driver
 // reads (about a million invitations).
 const MaxSentBody = 256 << 20
+
+// SentID returns the webhook-id of one attempt of a sent-invitations
+// request: "sent#", the attempt (1, 2, ...), ".", the body's nonce.
+func SentID(attempt int, nonce string) string {
+	return "sent#" + strconv.Itoa(attempt) + "." + nonce
+}
 
 // SentRequest is the JSON body of POST {url}/v1/invitations/sent.
 type SentRequest struct {
@@ -87,7 +94,7 @@ func (d *Driver) SentInvitations(ctx context.Context, since time.Time) ([]platfo
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out, retry, err := d.sentAttempt(ctx, url, since)
+		out, retry, err := d.sentAttempt(ctx, url, since, attempt+1)
 		if err == nil || !retry {
 			return out, err
 		}
@@ -102,7 +109,7 @@ func (d *Driver) SentInvitations(ctx context.Context, since time.Time) ([]platfo
 }
 
 // sentAttempt makes one request; retry says whether a failure may pass.
-func (d *Driver) sentAttempt(ctx context.Context, url string, since time.Time) (_ []platform.Sent, retry bool, _ error) {
+func (d *Driver) sentAttempt(ctx context.Context, url string, since time.Time, n int) (_ []platform.Sent, retry bool, _ error) {
 	q := SentRequest{Nonce: Nonce()}
 	if !since.IsZero() {
 		q.Since = since.UTC()
@@ -119,7 +126,7 @@ func (d *Driver) sentAttempt(ctx context.Context, url string, since time.Time) (
 		return nil, false, fmt.Errorf("webhook: building the sent-invitations request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	SignRequest(req, d.opt.Secret, body, d.opt.Now())
+	SignRequest(req, d.opt.Keys, SentID(n, q.Nonce), body, d.opt.Now())
 	resp, err := d.opt.Client.Do(req)
 	if err != nil {
 		return nil, true, fmt.Errorf("webhook: sent invitations: %w", err)

@@ -77,14 +77,14 @@ func (r *eventRecorder) record(ctx context.Context, ev wire.Event) error {
 	return fmt.Errorf("recording an event: unexpected result %q", res)
 }
 
-// EventsOptions configure the events endpoint. Config, Ledger, Secret and
+// EventsOptions configure the events endpoint. Config, Ledger, Keys and
 // Listen are required.
 type EventsOptions struct {
 	Config *config.Config // the accounts whose events are taken
 	Ledger *ledger.Ledger
-	// Secret is the webhook HMAC secret, read by the caller from the
-	// environment variable the config names.
-	Secret []byte
+	// Keys verify the events' signatures (platform.webhook.signing, the
+	// secrets read by the caller from the variable secret_env names).
+	Keys webhook.Keys
 	// Listen is host:port (platform.webhook.events_listen); port 0 picks
 	// a free one (Addr tells which).
 	Listen string
@@ -117,8 +117,8 @@ func NewEvents(opt EventsOptions) (*Events, error) {
 		return nil, errors.New("events endpoint: Config is required")
 	case opt.Ledger == nil:
 		return nil, errors.New("events endpoint: Ledger is required")
-	case len(opt.Secret) == 0:
-		return nil, errors.New("events endpoint: Secret is required")
+	case opt.Keys.Empty():
+		return nil, errors.New("events endpoint: Keys are required")
 	case opt.Listen == "":
 		return nil, errors.New("events endpoint: Listen is required")
 	}
@@ -140,7 +140,7 @@ func (e *Events) Start(ctx context.Context) error {
 	rec := newEventRecorder(o.Config, o.Ledger, o.Now)
 	rec.skew = o.Skew
 	h := webhook.NewEventsHandler(webhook.EventsOptions{
-		Secret: o.Secret, Now: o.Now, Replays: o.Ledger.Replays(), Record: rec.record, Logger: o.Logger,
+		Keys: o.Keys, Now: o.Now, Replays: o.Ledger.Replays(), Record: rec.record, Logger: o.Logger,
 		OnReject: func(ctx context.Context, reason string) {
 			if o.Refusals != nil {
 				o.Refusals.Rejected(reason)

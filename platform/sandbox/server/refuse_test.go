@@ -8,6 +8,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
+	"github.com/outreach-scheduler/outreach/platform/webhook"
 )
 
 // TestConfiguredRefusalsOverHTTP: the server refuses as its model's
@@ -25,7 +26,7 @@ func TestConfiguredRefusalsOverHTTP(t *testing.T) {
 			{Account: "carol", Code: platform.CodeUnavailable},
 		}})
 	c := &clock{t: t0}
-	srv := httptest.NewServer(New(m, Options{Secret: secret, Now: c.now}))
+	srv := httptest.NewServer(New(m, Options{Keys: webhook.StandardKeys(secret), Now: c.now}))
 	defer srv.Close()
 	d := newDriver(t, srv.URL, c) // 1 + 3 attempts, 1ms apart
 

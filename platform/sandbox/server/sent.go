@@ -11,7 +11,7 @@ import (
 )
 
 // sent answers POST /v1/invitations/sent, signed like an action (when
-// Options.Secret is set): the model's record of the invitations it
+// Options.Keys has a secret): the model's record of the invitations it
 // accepted, with their answers (sandbox.Model.SentInvitations).
 func (s *Server) sent(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, webhook.MaxBody))
@@ -19,8 +19,8 @@ func (s *Server) sent(w http.ResponseWriter, r *http.Request) {
 		webhook.WriteError(w, http.StatusRequestEntityTooLarge, platform.CodeInvalid, "body too large or unreadable")
 		return
 	}
-	if len(s.opt.Secret) > 0 {
-		if _, err := webhook.VerifyAndRecord(s.opt.Secret, s.replay, r, body, s.opt.Now(), s.opt.Tolerance); err != nil {
+	if !s.opt.Keys.Empty() {
+		if _, err := webhook.VerifyAndRecord(s.opt.Keys, s.replay, r, body, s.opt.Now(), s.opt.Tolerance); err != nil {
 			s.opt.Logger.Warn("sent-invitations request refused", "reason", err.Error())
 			webhook.WriteError(w, http.StatusUnauthorized, platform.CodeInvalid, err.Error())
 			return

@@ -20,7 +20,7 @@ func TestSentInvitationsOverHTTP(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t: t0}
 	m := acceptAll()
-	hs := httptest.NewServer(New(m, Options{Secret: secret, Now: c.now}))
+	hs := httptest.NewServer(New(m, Options{Keys: webhook.StandardKeys(secret), Now: c.now}))
 	defer hs.Close()
 	d := newDriver(t, hs.URL, c)
 	for i, p := range []string{"ann", "bo", "cy"} {
@@ -62,7 +62,7 @@ func TestSentInvitationsOverHTTP(t *testing.T) {
 	}
 
 	// A wrong secret is refused (401), and not taken for "cannot answer".
-	bad, err := webhook.New(webhook.Options{URL: hs.URL, Secret: []byte("wrong"), Now: c.now, Backoff: time.Millisecond})
+	bad, err := webhook.New(webhook.Options{URL: hs.URL, Keys: webhook.StandardKeys([]byte("wrong")), Now: c.now, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestSentInvitationsOverHTTP(t *testing.T) {
 	}
 
 	// A model that keeps only violations cannot answer: 501.
-	vs := httptest.NewServer(New(sandbox.New(sandbox.Options{ViolationsOnly: true}), Options{Secret: secret, Now: c.now}))
+	vs := httptest.NewServer(New(sandbox.New(sandbox.Options{ViolationsOnly: true}), Options{Keys: webhook.StandardKeys(secret), Now: c.now}))
 	defer vs.Close()
 	if _, err := newDriver(t, vs.URL, c).SentInvitations(ctx, time.Time{}); !errors.Is(err, platform.ErrNoSentRecord) {
 		t.Errorf("a server that cannot answer: %v; want ErrNoSentRecord", err)

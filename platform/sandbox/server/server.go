@@ -6,7 +6,7 @@
 // Routes:
 //
 //	POST /v1/actions/{follow|invite|withdraw|message}
-//	    an action, signed (when Options.Secret is set); answered 204, or
+//	    an action, signed (when Options.Keys has a secret); answered 204, or
 //	    409 / 422 {"code","message"} with the model's refusal, or 503
 //	    {"code":"unavailable"} on a configured transient failure
 //	    (sandbox.Refusal)
@@ -16,7 +16,7 @@
 //	    refused one
 //	POST /v1/invitations/sent
 //	    the webhook protocol's optional "sent invitations" request,
-//	    signed (when Options.Secret is set): {"invitations":[...]}, every
+//	    signed (when Options.Keys has a secret): {"invitations":[...]}, every
 //	    invitation the model accepted since the request's "since", with
 //	    its answer (sandbox.Model.SentInvitations)
 //	GET  /v1/events?since=N
@@ -48,9 +48,10 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	// Secret verifies the actions' signatures (and signs pushed events).
-	// Empty: requests are not verified (nor events signed).
-	Secret []byte
+	// Keys verify the actions' signatures, in their scheme (standard or
+	// outreach-v1; any of the secrets), and sign pushed events (with every
+	// secret). No secret: requests are not verified (nor events signed).
+	Keys webhook.Keys
 	// Tolerance on the actions' timestamps; default webhook.DefaultTolerance.
 	Tolerance time.Duration
 	// Now is the server's clock: signature timestamps and answers falling
@@ -113,10 +114,11 @@ func (s *Server) action(w http.ResponseWriter, r *http.Request) {
 		webhook.WriteError(w, http.StatusRequestEntityTooLarge, platform.CodeInvalid, "body too large or unreadable")
 		return
 	}
-	if len(s.opt.Secret) > 0 {
-		// A signature stays recorded once verified: the driver signs every
-		// attempt anew (a fresh nonce), retries after a 503 included.
-		if _, err := webhook.VerifyAndRecord(s.opt.Secret, s.replay, r, body, s.opt.Now(), s.opt.Tolerance); err != nil {
+	if !s.opt.Keys.Empty() {
+		// A request (its webhook-id; with outreach-v1 its signature) stays
+		// recorded once verified: the driver signs every attempt anew (a
+		// fresh id and nonce), retries after a 503 included.
+		if _, err := webhook.VerifyAndRecord(s.opt.Keys, s.replay, r, body, s.opt.Now(), s.opt.Tolerance); err != nil {
 			s.opt.Logger.Warn("action refused", "op", op, "reason", err.Error())
 			webhook.WriteError(w, http.StatusUnauthorized, platform.CodeInvalid, err.Error())
 			return
@@ -225,7 +227,7 @@ func (s *Server) advance(now time.Time) {
 }
 
 // Flush delivers the answers due by now and, when Options.EventsURL is set,
-// POSTs every answer not pushed yet, in order, signed with Options.Secret.
+// POSTs every answer not pushed yet, in order, signed with Options.Keys.
 // It stops at the first failure (returned) and resumes from there at the
 // next Flush. It returns how many events it pushed.
 func (s *Server) Flush(ctx context.Context, now time.Time) (int, error) {
@@ -244,7 +246,7 @@ func (s *Server) Flush(ctx context.Context, now time.Time) (int, error) {
 		}
 		ev := s.events[s.pushed]
 		s.mu.Unlock()
-		if err := webhook.PostEvent(ctx, s.opt.Client, s.opt.EventsURL, s.opt.Secret, ev, s.opt.Now()); err != nil {
+		if err := webhook.PostEvent(ctx, s.opt.Client, s.opt.EventsURL, s.opt.Keys, ev, s.opt.Now()); err != nil {
 			s.opt.Logger.Warn("pushing an event failed", "type", string(ev.Type), "account", ev.Account, "error", err.Error())
 			return n, err
 		}

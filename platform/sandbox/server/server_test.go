@@ -43,7 +43,7 @@ func acceptAll() *sandbox.Model {
 
 func newDriver(t *testing.T, url string, c *clock) *webhook.Driver {
 	t.Helper()
-	d, err := webhook.New(webhook.Options{URL: url, Secret: secret, Now: c.now, Backoff: time.Millisecond})
+	d, err := webhook.New(webhook.Options{URL: url, Keys: webhook.StandardKeys(secret), Now: c.now, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func getJSON(t *testing.T, url string, v any) {
 
 func TestPollEvents(t *testing.T) {
 	c := &clock{t: t0}
-	srv := httptest.NewServer(New(acceptAll(), Options{Secret: secret, Now: c.now}))
+	srv := httptest.NewServer(New(acceptAll(), Options{Keys: webhook.StandardKeys(secret), Now: c.now}))
 	defer srv.Close()
 	d := newDriver(t, srv.URL, c)
 	for _, p := range []string{"ann", "bob"} {
@@ -121,7 +121,7 @@ func TestFlushToEventsHandler(t *testing.T) {
 	var mu sync.Mutex
 	var got []wire.Event
 	down := true
-	recv := httptest.NewServer(webhook.EventsHandler(secret, c.now, func(ev wire.Event) error {
+	recv := httptest.NewServer(webhook.EventsHandler(webhook.StandardKeys(secret), c.now, func(ev wire.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -131,7 +131,7 @@ func TestFlushToEventsHandler(t *testing.T) {
 		return nil
 	}))
 	defer recv.Close()
-	s := New(acceptAll(), Options{Secret: secret, Now: c.now, EventsURL: recv.URL + webhook.EventsPath})
+	s := New(acceptAll(), Options{Keys: webhook.StandardKeys(secret), Now: c.now, EventsURL: recv.URL + webhook.EventsPath})
 	srv := httptest.NewServer(s)
 	defer srv.Close()
 	d := newDriver(t, srv.URL, c)
@@ -170,11 +170,11 @@ func TestFlushToEventsHandler(t *testing.T) {
 
 func TestFlushSignsWithServerSecret(t *testing.T) {
 	c := &clock{t: t0}
-	recv := httptest.NewServer(webhook.EventsHandler([]byte("receiver's"), c.now, func(wire.Event) error { return nil }))
+	recv := httptest.NewServer(webhook.EventsHandler(webhook.StandardKeys([]byte("receiver's")), c.now, func(wire.Event) error { return nil }))
 	defer recv.Close()
 	m := acceptAll()
 	m.Invite(t.Context(), invite("k", "ann"))
-	s := New(m, Options{Secret: secret, Now: c.now, EventsURL: recv.URL})
+	s := New(m, Options{Keys: webhook.StandardKeys(secret), Now: c.now, EventsURL: recv.URL})
 	if _, err := s.Flush(t.Context(), t0.Add(3*time.Hour)); err == nil || !strings.Contains(err.Error(), "401") {
 		t.Errorf("Flush with a mismatched secret: %v, want HTTP 401", err)
 	}
