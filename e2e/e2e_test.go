@@ -24,7 +24,9 @@ import (
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-const secret = "e2e-secret-0123456789"
+// secret is the webhook secret of every process (Standard Webhooks, the
+// default signing: whsec_ and base64).
+const secret = "whsec_ZTJlLXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
 
 func freePort(t *testing.T) int {
 	t.Helper()

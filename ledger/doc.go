@@ -52,9 +52,10 @@
 // answer again is taken and not recorded twice). The leading scheduler
 // puts the pending invitations of its state back into the index where
 // they are missing (BackfillSent: those sent before the index existed).
-// Replays (P{ledger}:seen:H, SET NX PX) remembers the signatures accepted
-// for their tolerance window, so that a request sent again is refused by
-// every scheduler, before and after a restart.
+// Replays (P{ledger}:seen:H, SET NX PX) remembers the requests accepted
+// (by webhook-id, or outreach-v1 signature) for their tolerance window, so
+// that a request sent again is refused by every scheduler, before and
+// after a restart.
 //
 // A snapshot's pieces are written first, with a TTL, then one MULTI/EXEC
 // makes them current (PERSIST), keeps the replaced one as previous and

@@ -10,13 +10,15 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Replays remembers, in Redis, the signatures of the events the endpoint
-// accepted, so that every scheduler, before and after a restart, refuses
-// a request sent again:
+// Replays remembers, in Redis, the requests the events endpoint accepted
+// (their webhook.Verified.ReplayKey: "id:" and the webhook-id with
+// Standard Webhooks, the signature header with outreach-v1), so that
+// every scheduler, before and after a restart, refuses a request sent
+// again:
 //
-//	P{ledger}:seen:H   STRING "1", PX until the signature's timestamp leaves the tolerance window
+//	P{ledger}:seen:H   STRING "1", PX until the request's timestamp leaves the tolerance window
 //
-// where H is the hex SHA-256 of the signature header. It implements
+// where H is the hex SHA-256 of the replay key. It implements
 // webhook.Replays.
 type Replays struct {
 	rdb    redis.UniversalClient

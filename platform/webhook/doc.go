@@ -7,22 +7,43 @@
 //
 // # Signing
 //
-// Every request, both ways, carries two headers:
+// Every request, both ways, is signed in the scheme Keys.Scheme names
+// (platform.webhook.signing). SchemeStandard, the default, is Standard
+// Webhooks (standardwebhooks.com), so that an integration verifies with
+// the reference library of its language:
+//
+//	webhook-id: <message id>
+//	webhook-timestamp: <unix seconds>
+//	webhook-signature: v1,<base64 HMAC-SHA256(key, id + "." + timestamp + "." + body)>
+//
+// where body is the exact bytes of the request body and key the raw bytes
+// of the secret, given as "whsec_" and their base64 (ParseKeys,
+// EncodeSecret). While a secret is rotated, Keys hold two (the variable:
+// "whsec_OLD whsec_NEW", or with a comma): each request carries one
+// signature per secret, space-separated, and a request signed by either
+// verifies. Message ids: ActionID for actions (KEY#ATTEMPT.NONCE, unique
+// to each HTTP request: integrations dedupe actions by key), SentID for
+// the sent-invitations request, EventID for the events the sandbox pushes;
+// an integration gives each event a fresh id of its own.
+//
+// SchemeOutreachV1 keeps outreach's first headers, for integrations
+// written before:
 //
 //	X-Outreach-Timestamp: <unix seconds>
 //	X-Outreach-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>
 //
-// where body is the exact bytes of the request body. A receiver recomputes
-// the HMAC over the timestamp header and the raw body and compares it in
-// constant time (Verify), refuses a timestamp more than 5 minutes
-// (DefaultTolerance) from its own clock, and remembers the signatures it
-// accepted for as long as their timestamps are within tolerance, refusing
-// a signature seen before (Replays: a ReplayCache in one process; the
-// schedulers of outreach share one in Redis). Every body carries a "nonce"
-// unique to each HTTP attempt, so a retry sent within the same second
-// differs from the first attempt; receivers may ignore it otherwise. The
-// secret is shared out of band: outreach reads it from the environment
-// variable named by platform.webhook.secret_env (default
+// with the secret the variable's raw value, whole.
+//
+// A receiver recomputes the HMAC and compares it in constant time (Verify),
+// refuses a timestamp more than 5 minutes (DefaultTolerance) from its own
+// clock, either way, and remembers the requests it accepted for as long as
+// their timestamps are within tolerance, refusing one seen before: by
+// webhook-id (standard) or signature (outreach-v1), Verified.ReplayKey
+// (Replays: a ReplayCache in one process; the schedulers of outreach share
+// one in Redis). Every body carries a "nonce" unique to each HTTP attempt,
+// so that a retry differs from the first attempt; receivers may ignore it
+// otherwise. The secret is shared out of band: outreach reads it from the
+// environment variable named by platform.webhook.secret_env (default
 // OUTREACH_WEBHOOK_SECRET), never from the config file.
 //
 // # Actions (outreach to the integration)
@@ -98,16 +119,16 @@
 // invitation outreach delivered from that account to that person, the
 // event dated between the send and now (5 minutes of skew either way), and
 // the invitation not answered otherwise. Every scheduler answers alike and
-// remembers signatures in Redis, so a request refused as replayed by one is
+// remembers the webhook-ids (outreach-v1: signatures) in Redis, so a request refused as replayed by one is
 // refused by all, also after a restart. The answers:
 //
-//	204  taken (also the same answer sent again with a new nonce: recorded once)
-//	401  signature (missing or bad), stale (timestamp over 5 minutes off), replayed
+//	204  taken (also the same answer sent again under a new id: recorded once)
+//	401  signature (missing or bad), stale (timestamp over 5 minutes off), replayed (id seen)
 //	400  malformed (not an event), unreadable (the body did not arrive in time)
 //	405  method; 413 too_large (a body over 1 MiB)
 //	422  unknown_account, unknown_key, key_mismatch, before_send, in_future
 //	409  already_answered (another answer is recorded for the invitation)
-//	503  not stored: send the same event again (a new nonce)
+//	503  not stored: send the same event again (its id may come again)
 //
 // Every refusal carries {"code":"invalid","reason":"<reason>","message":"..."}
 // (Reasons lists them; NewEventsHandler documents each). Do not retry a
