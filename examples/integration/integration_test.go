@@ -7,6 +7,7 @@ package integration_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"os"
@@ -30,14 +31,25 @@ func needNode(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatalf("%s: .ci/run installs Node (apt: nodejs npm) and runs npm ci in examples/integration", what)
 		}
-		t.Skipf("%s (install Node 18+, then run npm ci in examples/integration)", what)
+		t.Skipf("%s (install Node 18+ and npm; the test runs npm ci in examples/integration)", what)
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
 		missing("node is not installed")
 	}
 	if _, err := os.Stat("node_modules/standardwebhooks/package.json"); err != nil {
-		missing("the npm package standardwebhooks is not installed here")
+		// The one test command runs every test: install the pinned library
+		// (package-lock.json) when npm can.
+		npm, err := exec.LookPath("npm")
+		if err != nil {
+			missing("the npm package standardwebhooks is not installed here, and npm is not installed")
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund", "--loglevel=error").CombinedOutput()
+		if err != nil {
+			missing(fmt.Sprintf("npm ci in examples/integration failed (%v): %.500s", err, out))
+		}
 	}
 	return node
 }
