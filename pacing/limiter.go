@@ -27,7 +27,7 @@ const (
 	// SendRetention is how long after its time a send stays in the log
 	// (plus the request's MinGap): a week and a day of margin for workers
 	// whose clocks disagree. Its ID is remembered (Reserve is idempotent on
-	// it, Confirm and Release find it) for as long. Trimming is driven by
+	// it, Release finds it) for as long. Trimming is driven by
 	// the requests' At, so the limiter is exact while workers' clocks agree
 	// within a day: a request stamped days ahead would trim sends that
 	// correct clocks still count.
@@ -93,7 +93,7 @@ const (
 // Decision is Reserve's answer.
 type Decision struct {
 	Granted bool
-	// Existing: the ID was already reserved (or confirmed); nothing changed.
+	// Existing: the ID was already in the log; nothing changed.
 	Existing bool
 	Denial   Denial // "" when granted
 	// RetryAt, on a denial, is a time before which the same request cannot
@@ -114,7 +114,6 @@ type Usage struct {
 	NotesMonth  int       // notes in [rules.MonthStart, rules.MonthEnd)
 	Last        time.Time // the latest send in the log (it may be after now); zero if none
 	PausedUntil time.Time // the pause end if after now, else zero
-	Reserved    int       // of Week, the sends not confirmed yet (in flight or outcome unknown)
 }
 
 // Limiter is the exact rolling-window limiter: it keeps a log of every send of
@@ -129,14 +128,12 @@ type Limiter interface {
 	// the send. Re-reserving an ID still in the log returns Granted with
 	// Existing set and changes nothing, whatever the rules say now.
 	Reserve(ctx context.Context, r Request) (Decision, error)
-	// Confirm records that the platform accepted the send: it stays counted
-	// until it ages out of every window. Confirming twice is fine;
-	// confirming an ID not in the log returns ErrNotReserved.
-	Confirm(ctx context.Context, account, id string) error
 	// Release removes a send that definitely did not happen (and its note),
-	// freeing its slot. Releasing an ID not in the log does nothing;
-	// releasing a confirmed one returns ErrConfirmed and keeps it. A send
-	// whose outcome is unknown is never released: it stays counted.
+	// freeing its slot. Releasing an ID not in the log does nothing. A
+	// granted send stays counted until it ages out of every window unless
+	// released: one whose outcome is unknown is never released. A send
+	// restored from the platform's own record (RedisLimiter.Restore) is
+	// confirmed: releasing it returns ErrConfirmed and keeps it.
 	Release(ctx context.Context, account, id string) error
 	// Pause makes Reserve deny the account with DenyPaused while At <
 	// until (a restriction or limit answer from the platform). It never
@@ -150,7 +147,6 @@ type Limiter interface {
 // Errors of the Limiter methods; test with errors.Is.
 var (
 	ErrInvalidRequest = errors.New("pacing: invalid limiter request")
-	ErrNotReserved    = errors.New("pacing: send not reserved")
 	ErrConfirmed      = errors.New("pacing: send already confirmed, cannot release")
 )
 

@@ -5,18 +5,18 @@
 -- KEYS (all of one account, one hash tag {acct:ID}, built by the caller):
 --   1 sends  ZSET  member = send ID, score = send time
 --   2 notes  ZSET  the sends with a personalized note (kept longer)
---   3 state  HASH  send ID -> "r" (reserved) | "c" (confirmed)
+--   3 state  HASH  send ID -> "r" (reserved) | "c" (confirmed: restored from
+--                  the platform's record by restore.go, never released)
 --   4 pause  STRING the pause end
 -- ARGV[1] = op:
 --   reserve id t note(0|1) weekly daily dayStart dayEnd gap notesPerMonth
 --           monthStart monthEnd sendCutoff noteCutoff idleTTL
 --     -> {granted(0|1), denial, retryAt(0 = unknown), existing(0|1)}
 --     daily / notesPerMonth -1 = unlimited
---   confirm id          -> 0 ok | 1 not reserved
 --   release id          -> 0 ok (or not there) | 2 confirmed
 --   pause until         -> 0
 --   usage now dayStart dayEnd monthStart monthEnd
---     -> {week, day, notesMonth, last(0 = none), pausedUntil(0 = none), reserved}
+--     -> {week, day, notesMonth, last(0 = none), pausedUntil(0 = none)}
 local sends, notes, state, pause = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local op = ARGV[1]
 local WEEK = 604800000
@@ -179,12 +179,6 @@ if op == 'reserve' then
   redis.call('PEXPIRE', state, idleTTL)
   return {1, '', 0, 0}
 
-elseif op == 'confirm' then
-  local v = redis.call('HGET', state, ARGV[2])
-  if not v then return 1 end
-  if v == 'r' then redis.call('HSET', state, ARGV[2], 'c') end
-  return 0
-
 elseif op == 'release' then
   local id = ARGV[2]
   local v = redis.call('HGET', state, id)
@@ -203,21 +197,16 @@ elseif op == 'pause' then
 
 elseif op == 'usage' then
   local now = tonumber(ARGV[2])
-  local ids = redis.call('ZRANGEBYSCORE', sends, '(' .. (now - WEEK), now)
-  local reserved = 0
-  for _, id in ipairs(ids) do
-    if redis.call('HGET', state, id) == 'r' then reserved = reserved + 1 end
-  end
   local last = 0
   local r = redis.call('ZREVRANGE', sends, 0, 0, 'WITHSCORES')
   if #r > 0 then last = tonumber(r[2]) end
   local p = pauseEnd()
   if p <= now then p = 0 end
   return {
-    #ids,
+    redis.call('ZCOUNT', sends, '(' .. (now - WEEK), now),
     countRange(sends, tonumber(ARGV[3]), tonumber(ARGV[4])),
     countRange(notes, tonumber(ARGV[5]), tonumber(ARGV[6])),
-    last, p, reserved,
+    last, p,
   }
 end
 return redis.error_reply('outreach limiter: unknown op ' .. tostring(op))

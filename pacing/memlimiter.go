@@ -24,10 +24,9 @@ func NewMemLimiter() *MemLimiter {
 
 // memEntry is one send (or note) in a log sorted by at.
 type memEntry struct {
-	at        int64 // unix ms
-	id        string
-	note      bool // (sends only) it carries a note
-	confirmed bool // (sends only)
+	at   int64 // unix ms
+	id   string
+	note bool // (sends only) it carries a note
 }
 
 type memAccount struct {
@@ -116,26 +115,9 @@ func (l *MemLimiter) Reserve(ctx context.Context, r Request) (Decision, error) {
 	return Decision{Granted: true}, nil
 }
 
-// Confirm implements Limiter.
-func (l *MemLimiter) Confirm(ctx context.Context, account, id string) error {
-	if err := checkID(account, id); err != nil {
-		return err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	a := l.accounts[account]
-	if a == nil {
-		return ErrNotReserved
-	}
-	i := a.find(id)
-	if i < 0 {
-		return ErrNotReserved
-	}
-	a.sends[i].confirmed = true
-	return nil
-}
-
-// Release implements Limiter.
+// Release implements Limiter. It never returns ErrConfirmed: only a send
+// restored from the platform's record (RedisLimiter.Restore) is confirmed,
+// and MemLimiter has no Restore.
 func (l *MemLimiter) Release(ctx context.Context, account, id string) error {
 	if err := checkID(account, id); err != nil {
 		return err
@@ -151,9 +133,6 @@ func (l *MemLimiter) Release(ctx context.Context, account, id string) error {
 		return nil
 	}
 	s := a.sends[i]
-	if s.confirmed {
-		return ErrConfirmed
-	}
 	delete(a.ids, id)
 	a.sends = slices.Delete(a.sends, i, i+1)
 	if s.note {
@@ -201,11 +180,6 @@ func (l *MemLimiter) Usage(ctx context.Context, account string, now time.Time, r
 	}
 	if a.pause > n {
 		us.PausedUntil = fromMS(a.pause)
-	}
-	for _, e := range a.sends[lo:hi] {
-		if !e.confirmed {
-			us.Reserved++
-		}
 	}
 	return us, nil
 }

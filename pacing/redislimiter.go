@@ -42,7 +42,7 @@ const IdleTTL = 45 * 24 * time.Hour
 //
 //	outreach:{acct:alice}:sends  ZSET member = send ID, score = unix ms
 //	outreach:{acct:alice}:notes  ZSET the sends carrying a personalized note
-//	outreach:{acct:alice}:state  HASH send ID -> "r" (reserved) | "c" (confirmed)
+//	outreach:{acct:alice}:state  HASH send ID -> "r" (reserved) | "c" (confirmed: restored, see Restore)
 //	outreach:{acct:alice}:pause  STRING pause end, unix ms
 type RedisLimiter struct {
 	rdb    redis.UniversalClient
@@ -124,21 +124,6 @@ func (l *RedisLimiter) Reserve(ctx context.Context, r Request) (Decision, error)
 	}, nil
 }
 
-// Confirm implements Limiter.
-func (l *RedisLimiter) Confirm(ctx context.Context, account, id string) error {
-	if err := checkID(account, id); err != nil {
-		return err
-	}
-	code, err := limiterScript.Run(ctx, l.rdb, l.Keys(account), "confirm", id).Int()
-	switch {
-	case err != nil:
-		return fmt.Errorf("pacing: confirm %s/%s: %w", account, id, err)
-	case code == 1:
-		return ErrNotReserved
-	}
-	return nil
-}
-
 // Release implements Limiter.
 func (l *RedisLimiter) Release(ctx context.Context, account, id string) error {
 	if err := checkID(account, id); err != nil {
@@ -176,7 +161,7 @@ func (l *RedisLimiter) Usage(ctx context.Context, account string, now time.Time,
 	if err != nil {
 		return Usage{}, fmt.Errorf("pacing: usage %s: %w", account, err)
 	}
-	if len(res) != 6 {
+	if len(res) != 5 {
 		return Usage{}, fmt.Errorf("pacing: usage %s: unexpected reply %v", account, res)
 	}
 	return Usage{
@@ -185,6 +170,5 @@ func (l *RedisLimiter) Usage(ctx context.Context, account string, now time.Time,
 		NotesMonth:  int(res[2]),
 		Last:        fromMS(res[3]),
 		PausedUntil: fromMS(res[4]),
-		Reserved:    int(res[5]),
 	}, nil
 }

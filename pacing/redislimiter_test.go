@@ -84,11 +84,11 @@ func TestRedisLimiterKeys(t *testing.T) {
 	if v := rdb.HGet(ctx, want[2], "c1/p1/connect").Val(); v != "r" {
 		t.Errorf("state %q, want r", v)
 	}
-	if err := l.Confirm(ctx, "alice", "c1/p1/connect"); err != nil {
+	if _, err := l.Restore(ctx, "alice", "c1/p0/connect", t0.Add(-time.Hour), false); err != nil {
 		t.Fatal(err)
 	}
-	if v := rdb.HGet(ctx, want[2], "c1/p1/connect").Val(); v != "c" {
-		t.Errorf("state %q after Confirm, want c", v)
+	if v := rdb.HGet(ctx, want[2], "c1/p0/connect").Val(); v != "c" {
+		t.Errorf("state %q of a restored send, want c", v)
 	}
 
 	other := newRedisLimiter(t, srv, pacing.WithKeyPrefix("x:"))
@@ -121,13 +121,13 @@ func TestRedisLimiterAOFRestart(t *testing.T) {
 	srv := redistest.Start(t, redistest.WithAOF())
 	ctx := context.Background()
 	l := newRedisLimiter(t, srv)
-	for i := range 5 {
-		if d := reserve(t, l, "a", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Minute), i == 0, caps5); !d.Granted {
+	if _, err := l.Restore(ctx, "a", "0", t0, true); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < 5; i++ {
+		if d := reserve(t, l, "a", fmt.Sprint(i), t0.Add(time.Duration(i)*time.Minute), false, caps5); !d.Granted {
 			t.Fatalf("send %d: %+v", i, d)
 		}
-	}
-	if err := l.Confirm(ctx, "a", "0"); err != nil {
-		t.Fatal(err)
 	}
 	if err := l.Pause(ctx, "b", t0.Add(day)); err != nil {
 		t.Fatal(err)
@@ -139,15 +139,77 @@ func TestRedisLimiterAOFRestart(t *testing.T) {
 	if d := reserve(t, l, "b", "1", t0, false, caps5); d.Denial != pacing.DenyPaused {
 		t.Fatalf("after restart: %+v, want b still paused", d)
 	}
+	if err := l.Release(ctx, "a", "0"); !errors.Is(err, pacing.ErrConfirmed) {
+		t.Fatalf("Release of the restored send after restart: %v, want ErrConfirmed", err)
+	}
+	if err := l.Release(ctx, "a", "1"); err != nil {
+		t.Fatalf("Release of a reserved send after restart: %v", err)
+	}
 	u, err := l.Usage(ctx, "a", t0.Add(time.Hour), caps5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if u.Week != 5 || u.Reserved != 4 {
-		t.Fatalf("after restart: %+v", u)
+	if u.Week != 4 || !u.Last.Equal(t0.Add(4*time.Minute)) {
+		t.Fatalf("after restart and the releases: %+v, want 4 sends, the restored one kept", u)
 	}
-	if err := l.Release(ctx, "a", "0"); !errors.Is(err, pacing.ErrConfirmed) {
-		t.Fatalf("Release of confirmed after restart: %v", err)
+}
+
+// Restore records a send the platform's own record shows, whatever the
+// rules say, as confirmed: Release never frees it (ErrConfirmed), and it
+// counts against the caps, the gap and the note allowance.
+func TestRedisLimiterRestore(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	l := newRedisLimiter(t, srv)
+	month := pacing.Rules{
+		Weekly: 5, Daily: pacing.Unlimited, MinGap: time.Hour, NotesPerMonth: 1,
+		MonthStart: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), MonthEnd: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
+	}
+	restore := func(id string, at time.Time, note, want bool) {
+		t.Helper()
+		got, err := l.Restore(ctx, "a", id, at, note)
+		if err != nil || got != want {
+			t.Fatalf("Restore(%s) = %v, %v; want %v", id, got, err, want)
+		}
+	}
+	restore("old", t0, true, true)
+	restore("old", t0.Add(time.Minute), false, false) // idempotent: kept as it is
+	if d := reserve(t, l, "a", "r1", t0.Add(2*time.Hour), false, month); !d.Granted {
+		t.Fatalf("Reserve after the restored send: %+v", d)
+	}
+	restore("r1", t0.Add(3*time.Hour), false, false) // a reserved ID stays reserved
+
+	if err := l.Release(ctx, "a", "old"); !errors.Is(err, pacing.ErrConfirmed) {
+		t.Fatalf("Release of a restored send = %v, want ErrConfirmed", err)
+	}
+	if err := l.Release(ctx, "a", "old"); !errors.Is(err, pacing.ErrConfirmed) {
+		t.Fatalf("Release of a restored send, again = %v, want ErrConfirmed", err)
+	}
+	if err := l.Release(ctx, "a", "r1"); err != nil {
+		t.Fatalf("Release of a reserved send = %v", err)
+	}
+	u, err := l.Usage(ctx, "a", t0.Add(3*time.Hour), month)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Week != 1 || u.NotesMonth != 1 || !u.Last.Equal(t0) {
+		t.Fatalf("Usage = %+v, want the restored send (with its note) still counted, the released one gone", u)
+	}
+	if d := reserve(t, l, "a", "n", t0.Add(30*time.Minute), false, month); d.Denial != pacing.DenyGap {
+		t.Fatalf("Reserve 30m after the restored send = %+v, want denied by the gap", d)
+	}
+	if d := reserve(t, l, "a", "n", t0.Add(3*time.Hour), true, month); d.Denial != pacing.DenyNoteAllowance {
+		t.Fatalf("a note with the restored one = %+v, want denied note_allowance", d)
+	}
+
+	for name, call := range map[string]func() error{
+		"bad account": func() error { _, err := l.Restore(ctx, "A", "x", t0, false); return err },
+		"empty ID":    func() error { _, err := l.Restore(ctx, "a", "", t0, false); return err },
+		"zero time":   func() error { _, err := l.Restore(ctx, "a", "x", time.Time{}, false); return err },
+	} {
+		if err := call(); !errors.Is(err, pacing.ErrInvalidRequest) {
+			t.Errorf("Restore with %s: %v, want ErrInvalidRequest", name, err)
+		}
 	}
 }
 
@@ -164,8 +226,8 @@ func TestRedisLimiterServerDown(t *testing.T) {
 	}
 }
 
-// BenchmarkRedisLimiterReserve: one Reserve (and Confirm when granted) of a
-// simulation of 1,000 accounts, one round trip each, on a local server.
+// BenchmarkRedisLimiterReserve: one Reserve of a simulation of 1,000
+// accounts, one round trip each, on a local server.
 func BenchmarkRedisLimiterReserve(b *testing.B) {
 	srv := redistest.Start(b)
 	l, err := pacing.NewRedisLimiter(srv.Client())

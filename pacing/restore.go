@@ -30,7 +30,8 @@ return 1`)
 // at (with a personalized note when note is set), without checking any
 // rule: it rebuilds the log from the platform's own record after Redis
 // lost it (package install), so that the caps, the gap and the note
-// allowance count the sends again. It is idempotent on id (an ID already
+// allowance count the sends again. A restored send is never freed: Release
+// returns ErrConfirmed and keeps it. It is idempotent on id (an ID already
 // in the log is kept as it is) and reports whether it recorded the send.
 // Sends older than SendRetention (NoteRetention for notes) count in no
 // window any more: the next Reserve trims them.

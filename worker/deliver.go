@@ -93,11 +93,11 @@ func (d *Deliverer) invite(ctx context.Context, t wire.Task, act platform.Action
 	if err == nil {
 		// The invitation went out. The reservation stays counted as it is:
 		// the worker records the outcome in the ledger (the commit), and
-		// the limiter only needs Release for sends that did not happen.
-		// Confirm, which merely tells "sent" from "in flight" in
-		// Usage.Reserved, would cost a round trip per invitation on the
-		// hot path (measured: the end-to-end rate rises from 0.59 to 0.69 of
-		// raw asynq without it), so the worker does not call it.
+		// the limiter only needs Release for sends that did not happen. It
+		// has no confirm step: marking a send as sent would cost a round
+		// trip per invitation on the hot path (measured: the end-to-end
+		// rate was 0.59 of raw asynq with one, 0.69 without) and change
+		// no decision.
 		return wire.Outcome{Kind: wire.Delivered, At: now}, nil
 	}
 	if platform.IsNotPerformed(err) {

@@ -72,7 +72,7 @@ func TestDefiniteRefusalFreesSlot(t *testing.T) {
 	if err != nil || out.Kind != wire.Refused || out.Code != platform.CodeInvalidProfile || !out.At.Equal(t0) {
 		t.Fatalf("Do = %+v, %v; want refused %s", out, err, platform.CodeInvalidProfile)
 	}
-	if u := r.usage(t, t0); u.Week != 0 || u.Day != 0 || u.Reserved != 0 || !u.Last.IsZero() || !u.PausedUntil.IsZero() {
+	if u := r.usage(t, t0); u.Week != 0 || u.Day != 0 || !u.Last.IsZero() || !u.PausedUntil.IsZero() {
 		t.Errorf("usage after a definite refusal = %+v, want nothing counted, no pause", u)
 	}
 	out, err = r.d.Do(ctx, task("ann"), t0)
@@ -114,7 +114,7 @@ func TestStandingRefusalPauses(t *testing.T) {
 				t.Fatalf("Do = %+v, %v; want refused %s", out, err, c.code)
 			}
 			u := r.usage(t, t0)
-			if u.Week != 0 || u.Reserved != 0 || !u.PausedUntil.Equal(t0.Add(pause)) {
+			if u.Week != 0 || !u.PausedUntil.Equal(t0.Add(pause)) {
 				t.Errorf("usage = %+v; want the slot free and a pause until %v", u, t0.Add(pause))
 			}
 			requests := len(r.model.Record())
@@ -156,7 +156,7 @@ func TestUnknownOutcomeKeepsReservation(t *testing.T) {
 				if err == nil || !platform.IsRetryable(err) || out.Kind != wire.Unknown {
 					t.Fatalf("Do at +%v = %+v, %v; want an unknown outcome with a retryable error", at.Sub(t0), out, err)
 				}
-				if u := r.usage(t, at); u.Week != 1 || u.Reserved != 1 || !u.Last.Equal(t0) || !u.PausedUntil.IsZero() {
+				if u := r.usage(t, at); u.Week != 1 || !u.Last.Equal(t0) || !u.PausedUntil.IsZero() {
 					t.Errorf("usage at +%v = %+v; want the first reservation counted once", at.Sub(t0), u)
 				}
 			}

@@ -259,8 +259,8 @@ func TestUnauthorizedIntegration(t *testing.T) {
 			if n := r.sw.hits.Load(); n != 1 {
 				t.Errorf("%d requests reached the integration, want 1 (the others held back)", n)
 			}
-			if u := r.usage(t, r.clock.now()); u.Week != 0 || u.Reserved != 0 {
-				t.Errorf("limiter after the refusal: %+v, want the slot freed and nothing reserved", u)
+			if u := r.usage(t, r.clock.now()); u.Week != 0 {
+				t.Errorf("limiter after the refusal: %+v, want the slot freed", u)
 			}
 			if len(r.ups) != 1 || r.ups[0] {
 				t.Errorf("health changes %v, want down", r.ups)
@@ -324,7 +324,7 @@ func TestFailingIntegration(t *testing.T) {
 	if len(pending) != 2 || platform.FaultOf(errs[0]) != platform.FaultServer || platform.IsNotPerformed(errs[0]) || !errors.Is(errs[1], ErrPaused) {
 		t.Fatalf("first attempts: %v", errs)
 	}
-	if u := r.usage(t, r.clock.now()); u.Week != 1 || u.Reserved != 1 {
+	if u := r.usage(t, r.clock.now()); u.Week != 1 {
 		t.Errorf("limiter after an unknown outcome: %+v, want the slot kept counted", u)
 	}
 	mode.Store(1)

@@ -285,11 +285,8 @@ func init() {
 		if err := h.l.Pause(h.ctx, "a", t0.Add(week)); err != nil {
 			h.Fatal(err)
 		}
-		if err := h.l.Confirm(h.ctx, "a", "1"); err != nil {
-			h.Fatal(err)
-		}
 		if d := h.try("a", "1", t0.Add(time.Hour), false, r); !d.Granted || !d.Existing {
-			h.Fatalf("re-Reserve while paused, confirmed = %+v, want Granted and Existing", d)
+			h.Fatalf("re-Reserve while paused = %+v, want Granted and Existing", d)
 		}
 		if u := h.usage("a", t0.Add(time.Hour), r); u.Week != 1 || u.NotesMonth != 0 || !u.Last.Equal(t0) {
 			h.Fatalf("Usage = %+v, want one send at t0 and no note", u)
@@ -310,28 +307,20 @@ func init() {
 		}
 		// a released ID is forgotten: reserving it again is a new request
 		h.deny("a", "1", t0.Add(2*time.Minute), false, r, pacing.DenyWeekly, t0.Add(time.Minute+week))
-		h.wantErr("Confirm released", h.l.Confirm(h.ctx, "a", "1"), pacing.ErrNotReserved)
 	})
 
-	register("ConfirmKeepsCounted", func(h *harness) {
+	// A granted send that is not released (sent, or its outcome unknown)
+	// counts until it leaves every window.
+	register("GrantKeepsCounted", func(h *harness) {
 		r := inMonth(caps(2), pacing.Unlimited, t0)
 		h.grant("a", "1", t0, false, r)
 		h.grant("a", "2", t0.Add(time.Minute), false, r)
-		if u := h.usage("a", t0.Add(time.Hour), r); u.Reserved != 2 {
-			h.Fatalf("Usage.Reserved = %d, want 2", u.Reserved)
-		}
-		h.wantErr("Confirm", h.l.Confirm(h.ctx, "a", "1"), nil)
-		h.wantErr("Confirm again", h.l.Confirm(h.ctx, "a", "1"), nil)
-		h.wantErr("Release confirmed", h.l.Release(h.ctx, "a", "1"), pacing.ErrConfirmed)
-		h.wantErr("Confirm unknown", h.l.Confirm(h.ctx, "a", "nope"), pacing.ErrNotReserved)
-		h.wantErr("Confirm unknown account", h.l.Confirm(h.ctx, "zz", "1"), pacing.ErrNotReserved)
 		h.deny("a", "3", t0.Add(time.Hour), false, r, pacing.DenyWeekly, t0.Add(week))
-		if u := h.usage("a", t0.Add(time.Hour), r); u.Week != 2 || u.Reserved != 1 {
-			h.Fatalf("Usage = %+v, want Week 2, Reserved 1", u)
+		if u := h.usage("a", t0.Add(time.Hour), r); u.Week != 2 || !u.Last.Equal(t0.Add(time.Minute)) {
+			h.Fatalf("Usage = %+v, want Week 2, Last %v", u, t0.Add(time.Minute))
 		}
 		h.deny("a", "3", t0.Add(week-msec), false, r, pacing.DenyWeekly, t0.Add(week))
 		h.grant("a", "3", t0.Add(week), false, r)
-		// send 2's outcome is unknown: never released, it counts until it leaves
 		h.deny("a", "4", t0.Add(week), false, r, pacing.DenyWeekly, t0.Add(week+time.Minute))
 		h.grant("a", "4", t0.Add(week+time.Minute), false, r)
 	})
@@ -393,14 +382,13 @@ func init() {
 		if err := h.l.Pause(h.ctx, "alice", t0.Add(week)); err != nil {
 			h.Fatal(err)
 		}
-		h.wantErr("Confirm", h.l.Confirm(h.ctx, "alice", "x"), nil)
 		h.wantErr("Release", h.l.Release(h.ctx, "bob", "x"), nil)
 		h.grant("bob", "y", t0.Add(time.Minute), true, r)
 		h.deny("alice", "y", t0.Add(time.Minute), true, r, pacing.DenyPaused, t0.Add(week))
-		if u := h.usage("alice", t0.Add(time.Hour), r); u.Week != 1 || u.Reserved != 0 || u.NotesMonth != 1 || u.PausedUntil.IsZero() {
+		if u := h.usage("alice", t0.Add(time.Hour), r); u.Week != 1 || !u.Last.Equal(t0) || u.NotesMonth != 1 || u.PausedUntil.IsZero() {
 			h.Fatalf("alice: %+v", u)
 		}
-		if u := h.usage("bob", t0.Add(time.Hour), r); u.Week != 1 || u.Reserved != 1 || u.NotesMonth != 1 || !u.PausedUntil.IsZero() {
+		if u := h.usage("bob", t0.Add(time.Hour), r); u.Week != 1 || !u.Last.Equal(t0.Add(time.Minute)) || u.NotesMonth != 1 || !u.PausedUntil.IsZero() {
 			h.Fatalf("bob: %+v", u)
 		}
 		if u := h.usage("carol", t0, r); u != (pacing.Usage{}) {

@@ -37,9 +37,9 @@ func init() {
 			_, err := h.l.Reserve(h.ctx, r)
 			h.wantErr("Reserve with "+name, err, pacing.ErrInvalidRequest)
 		}
-		h.wantErr("Confirm", h.l.Confirm(h.ctx, "A", "1"), pacing.ErrInvalidRequest)
-		h.wantErr("Confirm", h.l.Confirm(h.ctx, "a", ""), pacing.ErrInvalidRequest)
 		h.wantErr("Release", h.l.Release(h.ctx, "a{x}", "1"), pacing.ErrInvalidRequest)
+		h.wantErr("Release", h.l.Release(h.ctx, "A", "1"), pacing.ErrInvalidRequest)
+		h.wantErr("Release", h.l.Release(h.ctx, "a", ""), pacing.ErrInvalidRequest)
 		h.wantErr("Pause", h.l.Pause(h.ctx, "", t0), pacing.ErrInvalidRequest)
 		_, err := h.l.Usage(h.ctx, "a b", t0, caps(1))
 		h.wantErr("Usage", err, pacing.ErrInvalidRequest)
@@ -59,7 +59,6 @@ func init() {
 		late := march.AddDate(0, 0, 19)
 		h.deny("a", "x", late, true, r(late), pacing.DenyNoteAllowance, time.Time{})
 		h.grant("a", "n0", late, false, r(late)) // forgotten ID: a new send
-		h.wantErr("Confirm forgotten", h.l.Confirm(h.ctx, "a", "n1"), pacing.ErrNotReserved)
 		h.wantErr("Release new n0", h.l.Release(h.ctx, "a", "n0"), nil)
 		h.grant("a", "n0", late.Add(time.Minute), false, r(late))
 		h.deny("a", "y", late.Add(2*time.Minute), true, r(late), pacing.DenyNoteAllowance, time.Time{})
@@ -108,7 +107,7 @@ func init() {
 }
 
 // randomAgainstReference replays a random mix of reserves (clock skew,
-// changing rules), re-reserves, confirms, releases, pauses and usage reads on
+// changing rules), re-reserves, releases, pauses and usage reads on
 // the limiter and on the naive reference model, and wants the same answer to
 // every call.
 func randomAgainstReference(h *harness) {
@@ -143,7 +142,7 @@ func randomAgainstReference(h *harness) {
 			return known[max(0, len(known)-1-rng.IntN(40))]
 		}
 		switch op := rng.IntN(100); {
-		case op < 78:
+		case op < 88:
 			at := now
 			switch rng.IntN(20) {
 			case 0, 1, 2: // another worker's clock
@@ -182,12 +181,6 @@ func randomAgainstReference(h *harness) {
 			default:
 				seen[string(got.Denial)]++
 			}
-		case op < 88:
-			id := recent()
-			got, want := h.l.Confirm(h.ctx, acct, id), ref.confirm(acct, id)
-			if !sameErr(got, want) {
-				fail(step, "Confirm(%s, %s) = %v, want %v", acct, id, got, want)
-			}
 		case op < 95:
 			id := recent()
 			got, want := h.l.Release(h.ctx, acct, id), ref.release(acct, id)
@@ -209,7 +202,7 @@ func randomAgainstReference(h *harness) {
 			}
 			want := ref.usage(acct, at, r)
 			if got.Week != want.Week || got.Day != want.Day || got.NotesMonth != want.NotesMonth ||
-				got.Reserved != want.Reserved || !got.Last.Equal(want.Last) || !got.PausedUntil.Equal(want.PausedUntil) {
+				!got.Last.Equal(want.Last) || !got.PausedUntil.Equal(want.PausedUntil) {
 				fail(step, "Usage(%s, %v)\n got %+v\nwant %+v", acct, at, got, want)
 			}
 		}

@@ -23,10 +23,9 @@ type refAccount struct {
 }
 
 type refSend struct {
-	at        int64
-	note      bool
-	confirmed bool
-	noteOnly  bool // trimmed from the send log, still in the note log
+	at       int64
+	note     bool
+	noteOnly bool // trimmed from the send log, still in the note log
 }
 
 const weekMS = int64(pacing.Week / time.Millisecond)
@@ -188,23 +187,11 @@ func (m *reference) notesIn(a *refAccount, start, end time.Time) int {
 	return n
 }
 
-func (m *reference) confirm(account, id string) error {
-	s, ok := m.account(account).sends[id]
-	if !ok || s.noteOnly {
-		return pacing.ErrNotReserved
-	}
-	s.confirmed = true
-	return nil
-}
-
 func (m *reference) release(account, id string) error {
 	a := m.account(account)
 	s, ok := a.sends[id]
 	if !ok || s.noteOnly {
 		return nil
-	}
-	if s.confirmed {
-		return pacing.ErrConfirmed
 	}
 	delete(a.sends, id)
 	return nil
@@ -227,9 +214,6 @@ func (m *reference) usage(account string, now time.Time, r pacing.Rules) pacing.
 		last = max(last, s.at)
 		if s.at > n-weekMS && s.at <= n {
 			u.Week++
-			if !s.confirmed {
-				u.Reserved++
-			}
 		}
 		if s.at >= r.DayStart.UnixMilli() && s.at < r.DayEnd.UnixMilli() {
 			u.Day++
