@@ -25,6 +25,9 @@ type Config struct {
 	// Defaults (`defaults`) apply to every account and campaign unless
 	// they override them.
 	Defaults Defaults
+	// Safety (`safety`) is the safety governor of every account (an
+	// account's `safety` overrides it); see Safety for each key's default.
+	Safety Safety
 	// Accounts (`accounts`, required, at least one) are the sender accounts.
 	Accounts []Account
 	// Campaigns (`campaigns`) are globs naming campaign files, as written,
@@ -264,6 +267,10 @@ type Account struct {
 	// only when the file said true before (the later of the file and the
 	// command line wins). Default false.
 	Paused bool
+	// Safety (`safety`) is the account's safety governor: the top-level
+	// `safety` section with the keys the account's own section sets.
+	// Default: the top-level section.
+	Safety Safety
 	// Limits are the account's effective limits: the tier's defaults
 	// (pacing.TierDefaults), then defaults.max_pending and defaults.min_gap,
 	// then the account's `limits:` overrides (keys weekly, daily,

@@ -39,6 +39,7 @@ func (c *Config) decode(d *strictyaml.Decoder, root *yaml.Node) {
 	// Defaults before accounts, which inherit from them, whatever the
 	// order in the file.
 	c.Defaults.decode(m.Object("defaults"))
+	c.Safety.decode(m.Object("safety")) // before accounts, which inherit it
 	c.decodeAccounts(m)
 	c.checkSandboxAccounts(d)
 	c.decodeAllowPaths(m)
@@ -350,6 +351,9 @@ func (c *Config) decodeAccount(m *strictyaml.Map) Account {
 	}
 	lm := m.Object("limits")
 	a.Limits = decodeLimits(lm, a.Tier, tierOK, def)
+	a.Safety = c.Safety
+	a.Safety.Line = 0
+	a.Safety.decode(m.Object("safety"))
 	if m.Has("hours") || lm.Has("min_gap") {
 		if msg, ok := CheckWindow(a.Hours, a.Limits.MinGap); !ok {
 			if m.Has("hours") {

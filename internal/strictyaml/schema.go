@@ -22,8 +22,8 @@ type Schema struct {
 	Enum        []string // the allowed strings
 	Pattern     string   // a regular expression (ECMA 262) a string matches
 	Min, Max    *float64 // inclusive bounds of a number
-	// ExclusiveMin makes Min exclusive (rate > 0).
-	ExclusiveMin bool
+	// ExclusiveMin makes Min exclusive (rate > 0), ExclusiveMax Max.
+	ExclusiveMin, ExclusiveMax bool
 	MinItems     int     // of a list
 	Unique       bool    // a list's items are distinct
 	Items        *Schema // of a list
@@ -246,7 +246,11 @@ func (s *Schema) json(top bool) obj {
 		}
 	}
 	if s.Max != nil {
-		add("maximum", *s.Max)
+		if s.ExclusiveMax {
+			add("exclusiveMaximum", *s.Max)
+		} else {
+			add("maximum", *s.Max)
+		}
 	}
 	if s.Type == Array {
 		if s.MinItems > 0 {
