@@ -22,7 +22,8 @@ type account struct {
 	// log, so that planning ahead never oversteps what Reserve will grant.
 	log []int64
 
-	rules pacing.Rules // cache of rulesAt
+	rules pacing.Rules // cache of rulesAt, before the pace factor
+	gov   governor     // the safety governor (governor.go)
 
 	next     time.Time // heap key: when to plan next
 	earliest time.Time // no invitation before this (the drawn gap)
@@ -126,8 +127,12 @@ func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry tim
 		return false, a.pausedUntil, BlockRestricted
 	}
 	v := t.UnixNano()
-	if r.Daily != pacing.Unlimited && a.countIn(r.DayStart.UnixNano(), r.DayEnd.UnixNano()) >= r.Daily {
-		return false, r.DayEnd, BlockDailyCap
+	// r is rulesAt(a, t)'s: a.rules holds the same day's caps before the
+	// pace factor, to tell the governor's refusals from the caps' own.
+	if r.Daily != pacing.Unlimited {
+		if n := a.countIn(r.DayStart.UnixNano(), r.DayEnd.UnixNano()); n >= r.Daily {
+			return false, r.DayEnd, a.capBlock(n < a.rules.Daily, BlockDailyCap)
+		}
 	}
 	if r.Weekly <= 0 {
 		return false, t.Add(24 * time.Hour), BlockWeeklyCap
@@ -139,7 +144,7 @@ func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry tim
 	if n := len(a.log) - i; n >= r.Weekly {
 		// Enough entries must leave the window: the (n-Weekly+1)-th oldest.
 		// (a send exactly 7d before t is out of the window (t-7d, t]).
-		return false, time.Unix(0, a.log[i+n-r.Weekly]+week), BlockWeeklyCap
+		return false, time.Unix(0, a.log[i+n-r.Weekly]+week), a.capBlock(n < a.rules.Weekly, BlockWeeklyCap)
 	}
 	if len(a.log) > 0 {
 		if last := a.log[len(a.log)-1]; v-last < r.MinGap.Nanoseconds() {
@@ -147,6 +152,15 @@ func (a *account) capsAtNoRaise(r pacing.Rules, t time.Time) (ok bool, retry tim
 		}
 	}
 	return true, time.Time{}, BlockNone
+}
+
+// capBlock names a cap's refusal: the governor's when the cap before the
+// pace factor would have allowed the invitation (governed).
+func (a *account) capBlock(governed bool, b Block) Block {
+	if governed {
+		return BlockSafety
+	}
+	return b
 }
 
 // gapAfter draws the time from an invitation at s to the account's next

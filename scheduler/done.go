@@ -167,6 +167,7 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 		}
 		a.pending++
 		a.pendQ = append(a.pendQ, ref)
+		a.gov.sent = append(a.gov.sent, ref)
 		c.finish(o.At)
 		note := templates.Note{Variant: t.Variant, Chars: t.Chars}
 		e.emit(o.At, lifecycle.EvInvited, c, a, t.Person, &note, string(t.Fallback))

@@ -324,15 +324,18 @@ type AccountStatus struct {
 	NotesMonth  int
 }
 
-// rulesAt returns the account's limiter rules at t. They only change at day
-// boundaries and, warming up, at week boundaries, so the last day's are kept.
+// rulesAt returns the account's planning rules at t: its limiter rules
+// with the weekly and daily caps multiplied by the governor's pace factor
+// (governor.go). The limiter rules only change at day boundaries and,
+// warming up, at week boundaries, so the last day's are kept (a.rules,
+// before the pace factor).
 func (e *Engine) rulesAt(a *account, t time.Time) pacing.Rules {
 	r := &a.rules
 	if r.DayEnd.IsZero() || t.Before(r.DayStart) || !t.Before(r.DayEnd) ||
 		(!a.cfg.WarmupStart.IsZero() && pacing.Warmup(a.cfg.WarmupStart, a.cfg.Limits.Weekly, t) != r.Weekly) {
 		*r = pacing.RulesFor(a.cfg.Limits, a.cfg.WarmupStart, a.cfg.Location, t)
 	}
-	return *r
+	return paced(*r, a.gov.factor())
 }
 
 // Outstanding returns the tasks planned to run before t whose outcome was

@@ -29,6 +29,7 @@ const (
 	BlockPaused         Block = "paused"          // the operator paused the account
 	BlockCampaignPaused Block = "campaign_paused" // the operator paused the campaign(s) with work
 	BlockPending        Block = "pending"         // the pending ceiling: the oldest invitation is withdrawn first
+	BlockSafety         Block = "safety"          // the safety governor lowered the weekly or daily cap (Engine.Health says why)
 	BlockWeeklyCap      Block = "weekly_cap"      // the rolling week's cap is reached
 	BlockDailyCap       Block = "daily_cap"       // the day's cap is reached
 	BlockWaiting        Block = "waiting"         // the prospects left wait: a follow step's wait, a cooldown, next month's notes
@@ -39,7 +40,7 @@ const (
 // blockRank orders the blocks, strongest first.
 var blockRank = map[Block]int{
 	BlockConnections: 1, BlockRestricted: 2, BlockPaused: 3, BlockCampaignPaused: 4, BlockPending: 5,
-	BlockWeeklyCap: 6, BlockDailyCap: 7, BlockWaiting: 8, BlockHours: 9, BlockNoProspects: 10,
+	BlockSafety: 6, BlockWeeklyCap: 7, BlockDailyCap: 8, BlockWaiting: 9, BlockHours: 10, BlockNoProspects: 11,
 }
 
 // NextInfo is what an account does next and, when its invitations wait

@@ -28,6 +28,7 @@ func (e *Engine) planAccount(a *account, now, end time.Time, tasks *[]wire.Task)
 	if a.connections >= pacing.MaxConnections {
 		return time.Time{}, false
 	}
+	e.govern(a, now)
 	if a.allHeld(t) {
 		return time.Time{}, false // SetHolds wakes it when a pause ends
 	}

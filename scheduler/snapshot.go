@@ -82,6 +82,11 @@ type snapshotAccount struct {
 	// that updates `connections` is not counted twice.
 	Accepted    int       `json:"accepted"`
 	PausedUntil time.Time `json:"paused_until,omitzero"`
+	// Pace is the safety governor's pace factor, written only when below
+	// 1, with PaceSince, when it last changed (governor.since). Absent
+	// (snapshots written before the governor, or at full pace): 1.
+	Pace      float64   `json:"pace,omitempty"`
+	PaceSince time.Time `json:"pace_since,omitzero"`
 }
 
 type snapshotCampaign struct {
@@ -111,7 +116,11 @@ func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
 		hdr.Reasons = e.reasons.names[1:] // prospect.reason i is Reasons[i-1]
 	}
 	for _, a := range e.accounts {
-		hdr.Accounts = append(hdr.Accounts, snapshotAccount{ID: a.cfg.ID, Accepted: a.connections - a.cfg.Connections, PausedUntil: a.pausedUntil})
+		sa := snapshotAccount{ID: a.cfg.ID, Accepted: a.connections - a.cfg.Connections, PausedUntil: a.pausedUntil}
+		if f := a.gov.factor(); f < 1 {
+			sa.Pace, sa.PaceSince = f, a.gov.since.UTC()
+		}
+		hdr.Accounts = append(hdr.Accounts, sa)
 	}
 	for _, c := range e.camps {
 		hdr.Campaigns = append(hdr.Campaigns, snapshotCampaign{Name: c.c.Name, Variants: c.variants, Done: c.done})
@@ -427,6 +436,9 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			a.connections = min(a.cfg.Connections+ha.Accepted, pacing.MaxConnections)
 			a.pausedUntil = ha.PausedUntil
 			a.earliest = maxTime(a.earliest, ha.PausedUntil)
+			if ha.Pace > 0 && ha.Pace < 1 {
+				a.gov.pace, a.gov.since = max(ha.Pace, a.cfg.Safety.Floor), ha.PaceSince
+			}
 		}
 	}
 	type sent struct {
@@ -539,6 +551,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 				if x.at > logCut {
 					a.log = append(a.log, x.at)
 				}
+				a.gov.sent = append(a.gov.sent, ref)
 				if x.variant != 0 { // the notes of the account's latest month
 					switch {
 					case x.at >= monthEnd[a.idx]:
@@ -553,6 +566,9 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 	}
 	for _, a := range e.accounts {
 		slices.Sort(a.log)
+		slices.SortFunc(a.gov.sent, func(x, y Ref) int {
+			return int(e.camps[x.Campaign].ps[x.Index].at - e.camps[y.Campaign].ps[y.Index].at)
+		})
 		slices.SortFunc(a.pendQ, func(x, y Ref) int {
 			return int(e.camps[x.Campaign].ps[x.Index].at - e.camps[y.Campaign].ps[y.Index].at)
 		})
