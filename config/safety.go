@@ -16,19 +16,22 @@ type Safety struct {
 	// Enabled (`enabled`) turns the governor on. Default true. Off, the
 	// health is still measured and shown, but the caps are never lowered.
 	Enabled bool
-	// Window (`window`) is how many aged invitations (answered, or sent at
-	// least min_age ago) the acceptance and decline ratios are measured
-	// over: the account's latest ones, by send time. 20 to 10000. Default
+	// Window (`window`) is how many invitations the acceptance and decline
+	// ratios are measured over: the account's latest ones, by send time,
+	// each counted by the share of answers due by its age (a day-old
+	// invitation counts about 0.63, one min_age old 1), so that young
+	// unanswered invitations weigh what they tell. 20 to 10000. Default
 	// 100.
 	Window int
-	// MinSample (`min_sample`) is how many aged invitations the window
-	// needs before acceptance and declines are judged at all (a new
-	// account is not throttled on its first answers). 1 to window.
+	// MinSample (`min_sample`) is how many invitations, counted so, the
+	// window needs before acceptance and declines are judged at all (a
+	// new account is not throttled on its first answers). 1 to window.
 	// Default 40.
 	MinSample int
-	// MinAge (`min_age`) is when an unanswered invitation counts as
-	// ignored: sent at least this long ago. 1d to 90d. Default 14d (the
-	// age the platform judges ignored invitations at).
+	// MinAge (`min_age`) is when an unanswered invitation counts fully as
+	// ignored, and when a pending one has piled up: sent at least this
+	// long ago. 1d to 90d. Default 14d (the age the platform judges
+	// ignored invitations at).
 	MinAge time.Duration
 	// TargetAcceptance (`target_acceptance`): at or above this acceptance
 	// the acceptance signal is healthy. (0, 1]. Default 0.18.
@@ -90,7 +93,7 @@ func (s *Safety) decode(m *strictyaml.Map) {
 	var w int
 	if m.Int("window", &w) {
 		if w < minSafetyWindow || w > maxSafetyWindow {
-			m.Errorf("window", "must be %d to %d aged invitations, got %d", minSafetyWindow, maxSafetyWindow, w)
+			m.Errorf("window", "must be %d to %d invitations, got %d", minSafetyWindow, maxSafetyWindow, w)
 		} else {
 			s.Window = w
 		}
@@ -176,9 +179,9 @@ func safetySchema(description string, top bool) *strictyaml.Schema {
 		prop("enabled", withDefault(&strictyaml.Schema{Type: strictyaml.Boolean,
 			Description: "Lower the account's caps when its health falls; off: health is measured and shown only."}, true)),
 		prop("window", withDefault(&strictyaml.Schema{Type: strictyaml.Integer,
-			Description: "How many aged invitations (answered, or sent min_age ago) acceptance and declines are measured over.",
+			Description: "How many invitations acceptance and declines are measured over, each counted by the share of answers due by its age (1 from min_age).",
 			Min:         strictyaml.Float(minSafetyWindow), Max: strictyaml.Float(maxSafetyWindow)}, DefaultSafetyWindow)),
-		prop("min_sample", withDefault(intMin("Aged invitations needed before acceptance and declines are judged; at most window.", 1), DefaultSafetyMinSample)),
+		prop("min_sample", withDefault(intMin("Invitations (counted as for window) needed before acceptance and declines are judged; at most window.", 1), DefaultSafetyMinSample)),
 		prop("min_age", DurationSchema("An unanswered invitation this old counts as ignored; 1d to 90d.", minAgeDefault)),
 		prop("target_acceptance", num("At or above this acceptance the account is healthy.", 0, 1, true, false, DefaultSafetyTargetAcceptance)),
 		prop("danger_acceptance", num("At or below this acceptance the pace is the floor; below target_acceptance.", 0, 1, false, true, DefaultSafetyDangerAcceptance)),

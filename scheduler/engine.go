@@ -114,6 +114,8 @@ type Engine struct {
 	cands    []int      // choose's candidate arms, reused
 
 	reasons reasonTable // failure and skip reasons, by prospect.reason (retry.go)
+
+	govCurve responsedelay.Curve // the platform's answer delays, for the governor's weights (governor.go)
 }
 
 // New builds an engine over the config and campaigns, with every prospect
@@ -131,6 +133,10 @@ func New(opt Options) (*Engine, error) {
 	e.pbRand = rand.New(rand.NewPCG(opt.Seed, 0x702862657374))
 	e.timers.Less = timerLess
 	e.out = map[string]planned{}
+	e.govCurve = responsedelay.Default()
+	if sb := opt.Config.Platform; sb.Driver == config.DriverSandbox && sb.Sandbox.DelayScale > 0 && sb.Sandbox.DelayScale != 1 {
+		e.govCurve = abtest.ScaledCurve(sb.Sandbox.DelayScale) // as the campaigns' experiments see it
+	}
 	if e.events == nil {
 		e.events = func(Event) {}
 	}

@@ -16,10 +16,18 @@ import (
 // the same things from the account's own outcomes, as the engine knows
 // them (config.Safety, the `safety` section):
 //
-//   - acceptance and declines over the account's latest `window` aged
-//     invitations, by send time: an invitation is aged once answered
-//     (accepted or declined), withdrawn or expired, or sent `min_age` ago;
-//     neither is judged before `min_sample` aged invitations;
+//   - acceptance and declines over the account's latest invitations, by
+//     send time, each weighted by how much of its answer could have come
+//     by now: the platform's share of answers within its age (package
+//     responsedelay; the sandbox's delay_scale applies), 1 from `min_age`
+//     on (unanswered then, it counts as ignored) and for a withdrawn or
+//     expired one. The window reaches back until the weights add up to
+//     `window`; neither ratio is judged below `min_sample`. Weighting by
+//     age makes the ratios honest early: counting only answered and old
+//     invitations, a young account's few quick answers would read as a
+//     high acceptance (answers come within days, ignoring takes min_age),
+//     and a bad list would be seen only two weeks in, when the platform
+//     sees it too;
 //   - the invitations pending for `min_age` or more (piled up, never
 //     answered) as a share of the account's max_pending.
 //
@@ -61,14 +69,12 @@ type Health struct {
 	Pace float64
 	// Signal is the weakest signal when Score < 1; SignalNone otherwise.
 	Signal Signal
-	// Aged is how many aged invitations acceptance is measured over (at
-	// most safety.window); Accepted and Declined are of them. Sent is
-	// every invitation sent since the oldest of them, answered or not:
-	// what declines are measured over (a decline comes within days, while
-	// ignored invitations take min_age to count as aged: over aged ones
-	// alone, a young account's declines would read several times their
-	// share).
-	Aged, Accepted, Declined, Sent int
+	// Sent is how many invitations the window holds, Accepted and
+	// Declined how many of them were, and Trials their weight (each
+	// invitation's share of answers due by its age; at most about
+	// safety.window): acceptance is Accepted / Trials.
+	Sent, Accepted, Declined int
+	Trials                   float64
 	// Stale is the invitations pending for safety.min_age or more.
 	Stale int
 	// Enabled: the governor may lower the caps (safety.enabled).
@@ -78,17 +84,17 @@ type Health struct {
 	At time.Time
 }
 
-// Acceptance is Accepted / Aged; 0 when nothing is aged.
-func (h Health) Acceptance() float64 { return ratio(h.Accepted, h.Aged) }
+// Acceptance is Accepted / Trials; 0 before any trial.
+func (h Health) Acceptance() float64 { return ratio(h.Accepted, h.Trials) }
 
-// Declines is Declined / Sent; 0 when nothing is aged.
-func (h Health) Declines() float64 { return ratio(h.Declined, h.Sent) }
+// Declines is Declined / Trials; 0 before any trial.
+func (h Health) Declines() float64 { return ratio(h.Declined, h.Trials) }
 
-func ratio(n, d int) float64 {
-	if d == 0 {
+func ratio(n int, d float64) float64 {
+	if d <= 0 {
 		return 0
 	}
-	return float64(n) / float64(d)
+	return min(1, float64(n)/d)
 }
 
 // governor is an account's governor state.
@@ -150,33 +156,35 @@ func (e *Engine) govern(a *account, now time.Time) {
 func (e *Engine) health(a *account, now time.Time) Health {
 	s := &a.cfg.Safety
 	h := Health{Score: 1, Enabled: s.Enabled, At: now}
+	nowNS := now.UnixNano()
 	cut := now.Add(-s.MinAge).UnixNano()
 	keep := 0 // entries before this index are not needed any more
-	young := 0 // young and unanswered, since the oldest aged one seen
-	for i := len(a.gov.sent) - 1; i >= 0 && h.Aged < s.Window; i-- {
+	window := float64(s.Window)
+	for i := len(a.gov.sent) - 1; i >= 0 && h.Trials < window; i-- {
 		ref := a.gov.sent[i]
 		p := &e.camps[ref.Campaign].ps[ref.Index]
+		w := 1.0
+		if p.at > cut {
+			w = e.govCurve.Share(time.Duration(nowNS - p.at))
+		}
 		switch p.state {
 		case lifecycle.StateInvited:
-			if p.at > cut {
-				young++ // not judged yet
-				continue
-			}
 		case lifecycle.StateAccepted, lifecycle.StateMessaged:
 			h.Accepted++
 		case lifecycle.StateDeclined:
 			h.Declined++
 		case lifecycle.StateWithdrawn, lifecycle.StateExpired:
+			w = 1 // over: never accepted
 		default:
 			continue
 		}
-		h.Aged++
-		h.Sent = h.Aged + young
+		h.Sent++
+		h.Trials += w
 		keep = i
 	}
-	if h.Aged >= s.Window && keep > len(a.gov.sent)/2 {
-		// Aged stays aged: the entries before the window's oldest never
-		// enter a window again.
+	if h.Trials >= window && keep > len(a.gov.sent)/2 {
+		// Weights only grow with time and new invitations come after: the
+		// entries before the window's oldest never enter a window again.
 		a.gov.sent = append(a.gov.sent[:0], a.gov.sent[keep:]...)
 	}
 	for _, ref := range a.pendQ { // by send time
@@ -194,7 +202,7 @@ func (e *Engine) health(a *account, now time.Time) Health {
 			h.Score, h.Signal = score, sig
 		}
 	}
-	if h.Aged >= s.MinSample && h.Aged > 0 {
+	if h.Trials >= float64(s.MinSample) {
 		consider((h.Acceptance()-s.DangerAcceptance)/(s.TargetAcceptance-s.DangerAcceptance), SignalAcceptance)
 		consider((s.MaxDecline-h.Declines())/(s.MaxDecline/2), SignalDeclines)
 	}

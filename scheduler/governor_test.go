@@ -106,10 +106,10 @@ func TestGovernorThrottlesAndRecovers(t *testing.T) {
 	e := govEngine(t, govConfig)
 	start := noon.Truncate(24 * time.Hour)
 	days := govRun(t, e, start, 20, turnsBadThenGood)
-	floorDay := -1
+	firstDay, floorDay := -1, -1
 	for d, g := range days {
 		h := g.health
-		t.Logf("day %2d: sent %3d, pace %.2f, health %.2f (%s), acceptance %.2f over %d", d, g.sent, h.Pace, h.Score, h.Signal, h.Acceptance(), h.Aged)
+		t.Logf("day %2d: sent %3d, pace %.2f, health %.2f (%s), acceptance %.2f over %.0f", d, g.sent, h.Pace, h.Score, h.Signal, h.Acceptance(), h.Trials)
 		if g.sent > 100 {
 			t.Errorf("day %d: sent %d, above the daily cap 100", d, g.sent)
 		}
@@ -128,12 +128,17 @@ func TestGovernorThrottlesAndRecovers(t *testing.T) {
 		if d < 5 && (h.Pace != 1 || g.sent != 100) {
 			t.Errorf("day %d, healthy: pace %g, sent %d; want 1 and the cap 100", d, h.Pace, g.sent)
 		}
+		if firstDay < 0 && h.Pace < 1 {
+			firstDay = d
+		}
 		if floorDay < 0 && h.Pace == 0.2 {
 			floorDay = d
 		}
 	}
-	if floorDay < 5 || floorDay > 8 {
-		t.Fatalf("the pace reached the floor on day %d; want within 3 days of the invitations going ignored (day 5)", floorDay)
+	// Weighted by age, the unanswered invitations of day 5 tell within
+	// the day; min_age (2 days) later they count fully.
+	if firstDay != 5 || floorDay < 5 || floorDay > 9 {
+		t.Fatalf("the pace fell on day %d and reached the floor on day %d; want from day 5 (the invitations go ignored), the floor by day 9", firstDay, floorDay)
 	}
 	if h := days[floorDay].health; h.Signal != SignalAcceptance {
 		t.Errorf("at the floor the signal is %q; want acceptance", h.Signal)
@@ -166,7 +171,7 @@ func TestGovernorDeclines(t *testing.T) {
 	}
 	on := govRun(t, govEngine(t, govConfig), noon.Truncate(24*time.Hour), 4, ans)
 	h := on[3].health
-	if h.Signal != SignalDeclines || h.Pace != 0.2 || math.Abs(h.Declines()-0.3) > 0.05 {
+	if h.Signal != SignalDeclines || h.Pace != 0.2 || h.Declines() < 0.3 {
 		t.Errorf("governed: %+v (declines %.2f); want declines at the floor", h, h.Declines())
 	}
 	off := govRun(t, govEngine(t, strings.Replace(govConfig, "safety: {", "safety: {enabled: false, ", 1)), noon.Truncate(24*time.Hour), 4, ans)
@@ -225,7 +230,7 @@ func TestGovernorSurvivesRestart(t *testing.T) {
 	db := govRun(t, b, start.AddDate(0, 0, 14), 4, later)
 	for d := range da {
 		ha, hb := da[d].health, db[d].health
-		if ha.Pace != hb.Pace || ha.Aged != hb.Aged || ha.Accepted != hb.Accepted || abs(da[d].sent-db[d].sent) > 1 {
+		if ha.Pace != hb.Pace || ha.Stale != hb.Stale || abs(da[d].sent-db[d].sent) > 1 {
 			t.Errorf("day %d after the restart: original sent %d %+v, restored sent %d %+v", d, da[d].sent, ha, db[d].sent, hb)
 		}
 	}
