@@ -89,6 +89,8 @@ func NewCollector(opt CollectorOptions) *Collector {
 		PendingInvitations:      d(PendingInvitations, "Connection requests pending (sent, not answered, withdrawn nor expired) (durable).", "campaign", "account"),
 		PendingLimit:            d(PendingLimit, "The account's pending-invitation ceiling (max_pending).", "account"),
 		PendingOldestAge:        d(PendingOldestAge, "Age of the account's oldest pending connection request (0: none pending).", "account"),
+		AccountHealth:           d(AccountHealth, "The safety governor's health of the account, 0 to 1: its weakest signal (acceptance, declines, piled-up pending invitations) (durable).", "account"),
+		AccountPaceFactor:       d(AccountPaceFactor, "The factor the safety governor applies to the account's weekly and daily caps, safety.floor to 1 (1: not throttled) (durable).", "account"),
 		QuotaUsed:               d(QuotaUsed, "Connection requests counted against the account's cap: rolling 7 days (week) or today in its timezone (day).", "account", "window"),
 		QuotaLimit:              d(QuotaLimit, "The account's cap (after warm-up) for the window.", "account", "window"),
 		AccountPaused:           d(AccountPaused, "1 while the account is paused: by an operator (reason manual) or after a limit or restriction answer from the platform (reason platform); 0 (reason none) otherwise.", "account", "reason"),
@@ -189,6 +191,12 @@ func (c *Collector) collectStats(ctx context.Context, ch chan<- prometheus.Metri
 	}
 	for _, a := range c.opt.Config.Accounts {
 		c.gauge(ch, PendingOldestAge, sinceOrZero(now, snap.Oldest[a.ID]), a.ID)
+		h, ok := snap.Health[a.ID]
+		if !ok {
+			h = HealthEstimate{Health: 1, Pace: 1} // not looked at yet
+		}
+		c.gauge(ch, AccountHealth, h.Health, a.ID)
+		c.gauge(ch, AccountPaceFactor, h.Pace, a.ID)
 	}
 	for k, e := range snap.Variants {
 		c.gauge(ch, VariantRate, e.Rate, k.Campaign, k.Variant)

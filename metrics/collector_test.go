@@ -55,6 +55,7 @@ func TestCollectorReadsRedis(t *testing.T) {
 	b.Add(ev(lifecycle.EvAccepted, "c", "alice", "hi"))
 	b.Add(ev(lifecycle.EvInvited, "c", "alice", "blank"))
 	b.SetOldest("alice", t0.Add(-90*time.Minute))
+	b.SetHealth("alice", metrics.HealthEstimate{Health: 0.25, Pace: 0.4})
 	if err := st.Commit(ctx, "", "1-0", &b, t0.Add(-30*time.Second)); err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +105,14 @@ outreach_pending_invitations{account="bob",campaign="c"} 0
 # TYPE outreach_pending_oldest_age_seconds gauge
 outreach_pending_oldest_age_seconds{account="alice"} 5400
 outreach_pending_oldest_age_seconds{account="bob"} 0
+# HELP outreach_account_health The safety governor's health of the account, 0 to 1: its weakest signal (acceptance, declines, piled-up pending invitations) (durable).
+# TYPE outreach_account_health gauge
+outreach_account_health{account="alice"} 0.25
+outreach_account_health{account="bob"} 1
+# HELP outreach_account_pace_factor The factor the safety governor applies to the account's weekly and daily caps, safety.floor to 1 (1: not throttled) (durable).
+# TYPE outreach_account_pace_factor gauge
+outreach_account_pace_factor{account="alice"} 0.4
+outreach_account_pace_factor{account="bob"} 1
 # HELP outreach_pending_invitations_limit The account's pending-invitation ceiling (max_pending).
 # TYPE outreach_pending_invitations_limit gauge
 outreach_pending_invitations_limit{account="alice"} 40
@@ -145,7 +154,7 @@ outreach_queue_failed_total 3
 `
 	if err := testutil.CollectAndCompare(c, strings.NewReader(want),
 		metrics.AcceptanceRatio, metrics.AcceptanceInvitations, metrics.CampaignAcceptanceRatio, metrics.PendingInvitations,
-		metrics.PendingOldestAge, metrics.PendingLimit, metrics.QuotaUsed, metrics.AccountPaused, metrics.CampaignPaused, metrics.StatsAge,
+		metrics.PendingOldestAge, metrics.AccountHealth, metrics.AccountPaceFactor, metrics.PendingLimit, metrics.QuotaUsed, metrics.AccountPaused, metrics.CampaignPaused, metrics.StatsAge,
 		metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed); err != nil {
 		t.Error(err)
 	}

@@ -443,7 +443,7 @@ func TestExportedMetrics(t *testing.T) {
 		metrics.InvitationsExpired, metrics.MessagesSent, metrics.MessagesSkipped, metrics.AcceptanceRatio, metrics.PendingInvitations,
 		metrics.QuotaUsed, metrics.QuotaLimit, metrics.LimitWaits, metrics.DeliveryErrors, metrics.TimeToAccept + "_bucket",
 		metrics.CampaignAcceptanceRatio, metrics.AcceptanceInvitations, metrics.PendingLimit, metrics.PendingOldestAge,
-		metrics.AccountPaused, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,
+		metrics.AccountPaused, metrics.AccountHealth, metrics.AccountPaceFactor, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,
 		metrics.IntegrationUp,
 	} {
 		if exp[n] == nil {

@@ -30,6 +30,8 @@ const (
 	AcceptanceInvitations   = "outreach_acceptance_invitations"           // gauge {campaign, variant}: the sent invitations the ratio is over, durable
 	PendingLimit            = "outreach_pending_invitations_limit"        // gauge {account}: max_pending
 	PendingOldestAge        = "outreach_pending_oldest_age_seconds"       // gauge {account}: age of the oldest pending invitation (0 none)
+	AccountHealth           = "outreach_account_health"                   // gauge {account}: the safety governor's health, 0 to 1, durable
+	AccountPaceFactor       = "outreach_account_pace_factor"              // gauge {account}: the factor on the account's caps, safety.floor to 1, durable
 	AccountPaused           = "outreach_account_paused"                   // gauge {account,reason}: 1 while paused (reason manual: an operator; platform: a limit or restriction answer)
 	CampaignPaused          = "outreach_campaign_paused"                  // gauge {campaign}: 1 while an operator paused it
 	StatsAge                = "outreach_stats_age_seconds"                // gauge: time since the scheduler last updated the durable stats

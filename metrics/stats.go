@@ -126,6 +126,18 @@ func (b *Batch) SetVariant(campaign, variant string, v VariantEstimate) {
 	b.set("v|"+campaign+"|"+variant, f(v.Rate)+" "+f(v.Low)+" "+f(v.High)+" "+f(v.PBest))
 }
 
+// HealthEstimate is the safety governor's view of an account (package
+// scheduler, Health): its health and the pace factor on its caps.
+type HealthEstimate struct {
+	Health, Pace float64
+}
+
+// SetHealth records an account's health and pace factor.
+func (b *Batch) SetHealth(account string, h HealthEstimate) {
+	f := func(x float64) string { return strconv.FormatFloat(x, 'g', 6, 64) }
+	b.set("h|"+account, f(h.Health)+" "+f(h.Pace))
+}
+
 func (b *Batch) set(field, value string) {
 	if b.sets == nil {
 		b.sets = map[string]string{}
@@ -209,8 +221,9 @@ func (c Counts) Pending() int64 {
 // Snapshot is the statistics as read at one moment.
 type Snapshot struct {
 	Counts     map[Key]Counts
-	Oldest     map[string]time.Time    // by account: the oldest pending invitation's sending time
-	Variants   map[Key]VariantEstimate // by campaign and variant (Account "")
+	Oldest     map[string]time.Time      // by account: the oldest pending invitation's sending time
+	Variants   map[Key]VariantEstimate   // by campaign and variant (Account "")
+	Health     map[string]HealthEstimate // by account
 	Checkpoint string
 	Updated    time.Time // zero: never written
 }
@@ -221,7 +234,7 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 	if err != nil {
 		return Snapshot{}, fmt.Errorf("reading the stats: %w", err)
 	}
-	snap := Snapshot{Counts: map[Key]Counts{}, Oldest: map[string]time.Time{}, Variants: map[Key]VariantEstimate{}}
+	snap := Snapshot{Counts: map[Key]Counts{}, Oldest: map[string]time.Time{}, Variants: map[Key]VariantEstimate{}, Health: map[string]HealthEstimate{}}
 	for f, v := range h {
 		switch {
 		case f == fieldCheckpoint:
@@ -233,6 +246,11 @@ func (s *Stats) Read(ctx context.Context) (Snapshot, error) {
 		case strings.HasPrefix(f, "o|"):
 			if sec, err := strconv.ParseInt(v, 10, 64); err == nil && sec > 0 {
 				snap.Oldest[f[2:]] = time.Unix(sec, 0).UTC()
+			}
+		case strings.HasPrefix(f, "h|"):
+			var e HealthEstimate
+			if _, err := fmt.Sscan(v, &e.Health, &e.Pace); err == nil {
+				snap.Health[f[2:]] = e
 			}
 		case strings.HasPrefix(f, "v|"):
 			parts := strings.Split(f, "|")

@@ -235,6 +235,9 @@ func (p *Leader) flush(ctx context.Context) {
 		for _, a := range p.cfg.Accounts {
 			t, _ := p.eng.OldestPending(a.ID)
 			p.batch.SetOldest(a.ID, t)
+			if h, err := p.eng.Health(a.ID); err == nil {
+				p.batch.SetHealth(a.ID, metrics.HealthEstimate{Health: h.Score, Pace: h.Pace})
+			}
 		}
 		for _, c := range p.campaigns {
 			for _, v := range p.eng.Variants(c.Name, now) {
