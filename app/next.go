@@ -127,6 +127,8 @@ func reasonText(n scheduler.NextInfo, loc *time.Location, now time.Time) string 
 		return "daily cap reached" + until("")
 	case scheduler.BlockWeeklyCap:
 		return "weekly cap reached" + until("")
+	case scheduler.BlockSafety:
+		return "slowed by the safety governor (caps lowered: outreach status says why)" + until("")
 	case scheduler.BlockRestricted:
 		return "paused after a platform restriction" + until("")
 	case scheduler.BlockPaused:

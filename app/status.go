@@ -26,6 +26,11 @@ type AccountStatus struct {
 	NotesMonth, NotesCap    int // personalized notes this month; pacing.Unlimited for no cap
 	PausedUntil             time.Time
 	Connections, MaxPending int
+	// Health is the safety governor's look at the account now: the pace
+	// factor on its caps and the signal that lowered it.
+	Health scheduler.Health
+	// Safety is the account's governor settings (the thresholds shown).
+	Safety config.Safety
 }
 
 // CampaignStatus is one campaign's progress.
@@ -114,6 +119,8 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 			Connections: es.Connections, MaxPending: a.Limits.MaxPending,
 		}
 		as.Counts = byAcct[a.ID]
+		as.Health, _ = eng.LookHealth(a.ID, now)
+		as.Safety = a.Safety
 		st.Accounts = append(st.Accounts, as)
 	}
 	for _, cp := range camps {

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/outreach-scheduler/outreach/app"
+	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/sim"
 )
 
@@ -71,6 +74,7 @@ func printStatus(g *globals, st *app.Status) {
 			max(0, a.WeekCap-a.Week), notes, a.Counts.Pending, a.MaxPending, a.Counts.Accepted, paused)
 	}
 	w.Flush()
+	printSafety(g.stdout, st.Accounts)
 	fmt.Fprintln(g.stdout)
 	w = tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED\tFAILED")
@@ -90,4 +94,42 @@ func printStatus(g *globals, st *app.Status) {
 		names, vs = append(names, c.Name), append(vs, sim.VariantResults(c.Variants))
 	}
 	printVariants(g.stdout, names, vs)
+}
+
+// printSafety says, for each account the safety governor slows (or would,
+// when disabled), by how much and which signal: nothing when every
+// account is healthy.
+func printSafety(w io.Writer, accts []app.AccountStatus) {
+	first := true
+	for _, a := range accts {
+		h := a.Health
+		if h.Pace >= 1 && h.Signal == scheduler.SignalNone {
+			continue
+		}
+		if first {
+			fmt.Fprintln(w, "\nSafety governor (the caps above are multiplied by the pace; safety: in config.yaml):")
+			first = false
+		}
+		pace := fmt.Sprintf("pace %.0f%% of the caps", 100*h.Pace)
+		if !h.Enabled {
+			pace = "governor disabled, full pace"
+		}
+		fmt.Fprintf(w, "  %s: %s, health %.2f: %s\n", a.ID, pace, h.Score, safetyReason(h, a.Safety, a.MaxPending))
+	}
+}
+
+// safetyReason says what lowered the account's health.
+func safetyReason(h scheduler.Health, s config.Safety, maxPending int) string {
+	switch h.Signal {
+	case scheduler.SignalAcceptance:
+		return fmt.Sprintf("acceptance %.1f%% over the latest %d invitations (healthy from %.0f%%, floor at %.0f%%)",
+			100*h.Acceptance(), h.Sent, 100*s.TargetAcceptance, 100*s.DangerAcceptance)
+	case scheduler.SignalDeclines:
+		return fmt.Sprintf("declines %.1f%% over the latest %d invitations (healthy up to %.0f%%, floor at %.0f%%)",
+			100*h.Declines(), h.Sent, 50*s.MaxDecline, 100*s.MaxDecline)
+	case scheduler.SignalPending:
+		return fmt.Sprintf("%d invitations pending for %s or more, of max_pending %d (healthy up to %.0f%%)",
+			h.Stale, config.FormatDuration(s.MinAge), maxPending, 100*s.PendingStart)
+	}
+	return fmt.Sprintf("recovering, by at most %.0f%% a day", 100*s.RecoveryStep)
 }

@@ -230,6 +230,20 @@ func paced(r pacing.Rules, f float64) pacing.Rules {
 	return r
 }
 
+// LookHealth makes the governor look at the account at now, as planning
+// does (the pace factor may change), and returns what it saw: for an
+// engine rebuilt to report (outreach status), which never plans. Like
+// Plan, it must be called from the goroutine that owns the engine.
+func (e *Engine) LookHealth(id string, now time.Time) (Health, error) {
+	a := e.byID[id]
+	if a == nil {
+		return Health{}, fmt.Errorf("scheduler: unknown account %q", id)
+	}
+	a.gov.next = time.Time{}
+	e.govern(a, now)
+	return e.Health(id)
+}
+
 // Health returns the governor's last look at the account (Pace 1 and
 // Score 1 before its first). Like Plan, it must be called from the
 // goroutine that owns the engine; it changes nothing.
