@@ -21,7 +21,8 @@ type Safety struct {
 	// each counted by the share of answers due by its age (a day-old
 	// invitation counts about 0.63, one min_age old 1), so that young
 	// unanswered invitations weigh what they tell. 20 to 10000. Default
-	// 100.
+	// 200 (over 100, a 30% list's estimate dips to 18% often enough to be
+	// slowed now and then).
 	Window int
 	// MinSample (`min_sample`) is how many invitations, counted so, the
 	// window needs before acceptance and declines are judged at all (a
@@ -38,7 +39,8 @@ type Safety struct {
 	TargetAcceptance float64
 	// DangerAcceptance (`danger_acceptance`): at or below this acceptance
 	// the acceptance signal's health is 0 and the pace is the floor; in
-	// between, health falls linearly. [0, target_acceptance). Default 0.12.
+	// between, health falls linearly. [0, target_acceptance). Default 0.12 (the estimate is noisy: with
+	// 0.15, an A/B test exploring an 18% variant was slowed).
 	DangerAcceptance float64
 	// MaxDecline (`max_decline`): the decline signal is healthy up to half
 	// this share of declined invitations and its health is 0 at this
@@ -52,7 +54,9 @@ type Safety struct {
 	PendingStart float64
 	// Floor (`floor`) is the lowest pace factor: the weekly and daily caps
 	// are multiplied by a factor between floor (health 0) and 1 (health
-	// 1). (0, 1]. Default 0.1.
+	// 1). (0, 1]. Default 0.03: on a list that bad, every invitation
+	// brings the platform's judgement closer, and only nearly stopping
+	// avoids it (README, "Account safety").
 	Floor float64
 	// RecoveryStep (`recovery_step`) is how much the pace factor may rise
 	// per day as health recovers (it falls at once). (0, 1]. Default 0.1.
@@ -63,14 +67,14 @@ type Safety struct {
 
 // Defaults of the safety section.
 const (
-	DefaultSafetyWindow           = 100
+	DefaultSafetyWindow           = 200
 	DefaultSafetyMinSample        = 40
 	DefaultSafetyMinAge           = 14 * Day
 	DefaultSafetyTargetAcceptance = 0.18
 	DefaultSafetyDangerAcceptance = 0.12
 	DefaultSafetyMaxDecline       = 0.30
 	DefaultSafetyPendingStart     = 0.6
-	DefaultSafetyFloor            = 0.1
+	DefaultSafetyFloor            = 0.03
 	DefaultSafetyRecoveryStep     = 0.1
 )
 

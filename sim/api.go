@@ -27,6 +27,7 @@ type Options struct {
 
 	sources     map[string]schedulerSource // synthetic prospects (tests, benchmarks)
 	lightRecord bool                       // keep only refused requests in the sandbox record
+	model       func(*sandbox.Options)     // tests: adjusts the platform model's options (nil: none)
 	// onEntry, if set, receives what the ledger would hold (each task with
 	// a known outcome, each platform event), in time order within a shard;
 	// shards call it concurrently. Tests and benchmarks.

@@ -30,7 +30,7 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 	sub.OnEvent = onEvent
 	r := &run{opt: sub, res: &Result{Start: opt.Start, End: opt.Start.AddDate(0, 0, opt.Days)}}
 	r.init(cfg)
-	model, err := newModel(cfg, opt.Seed, opt.lightRecord, r.onRestrict)
+	model, err := newModel(cfg, opt.Seed, opt.lightRecord, r.onRestrict, opt.model)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +125,16 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 	return r.res, nil
 }
 
-func newModel(cfg *config.Config, seed int64, light bool, onRestrict func(sandbox.Restriction)) (*sandbox.Model, error) {
+func newModel(cfg *config.Config, seed int64, light bool, onRestrict func(sandbox.Restriction), adjust func(*sandbox.Options)) (*sandbox.Model, error) {
 	opt, err := sandbox.OptionsFromConfig(cfg, seed)
 	if err != nil {
 		return nil, fmt.Errorf("sim: %w", err)
 	}
 	opt.ViolationsOnly = light
 	opt.OnRestrict = onRestrict
+	if adjust != nil {
+		adjust(&opt)
+	}
 	return sandbox.New(opt), nil
 }
 

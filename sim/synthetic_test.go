@@ -24,6 +24,7 @@ type worldSpec struct {
 	sandbox   string   // YAML of platform.sandbox
 	campaigns []string // YAML of each campaign, without prospects (added)
 	prospects int      // per campaign
+	safety    string   // YAML of the top-level safety section
 }
 
 func buildWorld(tb testing.TB, spec worldSpec) *world {
@@ -35,6 +36,9 @@ func buildWorld(tb testing.TB, spec worldSpec) *world {
 	}
 	if spec.defaults != "" {
 		b.WriteString("defaults:\n" + indent(spec.defaults, "  "))
+	}
+	if spec.safety != "" {
+		b.WriteString("safety:\n" + indent(spec.safety, "  "))
 	}
 	b.WriteString("accounts:\n")
 	for _, a := range spec.accounts {

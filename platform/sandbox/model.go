@@ -1,12 +1,14 @@
 package sandbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -46,8 +48,14 @@ type Options struct {
 	// VariantAcceptRates[v] / AcceptRate (at most 1; the account's rate
 	// alone when AcceptRate is none). Default: none.
 	AccountAcceptRates map[string]float64
-	ExpireAfter        time.Duration // pending invitations are cancelled by the platform after this; default 180d
-	ReinviteCooldown   time.Duration // no re-invitation this long after a withdrawal or expiry; default 21d
+	// AccountAcceptRateChanges change an account's acceptance from a
+	// time on (a list that turns bad mid-campaign): an invitation sent at
+	// t takes the Rate of the account's latest change at or before t, in
+	// place of AccountAcceptRates (a variant's rate applies the same way).
+	// Default: none.
+	AccountAcceptRateChanges []AccountRateChange
+	ExpireAfter              time.Duration // pending invitations are cancelled by the platform after this; default 180d
+	ReinviteCooldown         time.Duration // no re-invitation this long after a withdrawal or expiry; default 21d
 	// Delays is the cumulative distribution of response delays (acceptances
 	// and declines alike), interpolated linearly from (0, 0) through the
 	// points; nil = responsedelay.Default().
@@ -73,6 +81,13 @@ type Options struct {
 	// goroutine of the invitation that found the rule broken (before that
 	// invitation is answered): it must not call the model.
 	OnRestrict func(Restriction)
+}
+
+// AccountRateChange is one entry of Options.AccountAcceptRateChanges.
+type AccountRateChange struct {
+	Account string
+	From    time.Time
+	Rate    float64 // a share in [0, 1]
 }
 
 // Account is what the platform knows of one sender account: its own limits
@@ -131,6 +146,14 @@ func (o Options) Validate() error {
 		rate(fmt.Sprintf("variant %q accept rate", name), v)
 		if v < 0 {
 			errs = append(errs, fmt.Errorf("variant %q accept rate %v: want a share between 0 and 1", name, v))
+		}
+	}
+	for _, c := range o.AccountAcceptRateChanges {
+		switch _, known := o.Accounts[c.Account]; {
+		case !known:
+			errs = append(errs, fmt.Errorf("account accept rate change: account %q is not one of Accounts", c.Account))
+		case math.IsNaN(c.Rate) || c.Rate < 0 || c.Rate > 1:
+			errs = append(errs, fmt.Errorf("account %q accept rate change %v: want a share between 0 and 1", c.Account, c.Rate))
 		}
 	}
 	for id, v := range o.AccountAcceptRates {
@@ -231,9 +254,10 @@ type acct struct {
 	sends       []int64 // times of accepted invitations, ascending, the last 14 days at least
 	rel         map[personHash]rel
 	connections int
-	restricted  int64   // refused until then (ns)
-	rate        float64 // Options.AccountAcceptRates; NaN: none
-	judge       judge   // the record the restriction rules judge (Options.Restrictions)
+	restricted  int64        // refused until then (ns)
+	rate        float64      // Options.AccountAcceptRates; NaN: none
+	changes     []rateChange // Options.AccountAcceptRateChanges of the account, by time
+	judge       judge        // the record the restriction rules judge (Options.Restrictions)
 
 	monthLo, monthHi int64 // cached calendar month [lo, hi) in loc
 	month            int
@@ -300,6 +324,12 @@ func New(opt Options) *Model {
 		if r, ok := opt.AccountAcceptRates[id]; ok {
 			st.rate = r
 		}
+		for _, c := range opt.AccountAcceptRateChanges {
+			if c.Account == id {
+				st.changes = append(st.changes, rateChange{from: c.From.UnixNano(), rate: c.Rate})
+			}
+		}
+		slices.SortStableFunc(st.changes, func(x, y rateChange) int { return cmp.Compare(x.from, y.from) })
 		if st.loc == nil {
 			st.loc = time.UTC
 		}

@@ -105,6 +105,25 @@ func (m *Model) outcome(keyHash uint64, variant uint32, acctRate float64, sent i
 	return kindExpire, sent + m.expireAfter
 }
 
+// rateChange is an account's acceptance from a time on (unix ns).
+type rateChange struct {
+	from int64
+	rate float64
+}
+
+// rateAt is the account's own acceptance for an invitation sent at at:
+// its latest change at or before at, else Options.AccountAcceptRates.
+func (a *acct) rateAt(at int64) float64 {
+	r := a.rate
+	for _, c := range a.changes {
+		if c.from > at {
+			break
+		}
+		r = c.rate
+	}
+	return r
+}
+
 // rateOf is the acceptance of an invitation of the variant from an
 // account whose own rate is acctRate (NaN: none): see
 // Options.AccountAcceptRates.
@@ -154,7 +173,7 @@ func unit(x uint64) float64 { return float64(x>>11) * (1.0 / (1 << 53)) }
 
 // schedule stores a new pending invitation and its answer, if any.
 func (m *Model) schedule(a *acct, q *request) int32 {
-	kind, at := m.outcome(q.kh[0], q.vidx, a.rate, q.at)
+	kind, at := m.outcome(q.kh[0], q.vidx, a.rateAt(q.at), q.at)
 	var slot int32
 	if n := len(m.free); n > 0 {
 		slot = m.free[n-1]
