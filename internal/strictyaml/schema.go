@@ -24,10 +24,10 @@ type Schema struct {
 	Min, Max    *float64 // inclusive bounds of a number
 	// ExclusiveMin makes Min exclusive (rate > 0), ExclusiveMax Max.
 	ExclusiveMin, ExclusiveMax bool
-	MinItems     int     // of a list
-	Unique       bool    // a list's items are distinct
-	Items        *Schema // of a list
-	Props        []Prop  // of an object, in the order documentation shows them
+	MinItems                   int     // of a list
+	Unique                     bool    // a list's items are distinct
+	Items                      *Schema // of a list
+	Props                      []Prop  // of an object, in the order documentation shows them
 	// Values, of an object without Props, describes the value of every key
 	// (a free-form mapping such as variant_accept_rates); KeyPattern
 	// constrains its keys.
