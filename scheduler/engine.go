@@ -133,9 +133,9 @@ func New(opt Options) (*Engine, error) {
 	e.pbRand = rand.New(rand.NewPCG(opt.Seed, 0x702862657374))
 	e.timers.Less = timerLess
 	e.out = map[string]planned{}
-	e.govCurve = responsedelay.Default()
-	if sb := opt.Config.Platform; sb.Driver == config.DriverSandbox && sb.Sandbox.DelayScale > 0 && sb.Sandbox.DelayScale != 1 {
-		e.govCurve = abtest.ScaledCurve(sb.Sandbox.DelayScale) // as the campaigns' experiments see it
+	e.govCurve = opt.ResponseCurve // as the campaigns' experiments see it
+	if e.govCurve == nil {
+		e.govCurve = responsedelay.Default()
 	}
 	if e.events == nil {
 		e.events = func(Event) {}
