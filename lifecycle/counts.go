@@ -10,6 +10,7 @@ type Counts struct {
 	Withdrawn int `json:"withdrawn"`
 	Expired   int `json:"expired"`
 	Messaged  int `json:"messaged"`
+	Replied   int `json:"replied"` // answered a message (or wrote after accepting): no message followed
 	Skipped   int `json:"skipped"`
 }
 
@@ -43,6 +44,8 @@ func (c *Counts) Add(ev Event) {
 		c.Pending--
 	case EvMessaged:
 		c.Messaged++
+	case EvReplied:
+		c.Replied++
 	case EvSkipped:
 		c.Skipped++
 	}

@@ -19,12 +19,18 @@ const (
 	StateExpired                    // cancelled by the platform after ~6 months (terminal; cools down)
 	StateSkipped                    // never invited; see SkipReason (terminal)
 	StateFailed                     // the platform refused for good; see the reason (terminal)
+	// StateReplied: the person answered a message (or wrote after
+	// accepting): no automated message follows (terminal). Added after
+	// StateFailed, so the numbers of the older states, which snapshots
+	// store, are unchanged.
+	StateReplied
 )
 
 var stateNames = [...]string{
 	StateQueued: "queued", StateFollowed: "followed", StateInvited: "invited",
 	StateAccepted: "accepted", StateMessaged: "messaged", StateDeclined: "declined",
 	StateWithdrawn: "withdrawn", StateExpired: "expired", StateSkipped: "skipped", StateFailed: "failed",
+	StateReplied: "replied",
 }
 
 func (s State) String() string {
@@ -47,7 +53,7 @@ func ParseState(name string) (State, bool) {
 // Terminal reports whether nothing more happens to the prospect in its campaign.
 func (s State) Terminal() bool {
 	switch s {
-	case StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped, StateFailed:
+	case StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped, StateFailed, StateReplied:
 		return true
 	}
 	return false
@@ -82,12 +88,14 @@ const (
 	EvFailed                          // the platform refused for good
 	EvRetried                         // an operator put a failed prospect back in the queue (`outreach retry`)
 	EvMessageSkipped                  // a message step did not render (see MessageSkipReason): skipped, the next one follows
+	EvReplied                         // the person replied: the message sequence ends
 )
 
 var eventNames = [...]string{
 	EvFollowed: "followed", EvInvited: "invited", EvAccepted: "accepted", EvDeclined: "declined",
 	EvWithdrawn: "withdrawn", EvExpired: "expired", EvMessaged: "messaged", EvDone: "messaged",
 	EvSkipped: "skipped", EvFailed: "failed", EvRetried: "retried", EvMessageSkipped: "message_skipped",
+	EvReplied: "replied",
 }
 
 func (e Event) String() string {
@@ -112,6 +120,12 @@ var transitions = map[State]map[Event]State{
 	},
 	StateAccepted: {
 		EvMessaged: StateAccepted, EvMessageSkipped: StateAccepted, EvDone: StateMessaged, EvFailed: StateFailed,
+		EvReplied: StateReplied,
+	},
+	// A reply after the last message step is a reply all the same: the
+	// conversation the sequence wanted (and the reply rate counts it).
+	StateMessaged: {
+		EvReplied: StateReplied,
 	},
 	// Failed is terminal for the planner; only an operator's retry
 	// command reopens it.

@@ -53,7 +53,7 @@ func TestLifecycleRefusesImpossibleEvents(t *testing.T) {
 }
 
 func TestStateNames(t *testing.T) {
-	for s := StateQueued; s <= StateFailed; s++ {
+	for s := StateQueued; s <= StateReplied; s++ {
 		back, ok := ParseState(s.String())
 		if !ok || back != s {
 			t.Errorf("ParseState(%q) = %v, %v", s.String(), back, ok)
@@ -74,12 +74,39 @@ func TestRetryReopensFailed(t *testing.T) {
 	if s, err = Next(s, EvRetried); err != nil || s != StateQueued {
 		t.Fatalf("failed, retried: %s %v, want queued", s, err)
 	}
-	for _, from := range []State{StateQueued, StateFollowed, StateInvited, StateAccepted, StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped} {
+	for _, from := range []State{StateQueued, StateFollowed, StateInvited, StateAccepted, StateMessaged, StateDeclined, StateWithdrawn, StateExpired, StateSkipped, StateReplied} {
 		if got, err := Next(from, EvRetried); err == nil || got != from {
 			t.Errorf("Next(%s, retried) = %s, %v; want refused", from, got, err)
 		}
 	}
 	if EvRetried.String() != "retried" {
 		t.Errorf("EvRetried = %q", EvRetried.String())
+	}
+}
+
+// TestReplyEndsTheSequence: a reply moves an accepted prospect, or one
+// that got every message, to replied, where nothing more happens; a reply
+// in any other state is refused (no connection to answer on, or final).
+func TestReplyEndsTheSequence(t *testing.T) {
+	for _, from := range []State{StateAccepted, StateMessaged} {
+		s, err := Next(from, EvReplied)
+		if err != nil || s != StateReplied || !s.Terminal() {
+			t.Errorf("Next(%s, replied) = %s, %v; want the terminal replied", from, s, err)
+		}
+	}
+	for _, from := range []State{StateQueued, StateFollowed, StateInvited, StateDeclined, StateWithdrawn, StateExpired, StateSkipped, StateFailed, StateReplied} {
+		if got, err := Next(from, EvReplied); err == nil || got != from {
+			t.Errorf("Next(%s, replied) = %s, %v; want refused", from, got, err)
+		}
+	}
+	for _, ev := range []Event{EvMessaged, EvDone, EvMessageSkipped, EvFailed, EvRetried} {
+		if got, err := Next(StateReplied, ev); err == nil || got != StateReplied {
+			t.Errorf("Next(replied, %s) = %s, %v; want refused", ev, got, err)
+		}
+	}
+	var c Counts
+	c.Add(EvReplied)
+	if c.Replied != 1 || EvReplied.String() != "replied" || StateReplied.String() != "replied" {
+		t.Errorf("counts %+v, names %q %q", c, EvReplied, StateReplied)
 	}
 }

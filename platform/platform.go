@@ -51,14 +51,21 @@ const (
 	EventAccepted EventType = "accepted"
 	EventDeclined EventType = "declined"
 	EventExpired  EventType = "expired" // the platform cancelled a pending invitation (~6 months)
+	// EventReplied: the person answered in the conversation (a message of
+	// the campaign, or on their own after accepting). Its Key is the
+	// idempotency key of the message answered (or of the invitation, when
+	// the person wrote first); the prospect is found by account and
+	// person, as for the other events.
+	EventReplied EventType = "replied"
 )
 
-// Event is something the platform reports about an invitation.
+// Event is something the platform reports about an invitation, or (replied)
+// about the conversation that followed it.
 type Event struct {
 	Type    EventType
 	Account string
 	Person  string
-	Key     string    // the invitation's idempotency key
+	Key     string    // the invitation's idempotency key (replied: the message's)
 	At      time.Time // when it happened
 }
 

@@ -1,7 +1,8 @@
 // Package wire is the durable format of outreach: the records that outlive
 // a process. A Task is the payload of an asynq task (planned by the
 // scheduler, performed by a worker); an Outcome is what the worker reports;
-// an Event is what the platform reports about an invitation; a Command is
+// an Event is what the platform reports about an invitation (or, replied,
+// about the conversation after it); a Command is
 // an operator's decision; an Entry is one record of the ledger stream (a
 // task with its outcome, an event, or a command).
 //
@@ -23,6 +24,8 @@
 //     performed in) and Entry.Command (an operator's decision).
 //   - 3: adds the pause and resume commands (Command.Until, All, Source),
 //     which are also the records of the paused campaigns and accounts.
+//   - 4: adds the replied event (Event.Type "replied": the person answered
+//     in the conversation; the prospect's message sequence ends).
 //
 // Each record is stamped with the lowest version that can carry it, so a
 // record that uses nothing version 2 added is still written as version 1

@@ -15,7 +15,7 @@ import (
 // record is stamped with the lowest version that can carry it (a record
 // without the fields version 2 added is written as version 1), so that
 // processes not yet upgraded keep reading what they can.
-const Version = 3
+const Version = 4
 
 // ErrVersion is returned when a record was written by a newer schema
 // version than this process reads.
@@ -231,13 +231,24 @@ type Outcome struct {
 	Code    platform.Code `json:"code,omitempty"`    // Refused: the platform's code
 }
 
-// Event is something the platform reports about an invitation.
+// Event is something the platform reports about an invitation, or
+// (version 4: platform.EventReplied) about the conversation after it.
 type Event struct {
 	Type    platform.EventType `json:"type"`
 	Account string             `json:"account"`
 	Person  string             `json:"person"` // the person's normalized key
-	Key     string             `json:"key"`    // the invitation's idempotency key
+	Key     string             `json:"key"`    // the invitation's idempotency key (replied: the message's)
 	At      time.Time          `json:"at"`     // when it happened
+}
+
+// version is the lowest schema version that can carry the event: a reply
+// is version 4, so that a process not yet upgraded stops at it (ErrVersion)
+// rather than apply an event kind it does not know as nothing.
+func (ev *Event) version() int {
+	if ev.Type == platform.EventReplied {
+		return 4
+	}
+	return 1
 }
 
 // Entry is one record of the ledger: a task's outcome, a platform event,
@@ -273,6 +284,8 @@ func (e *Entry) version() int {
 		return e.Command.version()
 	case e.Task != nil:
 		return e.Task.version()
+	case e.Event != nil:
+		return e.Event.version()
 	}
 	return 1
 }

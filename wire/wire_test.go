@@ -60,10 +60,21 @@ func entriesV3() map[string]wire.Entry {
 	}
 }
 
+// entriesV4 are the entries only version 4 carries.
+func entriesV4() map[string]wire.Entry {
+	return map[string]wire.Entry{
+		"entry-replied": {Event: &wire.Event{
+			Type: platform.EventReplied, Account: "alice", Person: "https://example.com/in/jane", Key: "cfos/abc/message0", At: at.Add(26 * time.Hour),
+		}},
+	}
+}
+
 // entryVersion is the version an entry is written with: the lowest that
 // carries it.
 func entryVersion(e wire.Entry) int {
 	switch {
+	case e.Event != nil && e.Event.Type == platform.EventReplied:
+		return 4
 	case e.Command != nil && (e.Command.Kind == wire.CommandPause || e.Command.Kind == wire.CommandResume):
 		return 3
 	case e.Command != nil:
@@ -105,6 +116,9 @@ func TestGolden(t *testing.T) {
 		all[k] = v
 	}
 	for k, v := range entriesV3() {
+		all[k] = v
+	}
+	for k, v := range entriesV4() {
 		all[k] = v
 	}
 	for name, e := range all {
@@ -166,13 +180,13 @@ func TestDecodeVersion0(t *testing.T) {
 // naming both versions, never a partial read.
 func TestNewerVersionRefused(t *testing.T) {
 	b, _ := wire.EncodeTask(invite())
-	newer := strings.Replace(string(b), `"v":1`, `"v":4`, 1)
+	newer := strings.Replace(string(b), `"v":1`, `"v":5`, 1)
 	_, err := wire.DecodeTask([]byte(newer))
 	var ev *wire.ErrVersion
-	if !errors.As(err, &ev) || ev.Got != 4 || ev.Max != 3 {
-		t.Fatalf("DecodeTask(v4) = %v, want *ErrVersion{Got: 4, Max: 3}", err)
+	if !errors.As(err, &ev) || ev.Got != 5 || ev.Max != 4 {
+		t.Fatalf("DecodeTask(v5) = %v, want *ErrVersion{Got: 5, Max: 4}", err)
 	}
-	if !strings.Contains(err.Error(), "version 4") || !strings.Contains(err.Error(), "version 3") {
+	if !strings.Contains(err.Error(), "version 5") || !strings.Contains(err.Error(), "version 4") {
 		t.Errorf("error %q does not name both versions", err)
 	}
 	e, _ := wire.EncodeEntry(entries()["entry-event"])
@@ -185,6 +199,10 @@ func TestNewerVersionRefused(t *testing.T) {
 	p, _ := wire.EncodeEntry(entriesV3()["entry-pause-account"])
 	if _, err := wire.DecodeEntry([]byte(strings.Replace(string(p), `"v":3`, `"v":2`, 1))); err == nil {
 		t.Error("a version-2 entry holding a pause was accepted")
+	}
+	r, _ := wire.EncodeEntry(entriesV4()["entry-replied"])
+	if _, err := wire.DecodeEntry([]byte(strings.Replace(string(r), `"v":4`, `"v":1`, 1))); err == nil {
+		t.Error("a version-1 entry holding a reply was accepted")
 	}
 	if !errors.As(err, &ev) || ev.Got != 7 {
 		t.Fatalf("DecodeEntry(v7) = %v", err)
