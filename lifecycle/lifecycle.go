@@ -71,6 +71,23 @@ const (
 	SkipForgotten      = "forgotten"       // the person was erased with `outreach forget`: never contacted again
 )
 
+// Why a replied event changes nothing (the scheduler's ReplySkip): it stays
+// in the ledger, and is counted as a skipped entry with this reason.
+const (
+	// ReplyUnknownProspect: no prospect of a campaign is in conversation
+	// with the person through the account (not a prospect, not invited by
+	// that account, or not connected yet).
+	ReplyUnknownProspect = "reply_unknown_prospect"
+	// ReplyFinal: the prospect's campaign is over for it already (it
+	// replied before, or declined, was withdrawn, expired, skipped or
+	// failed).
+	ReplyFinal = "reply_final"
+)
+
+// ReplySkipReasons are the reasons a reply is not applied, in a fixed
+// order (label values of the skipped-entries metric).
+var ReplySkipReasons = []string{ReplyUnknownProspect, ReplyFinal}
+
 // Event is something that happens to a prospect.
 type Event uint8
 

@@ -1,6 +1,10 @@
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/outreach-scheduler/outreach/lifecycle"
+)
 
 // The metrics of what outreach refuses or skips from outside.
 const (
@@ -10,9 +14,11 @@ const (
 
 // SkipReasons are the reasons a ledger entry is skipped: it names an
 // account no longer in the configuration (kept in the ledger, applied
-// again if the account comes back), or it does not decode
-// (--skip-bad-entries).
-var SkipReasons = []string{"unknown_account", "bad_entry"}
+// again if the account comes back), it does not decode
+// (--skip-bad-entries), or it is a reply that changes nothing
+// (lifecycle.ReplySkipReasons: no prospect in conversation, or one whose
+// campaign is over).
+var SkipReasons = append([]string{"unknown_account", "bad_entry"}, lifecycle.ReplySkipReasons...)
 
 // Refusals counts the events endpoint's refusals and the ledger entries
 // skipped, by reason, in the process where they happen: sum over
@@ -29,7 +35,7 @@ func NewRefusals(reg prometheus.Registerer, eventReasons []string) *Refusals {
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Name: EventsRejected,
 			Help: "Requests the inbound events endpoint refused, by reason (signature, replayed, unknown_key, ...)."}, []string{"reason"}),
 		skipped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: LedgerEntriesSkipped,
-			Help: "Ledger entries skipped when rebuilding or applying the ledger, by reason (unknown_account, bad_entry)."}, []string{"reason"}),
+			Help: "Ledger entries skipped when rebuilding or applying the ledger, by reason (unknown_account, bad_entry, reply_unknown_prospect, reply_final)."}, []string{"reason"}),
 	}
 	reg.MustRegister(r.events, r.skipped)
 	r.known = map[string]bool{}

@@ -26,6 +26,8 @@ func (e *Engine) Counts(campaign string) (lifecycle.Counts, map[string]lifecycle
 				n.Invited, n.Pending = 1, 1
 			case lifecycle.StateAccepted, lifecycle.StateMessaged:
 				n.Invited, n.Accepted = 1, 1
+			case lifecycle.StateReplied:
+				n.Invited, n.Accepted, n.Replied = 1, 1, 1
 			case lifecycle.StateDeclined:
 				n.Invited, n.Declined = 1, 1
 			case lifecycle.StateWithdrawn:
@@ -60,6 +62,7 @@ func AddCounts(a, b lifecycle.Counts) lifecycle.Counts {
 	a.Withdrawn += b.Withdrawn
 	a.Expired += b.Expired
 	a.Messaged += b.Messaged
+	a.Replied += b.Replied
 	a.Skipped += b.Skipped
 	return a
 }

@@ -126,6 +126,16 @@ func (e *Engine) done(a *account, ref Ref, t wire.Task, o wire.Outcome) error {
 		// Not recorded (abandoned by the reconciler): try again later.
 		e.pushTimer(timer{at: o.At.Add(time.Hour).UnixNano(), kind: tmExpire, acct: int16(a.idx), ref: ref})
 	case wire.KindMessage:
+		if p.state == lifecycle.StateReplied {
+			// In flight when the reply came: recorded as it is, and
+			// nothing follows it.
+			if o.Kind == wire.Delivered {
+				p.msgStep = uint8(t.Step) + 1
+				p.end = o.At.UnixNano()
+				e.emit(o.At, lifecycle.EvMessaged, c, a, t.Person, nil, "")
+			}
+			return nil
+		}
 		if o.Kind != wire.Delivered {
 			e.emit(o.At, lifecycle.EvFailed, c, a, t.Person, nil, "message_"+string(o.Code))
 			p.msgStep = uint8(len(c.messages))
@@ -238,11 +248,16 @@ func (e *Engine) doneInvite(a *account, c *campaign, ref Ref, t wire.Task, o wir
 	e.wake(a, maxTime(o.At, a.earliest))
 }
 
-// Observe applies an event reported by the platform.
+// Observe applies an event reported by the platform. A reply (reply.go)
+// that changes nothing (ReplySkip tells why) is ignored.
 func (e *Engine) Observe(ev wire.Event) error {
 	a := e.byID[ev.Account]
 	if a == nil {
 		return fmt.Errorf("scheduler: event for unknown account %q", ev.Account)
+	}
+	if ev.Type == platform.EventReplied {
+		e.reply(ev)
+		return nil
 	}
 	ps := e.people.get(ev.Person)
 	if ps == nil {
@@ -368,7 +383,9 @@ func applied(p *prospect, t wire.Task, o wire.Outcome) bool {
 	case wire.KindFollow:
 		return p.state != lifecycle.StateQueued
 	case wire.KindMessage:
-		return t.Step < int(p.msgStep) || p.state != lifecycle.StateAccepted
+		// A message of a prospect who replied meanwhile is not applied yet:
+		// it was in flight, and done records it.
+		return t.Step < int(p.msgStep) || p.state != lifecycle.StateAccepted && p.state != lifecycle.StateReplied
 	case wire.KindExpire:
 		return p.state != lifecycle.StateInvited // answered, withdrawn or expired meanwhile
 	}

@@ -115,7 +115,9 @@ type Engine struct {
 
 	reasons reasonTable // failure and skip reasons, by prospect.reason (retry.go)
 
-	govCurve responsedelay.Curve // the platform's answer delays, for the governor's weights (governor.go)
+	govCurve  responsedelay.Curve // the platform's answer delays, for the governor's weights (governor.go)
+	cancelled []string            // keys of queued tasks a reply cancelled, for Cancelled (reply.go)
+	replied   int                 // prospects in state replied (the snapshot's version depends on it)
 }
 
 // New builds an engine over the config and campaigns, with every prospect

@@ -97,19 +97,28 @@ func (e *Engine) lookup(campaign, person string) (Ref, bool) {
 		if c.c.Name != campaign {
 			continue
 		}
-		if c.byHash == nil {
-			c.byHash = make(map[uint64]int32, len(c.ps))
-			for i := range c.ps {
-				c.byHash[e.people.hash(c.src.Key(i))] = int32(i)
-			}
-		}
-		i, ok := c.byHash[e.people.hash(person)]
-		if !ok || c.src.Key(int(i)) != person {
+		i, ok := e.lookupIn(c, person)
+		if !ok {
 			return Ref{}, false
 		}
 		return Ref{Campaign: c.idx, Index: i}, true
 	}
 	return Ref{}, false
+}
+
+// lookupIn finds a prospect of campaign c by the person's key.
+func (e *Engine) lookupIn(c *campaign, person string) (int32, bool) {
+	if c.byHash == nil {
+		c.byHash = make(map[uint64]int32, len(c.ps))
+		for i := range c.ps {
+			c.byHash[e.people.hash(c.src.Key(i))] = int32(i)
+		}
+	}
+	i, ok := c.byHash[e.people.hash(person)]
+	if !ok || c.src.Key(int(i)) != person {
+		return 0, false
+	}
+	return i, true
 }
 
 // CancelRemoved ends, as skipped with reason removed, the prospects removed

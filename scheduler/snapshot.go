@@ -49,6 +49,11 @@ import (
 // reasons; 0 none). Versions before the skip reasons were kept wrote 0 for
 // a skipped prospect, and ignore the reason of one when they read it.
 //
+// Version 3 adds the state replied (lifecycle.StateReplied) to the
+// prospect records; nothing else changes, and a snapshot holding no replied
+// prospect is written as version 2, so that a process not yet upgraded
+// still restores it. A replied prospect's at is its invitation's.
+//
 // Version 1 had no reasons (in the header nor the records) and no at for
 // failed prospects; Restore still reads it: its failed prospects fail with
 // reason ReasonUnrecorded, and a failed prospect of a follow-first
@@ -61,7 +66,7 @@ import (
 
 // SnapshotVersion is the version of the snapshot format this engine writes
 // and the newest it reads.
-const SnapshotVersion = 2
+const SnapshotVersion = 3
 
 const snapshotMagic = "OUTREACH-SNAPSHOT\n"
 
@@ -103,12 +108,20 @@ var ErrSnapshotCorrupt = errors.New("snapshot corrupt")
 // at time at (the engine's clock), to w. It must be called from the
 // goroutine that owns the engine.
 func (e *Engine) Snapshot(w io.Writer, at time.Time) error {
-	return e.snapshot(w, at, SnapshotVersion)
+	v := SnapshotVersion
+	if e.replied == 0 {
+		v = 2 // the lowest version that carries it (see the format)
+	}
+	return e.snapshot(w, at, v)
 }
 
-// snapshot writes a snapshot in format version v (1 or 2: the tests write
-// version 1 to check that it still restores).
+// snapshot writes a snapshot in format version v (the tests write version
+// 1 to check that it still restores). Version 2 and below cannot carry a
+// replied prospect.
 func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
+	if v < 3 && e.replied > 0 {
+		return fmt.Errorf("scheduler: a snapshot of version %d cannot carry the %d replied prospects", v, e.replied)
+	}
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<16)
 	hdr := snapshotHeader{V: v, At: at.UTC(), Seed: e.people.seed}
@@ -158,7 +171,7 @@ func (e *Engine) snapshot(w io.Writer, at time.Time, v int) error {
 			buf = binary.LittleEndian.AppendUint64(buf, h)
 			state := p.state
 			var at int64
-			if state >= lifecycle.StateFollowed && state <= lifecycle.StateExpired || state == lifecycle.StateFailed && v >= 2 {
+			if state == lifecycle.StateFollowed || invited(state) || state == lifecycle.StateFailed && v >= 2 {
 				at = p.at // when followed or invited (failed: followed, or 0)
 			}
 			buf = append(buf, byte(state))
@@ -358,7 +371,8 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			if r.err != nil {
 				break
 			}
-			if x.state < lifecycle.StateQueued || x.state > lifecycle.StateFailed || ai >= len(accts) || vi >= uint64(len(hc.Variants)) ||
+			if x.state < lifecycle.StateQueued || x.state > lifecycle.StateReplied || x.state == lifecycle.StateReplied && hdr.V < 3 ||
+				ai >= len(accts) || vi >= uint64(len(hc.Variants)) ||
 				ri > uint64(len(hdr.Reasons)) {
 				r.err = fmt.Errorf("campaign %s: bad prospect record (state %d, account %d, variant %d, reason %d)", hc.Name, x.state, ai, vi, ri)
 				break
@@ -517,7 +531,10 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 			if x.state != lifecycle.StateQueued && x.state != lifecycle.StateFollowed {
 				c.left-- // finished (invited, failed or skipped), as finish counts it
 			}
-			if x.state >= lifecycle.StateInvited && x.state <= lifecycle.StateExpired && x.at > 0 {
+			if x.state == lifecycle.StateReplied {
+				e.replied++
+			}
+			if invited(x.state) && x.at > 0 {
 				p.variant = x.variant
 				byExp[c.idx] = append(byExp[c.idx], sent{x.at, x.variant})
 			}
@@ -547,7 +564,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 					e.scheduleMessage(a, c, ref, time.Unix(0, x.end))
 				}
 			}
-			if x.state >= lifecycle.StateInvited && x.state <= lifecycle.StateExpired && x.at > 0 {
+			if invited(x.state) && x.at > 0 {
 				if x.at > logCut {
 					a.log = append(a.log, x.at)
 				}
@@ -586,7 +603,7 @@ func (e *Engine) Restore(data []byte) (RestoreStats, error) {
 		}
 		for i := range c.ps {
 			switch c.ps[i].state {
-			case lifecycle.StateAccepted, lifecycle.StateMessaged:
+			case lifecycle.StateAccepted, lifecycle.StateMessaged, lifecycle.StateReplied:
 				c.exp.Resolved(int(c.ps[i].variant), true)
 			case lifecycle.StateDeclined, lifecycle.StateWithdrawn, lifecycle.StateExpired:
 				c.exp.Resolved(int(c.ps[i].variant), false)

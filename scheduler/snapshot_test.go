@@ -284,11 +284,11 @@ func TestRestoreRejectsDamage(t *testing.T) {
 			t.Fatalf("damaged snapshot %d: %v, want ErrSnapshotCorrupt", i, err)
 		}
 	}
-	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":2,`), []byte(`{"v":3,`), 1)
+	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":2,`), []byte(`{"v":4,`), 1)
 	// Re-seal it, so that only the version is wrong.
 	newer = reseal(newer)
 	var ev *wire.ErrVersion
-	if _, err := fresh.Restore(newer); !errors.As(err, &ev) || ev.Got != 3 {
+	if _, err := fresh.Restore(newer); !errors.As(err, &ev) || ev.Got != 4 {
 		t.Fatalf("newer snapshot: %v, want *wire.ErrVersion", err)
 	}
 	if _, err := fresh.Restore(good); err != nil {

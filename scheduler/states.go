@@ -86,7 +86,7 @@ func (e *Engine) States(name string) iter.Seq[ProspectState] {
 func invited(s lifecycle.State) bool {
 	switch s {
 	case lifecycle.StateInvited, lifecycle.StateAccepted, lifecycle.StateMessaged,
-		lifecycle.StateDeclined, lifecycle.StateWithdrawn, lifecycle.StateExpired:
+		lifecycle.StateDeclined, lifecycle.StateWithdrawn, lifecycle.StateExpired, lifecycle.StateReplied:
 		return true
 	}
 	return false

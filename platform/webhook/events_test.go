@@ -267,3 +267,32 @@ func FuzzEventsHandler(f *testing.F) {
 		}
 	})
 }
+
+// TestEventsHandlerTakesReplies: a signed replied event is taken and
+// decoded as one; the same body forged (another secret), unsigned or
+// replayed is refused and never reaches the sink.
+func TestEventsHandlerTakesReplies(t *testing.T) {
+	s := &sink{}
+	srv := httptest.NewServer(EventsHandler(secret, func() time.Time { return t0 }, s.take))
+	defer srv.Close()
+	body := `{"type":"replied","account":"alice","person":"ann","key":"c/x/message0","at":"2026-03-02T11:00:00Z","nonce":"r1"}`
+	for _, c := range []struct {
+		name string
+		r    *http.Request
+		want int
+	}{
+		{"forged", signed(t, body, t0, []byte("not the secret")), http.StatusUnauthorized},
+		{"unsigned", httptest.NewRequest(http.MethodPost, "/", bytes.NewReader([]byte(body))), http.StatusUnauthorized},
+		{"signed", signed(t, body, t0, secret), http.StatusNoContent},
+		{"replayed", signed(t, body, t0, secret), http.StatusUnauthorized},
+		{"no key", signed(t, `{"type":"replied","account":"alice","person":"ann","at":"2026-03-02T11:00:00Z"}`, t0, secret), http.StatusBadRequest},
+	} {
+		if got := post(t, srv.URL, c.r); got != c.want {
+			t.Errorf("%s: HTTP %d, want %d", c.name, got, c.want)
+		}
+	}
+	want := wire.Event{Type: platform.EventReplied, Account: "alice", Person: "ann", Key: "c/x/message0", At: time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC)}
+	if len(s.evs) != 1 || !s.evs[0].At.Equal(want.At) || s.evs[0].Type != want.Type || s.evs[0].Key != want.Key || s.evs[0].Person != want.Person {
+		t.Errorf("sink got %+v, want only %+v", s.evs, want)
+	}
+}

@@ -61,10 +61,10 @@ type ErrorResponse struct {
 
 // EventRequest is the JSON body of an inbound event.
 type EventRequest struct {
-	Type    platform.EventType `json:"type"`    // accepted, declined or expired
+	Type    platform.EventType `json:"type"`    // accepted, declined, expired or replied
 	Account string             `json:"account"` // the sender account
 	Person  string             `json:"person"`  // the person's normalized key
-	Key     string             `json:"key"`     // the invitation's idempotency key
+	Key     string             `json:"key"`     // the invitation's idempotency key (replied: the message's)
 	At      time.Time          `json:"at"`      // when it happened
 	Nonce   string             `json:"nonce,omitempty"`
 }
@@ -77,9 +77,9 @@ func EventRequestOf(ev wire.Event) EventRequest {
 // Event checks the request and returns its wire.Event.
 func (e *EventRequest) Event() (wire.Event, error) {
 	switch e.Type {
-	case platform.EventAccepted, platform.EventDeclined, platform.EventExpired:
+	case platform.EventAccepted, platform.EventDeclined, platform.EventExpired, platform.EventReplied:
 	default:
-		return wire.Event{}, fmt.Errorf("unknown event type %q (want accepted, declined or expired)", e.Type)
+		return wire.Event{}, fmt.Errorf("unknown event type %q (want accepted, declined, expired or replied)", e.Type)
 	}
 	if e.Account == "" || e.Person == "" || e.Key == "" || e.At.IsZero() {
 		return wire.Event{}, fmt.Errorf("an event needs account, person, key and at")

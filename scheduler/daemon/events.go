@@ -12,6 +12,7 @@ import (
 	"github.com/outreach-scheduler/outreach/internal/httpserve"
 	"github.com/outreach-scheduler/outreach/ledger"
 	"github.com/outreach-scheduler/outreach/metrics"
+	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/prospects"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -26,7 +27,11 @@ const DefaultEventSkew = 5 * time.Minute
 // is recorded: the account is configured, the time is not in the future,
 // and (ledger.RecordEvent, against the index of sent invitations) the key
 // is an invitation delivered by that account to that person, sent before
-// the event, not answered otherwise.
+// the event, not answered otherwise. A reply answers a conversation, not
+// an invitation: it is recorded once the account and time are checked,
+// and the planner decides whether it applies (a reply for no prospect in
+// conversation, or a second one, is kept in the ledger and counted as
+// skipped: scheduler.Engine.ReplySkip).
 type eventRecorder struct {
 	accounts map[string]bool
 	led      *ledger.Ledger
@@ -54,6 +59,9 @@ func (r *eventRecorder) record(ctx context.Context, ev wire.Event) error {
 			ev.At.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), r.skew)
 	}
 	ev.Person = prospects.NormalizeKey(ev.Person) // as the leader names people
+	if ev.Type == platform.EventReplied {
+		return r.led.AppendEvent(ctx, ev) // a forgotten person's is not recorded
+	}
 	res, detail, err := r.led.RecordEvent(ctx, ev, r.skew)
 	if err != nil {
 		return err

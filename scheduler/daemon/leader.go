@@ -319,6 +319,7 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 		return err
 	}
 	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
+	p.cancelQueued(ctx, eng.Cancelled()) // the next messages of those who replied
 	p.flush(ctx)
 	if rb.Entries > 0 || rb.Snapshot != nil {
 		from := "the start"
@@ -334,10 +335,14 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 }
 
 // cancelQueued deletes from the queue the tasks of prospects removed from
-// their campaign (planned by an earlier leader before the removal). A task
-// already running cannot be deleted: it finishes, and its outcome is
-// applied like any other.
+// their campaign (planned by an earlier leader before the removal), and
+// the next message of prospects who replied (scheduler.Engine.Cancelled).
+// A task already running cannot be deleted: it finishes, and its outcome
+// is applied like any other.
 func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		delete(p.enq.kept, k) // planned but never enqueued: not offered again
+	}
 	if p.inspector == nil || len(keys) == 0 {
 		return
 	}
@@ -349,11 +354,11 @@ func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
 			n++
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		default:
-			p.log.Warn("cancelling a removed prospect's queued task", "key", k, "err", err)
+			p.log.Warn("cancelling a queued task (removed prospect, or a reply); if it runs, its outcome is recorded as it is", "key", k, "err", err)
 		}
 	}
 	if n > 0 {
-		p.log.Info("cancelled the queued tasks of removed prospects", "tasks", n)
+		p.log.Info("cancelled queued tasks of removed prospects or of replies", "tasks", n)
 	}
 }
 
@@ -413,6 +418,7 @@ func (p *Leader) apply(e ledger.Entry, replay bool) {
 	} else if e.Command != nil {
 		logCommand(p.log, e) // audit.go
 	}
+	p.cancelQueued(context.Background(), p.eng.Cancelled()) // a reply: its next message
 	switch {
 	case e.Outcome != nil:
 		p.sum.outcomes++

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 
 	"github.com/outreach-scheduler/outreach/ledger"
+	"github.com/outreach-scheduler/outreach/lifecycle"
+	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/scheduler"
 )
 
@@ -145,7 +147,8 @@ func RebuildWith(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger,
 		}
 	}
 	if len(rb.Ignored) > 0 {
-		log.Warn("ledger entries skipped (kept in the ledger)", "unknown_account", rb.Ignored["unknown_account"])
+		log.Warn("ledger entries skipped (kept in the ledger)", "unknown_account", rb.Ignored["unknown_account"],
+			lifecycle.ReplyUnknownProspect, rb.Ignored[lifecycle.ReplyUnknownProspect], lifecycle.ReplyFinal, rb.Ignored[lifecycle.ReplyFinal])
 	}
 	return rb, ctx.Err()
 }
@@ -180,13 +183,16 @@ func Rebuild(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger) (*l
 // SkipReason tells why a ledger entry is not applied to eng ("" when it
 // is): an outcome or event of an account not in the configuration (one
 // removed since, or an event recorded before the endpoint checked
-// accounts). Such entries stay in the ledger: put the account back and
-// they are applied again.
+// accounts), or a reply that changes nothing (scheduler.ReplySkip: no
+// prospect in conversation, or one whose campaign is over). Such entries
+// stay in the ledger: put the account back and they are applied again.
 func SkipReason(eng *scheduler.Engine, e ledger.Entry) string {
 	switch {
 	case e.Event != nil && !eng.HasAccount(e.Event.Account),
 		e.Task != nil && !eng.HasAccount(e.Task.Account):
 		return "unknown_account"
+	case e.Event != nil && e.Event.Type == platform.EventReplied:
+		return eng.ReplySkip(*e.Event)
 	}
 	return ""
 }
