@@ -63,7 +63,7 @@ func printForecast(w io.Writer, in forecastInput) error {
 		fmt.Fprintln(tw, "RESTRICTED: times the platform model restricted the account (platform.sandbox.restrict); each pauses it for defaults.restriction_pause.")
 	}
 	fmt.Fprintln(tw)
-	fmt.Fprintln(tw, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED\tLAST INVITATION\t95% ANSWERED BY")
+	fmt.Fprintln(tw, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tREPLIED\tSKIPPED\tLAST INVITATION\t95% ANSWERED BY")
 	for _, c := range res.Campaigns {
 		last, answered := "after "+end.Format(time.DateOnly), "-"
 		switch {
@@ -76,8 +76,8 @@ func printForecast(w io.Writer, in forecastInput) error {
 			last = c.LastInvited.In(in.loc).Format(time.DateOnly)
 			answered = c.AnswersBy.In(in.loc).Format(time.DateOnly)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%s\t%s\n", c.Name, c.Prospects, c.Invited, c.Accepted, percent(c.Counts),
-			c.Pending, c.Withdrawn, c.Skipped, last, answered)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%s\t%s\n", c.Name, c.Prospects, c.Invited, c.Accepted, percent(c.Counts),
+			c.Pending, c.Withdrawn, c.Replied, c.Skipped, last, answered)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -156,7 +156,7 @@ func printWeeks(w io.Writer, in forecastInput) error {
 		tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 		last := -1
 		for k, wk := range c.Weeks {
-			if wk.Followed+wk.Invited+wk.Accepted+wk.Declined+wk.Withdrawn+wk.Expired+wk.Messaged+wk.Skipped > 0 {
+			if wk.Followed+wk.Invited+wk.Accepted+wk.Declined+wk.Withdrawn+wk.Expired+wk.Messaged+wk.Replied+wk.Skipped > 0 {
 				last = k
 			}
 		}
@@ -173,7 +173,7 @@ func printWeeks(w io.Writer, in forecastInput) error {
 		if c.Followed > 0 {
 			fmt.Fprint(tw, "FOLLOWED\t")
 		}
-		fmt.Fprintln(tw, "INVITED\tACCEPTED\tDECLINED\tWITHDRAWN\tEXPIRED\tMESSAGED\tPENDING\tACCEPT% SO FAR")
+		fmt.Fprintln(tw, "INVITED\tACCEPTED\tDECLINED\tWITHDRAWN\tEXPIRED\tMESSAGED\tREPLIED\tPENDING\tACCEPT% SO FAR")
 		var cum sim.Counts
 		for _, wk := range c.Weeks[:last+1] {
 			cum.Invited += wk.Invited
@@ -182,8 +182,8 @@ func printWeeks(w io.Writer, in forecastInput) error {
 			if c.Followed > 0 {
 				fmt.Fprintf(tw, "%d\t", wk.Followed)
 			}
-			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", wk.Invited, wk.Accepted, wk.Declined, wk.Withdrawn, wk.Expired,
-				wk.Messaged, wk.Pending, percent(cum))
+			fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", wk.Invited, wk.Accepted, wk.Declined, wk.Withdrawn, wk.Expired,
+				wk.Messaged, wk.Replied, wk.Pending, percent(cum))
 		}
 		if last < len(c.Weeks)-1 {
 			fmt.Fprintf(tw, "(then nothing more until the forecast ends on %s", in.res.End.In(in.loc).Format(time.DateOnly))
@@ -207,6 +207,7 @@ func printWeeks(w io.Writer, in forecastInput) error {
 		fmt.Fprintf(w, "EXPIRED: unanswered after expire_after (%s): the platform cancelled the invitation.\n", config.FormatDuration(d.ExpireAfter))
 	}
 	fmt.Fprintln(w, "MESSAGED: follow-up messages sent to people who accepted.")
+	fmt.Fprintln(w, "REPLIED: people who replied to a message (platform.sandbox.reply_rate); no message follows a reply.")
 	fmt.Fprintln(w, "PENDING: invited and not answered yet, at the week's end.")
 	fmt.Fprintln(w, "ACCEPT% SO FAR: accepted / invited from the start to the week's end; invitations still pending pull it down.")
 	return nil

@@ -58,8 +58,9 @@ reproducible. --json prints one event per line instead (times in whole
 seconds, UTC):
 {"t","event","campaign","account","prospect","variant","chars","reason"},
 event one of followed invited accepted declined withdrawn expired messaged
-message_skipped (reason missing_field: the message did not render, the
-next one follows) skipped; and the account event
+replied (the prospect answered: no message follows) message_skipped
+(reason missing_field: the message did not render, the next one follows)
+skipped; and the account event
 {"t","event":"restricted","account","reason","until"} when the platform
 model restricts an account (platform.sandbox.restrict; reason
 low_acceptance or max_pending). Then a last line {"event":"summary","start","end","seed",

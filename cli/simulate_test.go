@@ -151,28 +151,29 @@ alice    3        1         33.3%    1         1        0
 bob      0        0         -        0         0        0
 total    3        1         33.3%    1         1        0
 
-CAMPAIGN  PROSPECTS  INVITED  ACCEPTED  ACCEPT%  PENDING  WITHDRAWN  SKIPPED  LAST INVITATION   95% ANSWERED BY
-good      3          3        1         33.3%    1        0          0        2026-11-23        2026-12-14
-slow      9          0        0         -        0        0          2        after 2026-12-03  -
-empty     0          0        0         -        0        0          0        no prospects      -
+CAMPAIGN  PROSPECTS  INVITED  ACCEPTED  ACCEPT%  PENDING  WITHDRAWN  REPLIED  SKIPPED  LAST INVITATION   95% ANSWERED BY
+good      3          3        1         33.3%    1        0          0        0        2026-11-23        2026-12-14
+slow      9          0        0         -        0        0          0        2        after 2026-12-03  -
+empty     0          0        0         -        0        0          0        0        no prospects      -
 
 LAST INVITATION: the day the campaign's last prospect is invited; "after 2026-12-03": prospects are still left when the forecast ends.
 95% ANSWERED BY: the last invitation + 21d15h, the time in which 95% of the answers to an invitation come on the response-delay curve of platform.sandbox, or + withdraw_after when that is sooner, as it is here (21d): what is unanswered then is withdrawn and gets no answer.
 
 good week by week:
-WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  PENDING  ACCEPT% SO FAR
-2026-11-23  3        1         0         0          0        1         2        33.3%
-2026-11-30  0        0         1         0          0        0         1        33.3%
+WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  REPLIED  PENDING  ACCEPT% SO FAR
+2026-11-23  3        1         0         0          0        1         0        2        33.3%
+2026-11-30  0        0         1         0          0        0         0        1        33.3%
 
 slow week by week:
-WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  PENDING  ACCEPT% SO FAR
-2026-11-23  0        0         0         0          0        0         0        -
+WEEK OF     INVITED  ACCEPTED  DECLINED  WITHDRAWN  EXPIRED  MESSAGED  REPLIED  PENDING  ACCEPT% SO FAR
+2026-11-23  0        0         0         0          0        0         0        0        -
 (then nothing more until the forecast ends on 2026-12-03)
 
 empty: no prospects (its CSV has no rows): nothing to forecast.
 
 WITHDRAWN: unanswered after withdraw_after (21d) and taken back to free the pending slot; no new invitation to that person for reinvite_cooldown (21d).
 MESSAGED: follow-up messages sent to people who accepted.
+REPLIED: people who replied to a message (platform.sandbox.reply_rate); no message follows a reply.
 PENDING: invited and not answered yet, at the week's end.
 ACCEPT% SO FAR: accepted / invited from the start to the week's end; invitations still pending pull it down.
 
@@ -226,18 +227,18 @@ func TestSimulateJSON(t *testing.T) {
 	want := `{"t":"2026-11-23T09:00:00Z","event":"invited","campaign":"good","account":"alice","prospect":"https://example.com/in/ann","variant":"event","chars":41}
 {"t":"2026-11-23T09:03:00Z","event":"skipped","campaign":"good","account":"alice","prospect":"https://example.com/in/bo?x=1&y=<2>","reason":"duplicate"}
 {"event":"summary","start":"2026-11-23T09:00:00Z","end":"2026-12-03T09:00:00Z","seed":7,` +
-		`"accounts":[{"account":"alice","followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0},` +
-		`{"account":"bob","followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0}],` +
-		`"campaigns":[{"campaign":"good","prospects":3,"followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":1,"skipped":0,` +
+		`"accounts":[{"account":"alice","followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0},` +
+		`{"account":"bob","followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0}],` +
+		`"campaigns":[{"campaign":"good","prospects":3,"followed":0,"invited":3,"accepted":1,"declined":1,"pending":1,"withdrawn":0,"expired":0,"messaged":1,"replied":0,"skipped":0,` +
 		`"completed":"2026-11-23T09:06:00Z","last_invited":"2026-11-23T09:06:00Z","answers_by":"2026-12-14T09:06:00Z","fallbacks":{"too_long":1},"weeks":[` +
-		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":3,"accepted":1,"declined":0,"withdrawn":0,"expired":0,"messaged":1,"skipped":0,"pending":2,"acceptance":0.333},` +
-		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":1,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":1,"acceptance":0.333}]},` +
-		`{"campaign":"slow","prospects":9,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2,"skips":{"duplicate":2},"weeks":[` +
-		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":2,"pending":0,"acceptance":0},` +
-		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0}]},` +
-		`{"campaign":"empty","prospects":0,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"weeks":[` +
-		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0},` +
-		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"skipped":0,"pending":0,"acceptance":0}]}]}
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":3,"accepted":1,"declined":0,"withdrawn":0,"expired":0,"messaged":1,"replied":0,"skipped":0,"pending":2,"acceptance":0.333},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":1,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0,"pending":1,"acceptance":0.333}]},` +
+		`{"campaign":"slow","prospects":9,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":2,"skips":{"duplicate":2},"weeks":[` +
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":2,"pending":0,"acceptance":0},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0,"pending":0,"acceptance":0}]},` +
+		`{"campaign":"empty","prospects":0,"followed":0,"invited":0,"accepted":0,"declined":0,"pending":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0,"weeks":[` +
+		`{"week":"2026-11-23T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0,"pending":0,"acceptance":0},` +
+		`{"week":"2026-11-30T09:00:00Z","followed":0,"invited":0,"accepted":0,"declined":0,"withdrawn":0,"expired":0,"messaged":0,"replied":0,"skipped":0,"pending":0,"acceptance":0}]}]}
 `
 	if stdout != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", stdout, want)

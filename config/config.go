@@ -165,6 +165,11 @@ type Sandbox struct {
 	// Restrict (`restrict`) are the grounds on which the model restricts
 	// an account by itself (see SandboxRestrict).
 	Restrict SandboxRestrict
+	// ReplyRate (`reply_rate`) is the share of delivered messages the
+	// person replies to, in [0, 1], after a delay drawn from the reply
+	// curve (package responsedelay, scaled by DelayScale); a person
+	// replies once. Default 0.15.
+	ReplyRate float64
 	// Refuse (`refuse`) makes the model refuse invitations, or fail them
 	// transiently, on top of its own rules, for given accounts, people,
 	// times and rates: to see and test how outreach answers a restriction,

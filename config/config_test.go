@@ -113,7 +113,7 @@ func TestMinimalDefaults(t *testing.T) {
 		cfg.Campaigns != nil {
 		t.Errorf("config = %+v", cfg)
 	}
-	if s := cfg.Platform.Sandbox; s.Seed != 1 || s.AcceptRate != 0.30 || s.DeclineRate != 0.05 || s.VariantAcceptRates != nil {
+	if s := cfg.Platform.Sandbox; s.Seed != 1 || s.AcceptRate != 0.30 || s.DeclineRate != 0.05 || s.VariantAcceptRates != nil || s.ReplyRate != 0.15 {
 		t.Errorf("sandbox = %+v", s)
 	}
 	a := cfg.Account("alice")
@@ -148,7 +148,7 @@ func TestFull(t *testing.T) {
 		t.Errorf("platform = %+v, webhook %+v", cfg.Platform, w)
 	}
 	s := cfg.Platform.Sandbox
-	if s.Seed != 42 || s.AcceptRate != 0.4 || s.DeclineRate != 0.1 || len(s.VariantAcceptRates) != 2 ||
+	if s.Seed != 42 || s.AcceptRate != 0.4 || s.DeclineRate != 0.1 || len(s.VariantAcceptRates) != 2 || s.ReplyRate != 0.25 ||
 		s.VariantAcceptRates["event"] != 0.5 || s.VariantAcceptRates["blank"] != 0.2 {
 		t.Errorf("sandbox = %+v", s)
 	}

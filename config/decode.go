@@ -138,6 +138,7 @@ func (s *Sandbox) decode(m *strictyaml.Map) {
 	if s.AcceptRate+s.DeclineRate > 1+1e-9 {
 		m.Decoder().Errorf(m.Line(), m.Path(), "accept_rate %g plus decline_rate %g is above 1", s.AcceptRate, s.DeclineRate)
 	}
+	rate(m.Decoder(), m.Node("reply_rate"), m.KeyPath("reply_rate"), &s.ReplyRate)
 	d := m.Decoder()
 	if n := m.Node("delay_scale"); n != nil {
 		if v, ok := d.Float(n, m.KeyPath("delay_scale")); ok {

@@ -145,6 +145,7 @@ var configSchema = object("outreach's configuration: where state lives, the send
 			prop("delay_scale", withDefault(&strictyaml.Schema{Type: strictyaml.Number,
 				Description: "Multiplies the model's response delays, in (0, 1]: 0.001 shows a day's answers in 86 seconds.",
 				Min:         strictyaml.Float(0), ExclusiveMin: true, Max: strictyaml.Float(1)}, 1)),
+			prop("reply_rate", withDefault(share("The share of delivered messages the person replies to (once), after a delay on the reply curve scaled by delay_scale."), 0.15)),
 			prop("account_accept_rates", &strictyaml.Schema{Type: strictyaml.Object,
 				Description: "accept_rate by account id (one of accounts): the quality of its list; a variant's rate still applies, relative to accept_rate. Each + decline_rate <= 1.",
 				KeyPattern:  idPattern, Values: share("The account's acceptance rate.")}),

@@ -284,7 +284,7 @@ func TestRestoreRejectsDamage(t *testing.T) {
 			t.Fatalf("damaged snapshot %d: %v, want ErrSnapshotCorrupt", i, err)
 		}
 	}
-	newer := bytes.Replace(slices.Clone(good), []byte(`{"v":2,`), []byte(`{"v":4,`), 1)
+	newer := bytes.Replace(slices.Clone(good), []byte(fmt.Sprintf(`{"v":%d,`, snapshotVersionOf(t, good))), []byte(`{"v":4,`), 1)
 	// Re-seal it, so that only the version is wrong.
 	newer = reseal(newer)
 	var ev *wire.ErrVersion
@@ -357,9 +357,12 @@ func TestSnapshotGolden(t *testing.T) {
 		enc = enc[76:]
 	}
 	lines.WriteString(enc + "\n")
-	golden.Check(t, "testdata/snapshot-v2.golden", lines.String())
+	golden.Check(t, "testdata/snapshot-v3.golden", lines.String())
 	if len(e.Failed("c1")) == 0 {
 		t.Fatal("the golden world has no failed prospect: the reasons go untested")
+	}
+	if c, _ := e.Counts("c1"); c.Replied == 0 {
+		t.Fatal("the golden world has no replied prospect: the replied state goes untested")
 	}
 
 	restore := func(file string) *Engine {
@@ -375,13 +378,26 @@ func TestSnapshotGolden(t *testing.T) {
 		}
 		return restored
 	}
-	v2 := restore("testdata/snapshot-v2.golden")
+	v3 := restore("testdata/snapshot-v3.golden")
 	for _, c := range []string{"c1", "c2"} {
 		want, _ := e.Counts(c)
-		got, _ := v2.Counts(c)
-		if got != want || !maps.Equal(v2.Failed(c), e.Failed(c)) {
-			t.Errorf("campaign %s restored from the golden file: %+v %v, want %+v %v", c, got, v2.Failed(c), want, e.Failed(c))
+		got, _ := v3.Counts(c)
+		if got != want || !maps.Equal(v3.Failed(c), e.Failed(c)) {
+			t.Errorf("campaign %s restored from the golden file: %+v %v, want %+v %v", c, got, v3.Failed(c), want, e.Failed(c))
 		}
+	}
+	// Version 2 (before replies): what it held when it was written.
+	v2 := restore("testdata/snapshot-v2.golden")
+	for c, want := range map[string]lifecycle.Counts{
+		"c1": {Invited: 37, Accepted: 11, Declined: 2, Pending: 24, Messaged: 17},
+		"c2": {Followed: 18},
+	} {
+		if got, _ := v2.Counts(c); got != want {
+			t.Errorf("campaign %s restored from the version-2 golden file: %+v, want %+v", c, got, want)
+		}
+	}
+	if f := v2.Failed("c1"); f["invalid_profile"] != 3 {
+		t.Errorf("failed prospects restored from the version-2 golden file: %v, want 3 invalid_profile", f)
 	}
 	// Version 1: what it held when it was written.
 	v1 := restore("testdata/snapshot-v1.golden")

@@ -59,6 +59,10 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 	}
 
 	q := minheap.Heap[wire.Task]{Less: taskLess}
+	// cancelled are the keys of queued tasks a reply cancelled: the
+	// daemon deletes them from its queue; the simulator drops them when
+	// they come up.
+	cancelled := map[string]bool{}
 	now := opt.Start
 	end := r.res.End
 	nextPlan := now
@@ -86,6 +90,9 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 				if err := eng.Observe(ev); err != nil {
 					return nil, err
 				}
+				for _, k := range eng.Cancelled() {
+					cancelled[k] = true
+				}
 				if opt.onEntry != nil {
 					ev := ev
 					opt.onEntry(wire.Entry{Event: &ev})
@@ -95,6 +102,10 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 		}
 		if q.Len() > 0 && !q.Peek().At.After(now) {
 			task := q.Pop()
+			if cancelled[task.Key] {
+				delete(cancelled, task.Key)
+				continue
+			}
 			out, err := d.Do(ctx, task, task.At)
 			if err != nil {
 				return nil, fmt.Errorf("sim: %s %s: %w", task.Kind, task.Key, err)

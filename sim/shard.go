@@ -218,6 +218,7 @@ func add(dst *lifecycle.Counts, c lifecycle.Counts) {
 	dst.Withdrawn += c.Withdrawn
 	dst.Expired += c.Expired
 	dst.Messaged += c.Messaged
+	dst.Replied += c.Replied
 	dst.Skipped += c.Skipped
 }
 

@@ -28,6 +28,7 @@ type Week struct {
 	Withdrawn int       `json:"withdrawn"`
 	Expired   int       `json:"expired"`
 	Messaged  int       `json:"messaged"`
+	Replied   int       `json:"replied"` // prospects who replied (no message followed)
 	Skipped   int       `json:"skipped"`
 	Pending   int       `json:"pending"` // invited and unanswered at the week's end
 	// Acceptance is accepted / invited from the forecast's start to the
@@ -157,6 +158,7 @@ func weeks(start time.Time, d []Counts) []Week {
 			Withdrawn: end.Withdrawn - prev.Withdrawn,
 			Expired:   end.Expired - prev.Expired,
 			Messaged:  end.Messaged - prev.Messaged,
+			Replied:   end.Replied - prev.Replied,
 			Skipped:   end.Skipped - prev.Skipped,
 			Pending:   end.Pending,
 		}

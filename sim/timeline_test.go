@@ -72,6 +72,8 @@ func TestTimelineFromEvents(t *testing.T) {
 				w.Expired++
 			case "messaged":
 				w.Messaged++
+			case "replied":
+				w.Replied++
 			case "skipped":
 				w.Skipped++
 			}

@@ -27,6 +27,15 @@ func Default() Curve {
 	return Curve{{day, 0.63}, {7 * day, 0.88}, {30 * day, 0.99}, {60 * day, 1}}
 }
 
+// Reply returns the curve of the replies to a message (the sandbox's own
+// assumption: docs/domain.md has no figures): 40% within 2 hours, 75%
+// within a day, 95% within a week, all within 14 days. Replies come
+// faster than answers to invitations: a message is read in the inbox,
+// an invitation waits in a list. Each call returns a fresh slice.
+func Reply() Curve {
+	return Curve{{2 * time.Hour, 0.40}, {day, 0.75}, {7 * day, 0.95}, {14 * day, 1}}
+}
+
 // Floor bounds the delays of a scaled curve from below: point i (from 0)
 // lies at least Min + i·Step after the invitation, so that a curve sped up
 // a millionfold still has delays a timer can wait for.

@@ -173,3 +173,29 @@ func equal(a, b Curve) bool {
 	}
 	return true
 }
+
+// TestReply: the reply curve is a valid curve, replies come faster than
+// acceptances at every share, and it scales like Default.
+func TestReply(t *testing.T) {
+	c := Reply()
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	want := Curve{{2 * time.Hour, 0.40}, {24 * time.Hour, 0.75}, {7 * 24 * time.Hour, 0.95}, {14 * 24 * time.Hour, 1}}
+	if !equal(c, want) {
+		t.Errorf("Reply() = %v, want %v", c, want)
+	}
+	for u := 0.05; u < 1; u += 0.05 {
+		if r, a := c.Quantile(u), Default().Quantile(u); r >= a {
+			t.Errorf("quantile %.2f: a reply after %v, an acceptance after %v; want replies faster", u, r, a)
+		}
+	}
+	s := c.Scaled(0.002, Floor{Min: time.Millisecond})
+	if err := s.Validate(); err != nil || s[0].Within != time.Duration(float64(2*time.Hour)*0.002) {
+		t.Errorf("Reply scaled by 0.002: %v %v", s, err)
+	}
+	c[0].Share = 0.1
+	if Reply()[0].Share != 0.40 {
+		t.Error("Reply shares its slice between calls")
+	}
+}

@@ -18,5 +18,9 @@
 // floor), and the planner expects the same scaled curve; each caller keeps
 // its own Floor (see Floor).
 //
+// Reply is the second curve: how long after a message its recipient
+// replies (the sandbox model's replies, platform.sandbox.reply_rate),
+// scaled by delay_scale like Default.
+//
 // The package is pure: no clock, no state, no I/O.
 package responsedelay

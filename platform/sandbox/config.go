@@ -23,6 +23,7 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		Seed:               seed,
 		AcceptRate:         orNone(sb.AcceptRate),
 		DeclineRate:        orNone(sb.DeclineRate),
+		ReplyRate:          orNone(sb.ReplyRate),
 		VariantAcceptRates: sb.VariantAcceptRates,
 		AccountAcceptRates: sb.AccountAcceptRates,
 		ExpireAfter:        cfg.Defaults.ExpireAfter,
@@ -36,6 +37,7 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		// Each point at least a millisecond, the same floor for every point
 		// (see responsedelay.Floor for the scales at which points then meet).
 		opt.Delays = delaysOf(responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
+		opt.ReplyDelays = delaysOf(responsedelay.Reply().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
 	}
 	if r := sb.Restrict; r.Enabled {
 		opt.Restrictions = &RestrictionRules{MinAcceptance: orNone(r.MinAcceptance), Window: r.Window,

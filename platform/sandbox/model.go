@@ -29,6 +29,7 @@ const (
 
 	defaultAcceptRate  = 0.30
 	defaultDeclineRate = 0.05
+	defaultReplyRate   = 0.15
 	defaultExpireAfter = 180 * day
 	defaultCooldown    = 21 * day
 )
@@ -60,6 +61,12 @@ type Options struct {
 	// and declines alike), interpolated linearly from (0, 0) through the
 	// points; nil = responsedelay.Default().
 	Delays []DelayPoint
+	// ReplyRate is the share of delivered messages the person replies to
+	// (platform.EventReplied), once per person and account; default 0.15.
+	ReplyRate float64
+	// ReplyDelays is the distribution of reply delays after the message;
+	// nil = responsedelay.Reply().
+	ReplyDelays []DelayPoint
 	// Accounts the platform knows; requests from any other account are
 	// refused with platform.CodeUnknownAccount.
 	Accounts map[string]Account
@@ -142,6 +149,7 @@ func (o Options) Validate() error {
 	}
 	rate("accept rate", o.AcceptRate)
 	rate("decline rate", o.DeclineRate)
+	rate("reply rate", o.ReplyRate)
 	for name, v := range o.VariantAcceptRates {
 		rate(fmt.Sprintf("variant %q accept rate", name), v)
 		if v < 0 {
@@ -174,6 +182,11 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("delays: %w", err))
 		}
 	}
+	if o.ReplyDelays != nil {
+		if err := curveOf(o.ReplyDelays).Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("reply delays: %w", err))
+		}
+	}
 	if err := validateRefusals(o.Refusals); err != nil {
 		errs = append(errs, err)
 	}
@@ -200,6 +213,8 @@ type Model struct {
 	expireAfter int64 // ns; < 0: never
 	cooldown    int64 // ns
 	delays      responsedelay.Curve
+	replyRate   float64
+	replyDelays responsedelay.Curve
 	keepAll     bool
 	refuse      []refusal // configured definite refusals (Options.Refusals)
 	unavail     []refusal // configured transient failures
@@ -275,9 +290,10 @@ const (
 )
 
 type rel struct {
-	until int64 // relCooling: re-invitations allowed from then on
-	slot  int32 // relPending: the invitation's slot in sched.slab
-	state uint8
+	until   int64 // relCooling: re-invitations allowed from then on
+	slot    int32 // relPending: the invitation's slot in sched.slab
+	state   uint8
+	replied bool // relConnected: the person replied (or will): no second reply
 }
 
 // New returns a model with the given options. It panics when
@@ -290,6 +306,7 @@ func New(opt Options) *Model {
 		seed:        uint64(opt.Seed),
 		acceptRate:  share(opt.AcceptRate, defaultAcceptRate),
 		declineRate: share(opt.DeclineRate, defaultDeclineRate),
+		replyRate:   share(opt.ReplyRate, defaultReplyRate),
 		expireAfter: int64(duration(opt.ExpireAfter, defaultExpireAfter)),
 		cooldown:    int64(duration(opt.ReinviteCooldown, defaultCooldown)),
 		keepAll:     !opt.ViolationsOnly,
@@ -310,6 +327,10 @@ func New(opt Options) *Model {
 	m.delays = curveOf(opt.Delays)
 	if m.delays == nil {
 		m.delays = responsedelay.Default()
+	}
+	m.replyDelays = curveOf(opt.ReplyDelays)
+	if m.replyDelays == nil {
+		m.replyDelays = responsedelay.Reply()
 	}
 	m.refuse, m.unavail = makeRefusals(opt.Refusals)
 	if opt.Restrictions != nil {
@@ -557,6 +578,10 @@ func (m *Model) apply(a *acct, q *request) *platform.Error {
 			return platform.Refused(platform.CodeNotConnected, "%s is not a connection of %s", q.Person, a.id)
 		}
 		a.st.Messaged++
+		if !rl.replied && m.scheduleReply(a, q) {
+			rl.replied = true
+			a.rel[q.ph] = rl
+		}
 	case opWithdraw:
 		if !known || rl.state != relPending {
 			return platform.Refused(platform.CodeNotPending, "no pending invitation from %s to %s", a.id, q.Person)

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/outreach-scheduler/outreach/platform"
+	"github.com/outreach-scheduler/outreach/platform/responsedelay"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) // a Monday
@@ -428,5 +431,99 @@ func TestCancelledContext(t *testing.T) {
 	err := m.Invite(ctx, platform.Invite{Action: platform.Action{Key: "k", Account: "a", Person: "p", At: t0}})
 	if err == nil || !platform.IsRetryable(err) || len(m.Record()) != 0 {
 		t.Fatalf("cancelled context: err %v, record %v", err, m.Record())
+	}
+}
+
+// repliesOf invites n people from one account (all accept), sends each
+// the given number of messages a day apart once connected, and returns the
+// replies the model reports, far enough later for all of them to come.
+func repliesOf(t *testing.T, opt Options, n, messages int) (replies []wire.Event, sent int) {
+	t.Helper()
+	opt.AcceptRate, opt.Accounts = 1, map[string]Account{"a": {Weekly: n, NoteChars: 300, NotesPerMonth: Unlimited}}
+	m := New(opt)
+	ctx := context.Background()
+	for i := range n {
+		a := platform.Action{Key: fmt.Sprint("inv", i), Account: "a", Person: fmt.Sprint("p", i), At: t0.Add(time.Duration(i) * time.Second)}
+		if err := m.Invite(ctx, platform.Invite{Action: a, Variant: "blank"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := t0.Add(61 * day) // every acceptance in
+	if evs := m.Advance(at); len(evs) != n {
+		t.Fatalf("%d acceptances, want %d", len(evs), n)
+	}
+	for k := range messages {
+		for i := range n {
+			a := platform.Action{Key: fmt.Sprint("msg", k, "-", i), Account: "a", Person: fmt.Sprint("p", i), At: at.Add(time.Duration(k)*day + time.Duration(i)*time.Millisecond)}
+			if err := m.Message(ctx, platform.Message{Action: a, Text: "hello"}); err != nil {
+				t.Fatal(err)
+			}
+			sent++
+		}
+	}
+	for _, ev := range m.Advance(at.Add(30 * day)) {
+		if ev.Type != platform.EventReplied {
+			t.Fatalf("unexpected event %+v", ev)
+		}
+		replies = append(replies, ev)
+	}
+	if got := m.Stats().Total().Replied; got != len(replies) {
+		t.Errorf("stats count %d replies, the events %d", got, len(replies))
+	}
+	return replies, sent
+}
+
+// TestRepliesAtTheConfiguredRate: the share of delivered messages that
+// get a reply is ReplyRate (default 0.15), each reply names the message's
+// key and comes after it along the reply curve; the draw is the seed's
+// alone; a person replies once; a rate of none gives none.
+func TestRepliesAtTheConfiguredRate(t *testing.T) {
+	const n = 4000
+	for _, rate := range []float64{0, 0.5} { // 0: the default, 0.15
+		want := rate
+		if rate == 0 {
+			want = 0.15
+		}
+		replies, sent := repliesOf(t, Options{Seed: 7, ReplyRate: rate}, n, 1)
+		got := float64(len(replies)) / float64(sent)
+		if sigma := math.Sqrt(want * (1 - want) / n); math.Abs(got-want) > 4*sigma {
+			t.Errorf("rate %v: %d replies to %d messages (%.3f), want about %.2f", rate, len(replies), sent, got, want)
+		}
+		var delays []time.Duration
+		for _, ev := range replies {
+			var i int
+			if _, err := fmt.Sscanf(ev.Key, "msg0-%d", &i); err != nil || ev.Person != fmt.Sprint("p", i) || ev.Account != "a" {
+				t.Fatalf("reply %+v does not name its message", ev)
+			}
+			delays = append(delays, ev.At.Sub(t0.Add(61*day+time.Duration(i)*time.Millisecond)))
+		}
+		slices.Sort(delays)
+		if med, want := delays[len(delays)/2], responsedelay.Reply().Quantile(0.5); delays[0] <= 0 || med < want*8/10 || med > want*12/10 {
+			t.Errorf("rate %v: reply delays from %v, median %v; want after the message, median about %v", rate, delays[0], med, want)
+		}
+	}
+	a, _ := repliesOf(t, Options{Seed: 7, ReplyRate: 0.5}, 300, 1)
+	b, _ := repliesOf(t, Options{Seed: 7, ReplyRate: 0.5}, 300, 1)
+	c, _ := repliesOf(t, Options{Seed: 8, ReplyRate: 0.5}, 300, 1)
+	if !slices.Equal(a, b) || slices.Equal(a, c) {
+		t.Error("the replies are not the seed's alone")
+	}
+	// Three messages each at rate 0.5: most people reply, none twice.
+	once, sent := repliesOf(t, Options{Seed: 7, ReplyRate: 0.5}, 1000, 3)
+	who := map[string]bool{}
+	for _, ev := range once {
+		if who[ev.Person] {
+			t.Fatalf("%s replied twice", ev.Person)
+		}
+		who[ev.Person] = true
+	}
+	if len(once) < 800 || sent != 3000 {
+		t.Errorf("%d of 1000 people replied to three messages at rate 0.5, want about 875", len(once))
+	}
+	if none, _ := repliesOf(t, Options{Seed: 7, ReplyRate: -1}, 500, 2); len(none) != 0 {
+		t.Errorf("%d replies at rate none", len(none))
+	}
+	if err := (Options{ReplyRate: 1.5}).Validate(); err == nil || !strings.Contains(err.Error(), "reply rate") {
+		t.Errorf("Validate(reply rate 1.5) = %v", err)
 	}
 }

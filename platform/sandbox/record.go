@@ -186,6 +186,7 @@ type AccountStats struct {
 	Pending     int `json:"pending"` // unanswered, as of the latest request or Advance
 	Followed    int `json:"followed"`
 	Messaged    int `json:"messaged"`
+	Replied     int `json:"replied"`     // replies to messages delivered (ReplyRate), as of the latest request or Advance
 	Repeats     int `json:"repeats"`     // requests answered from their idempotency key
 	Lost        int `json:"lost"`        // requests performed whose answer was lost (Refusal.Applied)
 	Connections int `json:"connections"` // 1st-degree connections now
@@ -224,6 +225,7 @@ func (s Stats) Total() AccountStats {
 		t.Pending += a.Pending
 		t.Followed += a.Followed
 		t.Messaged += a.Messaged
+		t.Replied += a.Replied
 		t.Repeats += a.Repeats
 		t.Lost += a.Lost
 		t.Connections += a.Connections

@@ -15,8 +15,9 @@ import (
 
 // TestAgainstReference drives the model with random requests and replays
 // its record and events through a naive re-implementation of the rules
-// (plain slices and maps, no hashing, no heap): every answer must match, and
-// every event must concern a pending invitation.
+// (plain slices and maps, no hashing, no heap): every answer must match,
+// every answer event must concern a pending invitation, and every reply a
+// message delivered to a connection that did not reply before.
 func TestAgainstReference(t *testing.T) {
 	for seed := range uint64(5) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { checkReference(t, seed) })
@@ -85,9 +86,11 @@ func checkReference(t *testing.T, seed uint64) {
 		cooling
 	)
 	type state struct {
-		st    int
-		key   string
-		until time.Time
+		st      int
+		key     string
+		until   time.Time
+		msgs    map[string]bool // connected: the messages delivered
+		replied bool
 	}
 	rel := map[pair]*state{}
 	get := func(p pair) *state {
@@ -101,9 +104,25 @@ func checkReference(t *testing.T, seed uint64) {
 	first := map[string]platform.Code{}
 	ev := 0
 	counts := map[platform.EventType]int{}
+	// reply checks a replied event; it reports whether x is one.
+	reply := func(x wire.Event) bool {
+		if x.Type != platform.EventReplied {
+			return false
+		}
+		s := get(pair{x.Account, x.Person})
+		if s.st != connected || !s.msgs[x.Key] || s.replied {
+			t.Fatalf("reply %+v to no message delivered to a connection, or a second one (%+v)", x, s)
+		}
+		s.replied = true
+		counts[x.Type]++
+		return true
+	}
 	for _, e := range m.Record() {
 		for ; ev < len(events) && !events[ev].At.After(e.At); ev++ {
 			x := events[ev]
+			if reply(x) {
+				continue
+			}
 			s := get(pair{x.Account, x.Person})
 			if s.st != pending || s.key != x.Key {
 				t.Fatalf("event %+v for an invitation not pending (%+v)", x, s)
@@ -181,11 +200,20 @@ func checkReference(t *testing.T, seed uint64) {
 			}
 		case OpWithdraw:
 			*s = state{st: cooling, until: e.At.Add(opt.ReinviteCooldown)}
+		case OpMessage:
+			if s.msgs == nil {
+				s.msgs = map[string]bool{}
+			}
+			s.msgs[e.Key] = true
 		}
 	}
 	if ev != len(events) {
-		// Events after the last request: all must concern pending invitations.
+		// Events after the last request: all must concern pending
+		// invitations (or be replies to messages).
 		for _, x := range events[ev:] {
+			if reply(x) {
+				continue
+			}
 			if s := get(pair{x.Account, x.Person}); s.st != pending || s.key != x.Key {
 				t.Fatalf("late event %+v for an invitation not pending", x)
 			}
@@ -193,7 +221,8 @@ func checkReference(t *testing.T, seed uint64) {
 		}
 	}
 	st := m.Stats().Total()
-	if st.Accepted != counts[platform.EventAccepted] || st.Declined != counts[platform.EventDeclined] || st.Expired != counts[platform.EventExpired] || st.Pending != 0 {
+	if st.Accepted != counts[platform.EventAccepted] || st.Declined != counts[platform.EventDeclined] || st.Expired != counts[platform.EventExpired] || st.Pending != 0 ||
+		st.Replied != counts[platform.EventReplied] || st.Replied == 0 {
 		t.Errorf("stats %+v, events %v", st, counts)
 	}
 	for _, c := range []platform.Code{platform.CodeWeeklyLimit, platform.CodeDuplicate, platform.CodeDeclined, platform.CodeCooldown, platform.CodeNoteTooLong, platform.CodeNoteAllowance, platform.CodeNotPending, platform.CodeUnknownAccount} {

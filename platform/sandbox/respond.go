@@ -16,6 +16,7 @@ const (
 	kindAccept
 	kindDecline
 	kindExpire
+	kindReply // a reply to a delivered message (not an invitation's answer)
 )
 
 // sched is the response side of the model: pending invitations in a slab,
@@ -171,20 +172,44 @@ func splitmix(s *uint64) uint64 {
 
 func unit(x uint64) float64 { return float64(x>>11) * (1.0 / (1 << 53)) }
 
+// replySalt keeps a message's reply draw apart from the outcome draw of an
+// invitation that would have the same key hash.
+const replySalt = 0x7265706c79
+
+// scheduleReply decides, from the seed and the message's key alone, whether
+// the person replies to the message and when (ReplyRate, the reply curve),
+// and schedules the reply. It reports whether a reply is scheduled.
+func (m *Model) scheduleReply(a *acct, q *request) bool {
+	s := q.kh[0] ^ replySalt ^ m.seed*0x9E3779B97F4A7C15
+	u1, u2 := unit(splitmix(&s)), unit(splitmix(&s))
+	if !(u1 < m.replyRate) {
+		return false
+	}
+	slot := m.slot()
+	p := m.pend(slot)
+	p.key, p.person, p.a, p.ph, p.kind, p.scheduled = q.Key, q.Person, a, q.ph, kindReply, true
+	m.push(item{at: q.at + int64(m.replyDelays.Quantile(u2)), seq: m.seq, slot: slot, gen: p.gen})
+	return true
+}
+
+// slot returns a free slot of the slab.
+func (m *Model) slot() int32 {
+	if n := len(m.free); n > 0 {
+		slot := m.free[n-1]
+		m.free = m.free[:n-1]
+		return slot
+	}
+	if int(m.nslab) == len(m.slab)*slabChunk {
+		m.slab = append(m.slab, make([]pend, slabChunk))
+	}
+	m.nslab++
+	return m.nslab - 1
+}
+
 // schedule stores a new pending invitation and its answer, if any.
 func (m *Model) schedule(a *acct, q *request) int32 {
 	kind, at := m.outcome(q.kh[0], q.vidx, a.rateAt(q.at), q.at)
-	var slot int32
-	if n := len(m.free); n > 0 {
-		slot = m.free[n-1]
-		m.free = m.free[:n-1]
-	} else {
-		if int(m.nslab) == len(m.slab)*slabChunk {
-			m.slab = append(m.slab, make([]pend, slabChunk))
-		}
-		slot = m.nslab
-		m.nslab++
-	}
+	slot := m.slot()
 	p := m.pend(slot)
 	p.key, p.person, p.a, p.ph, p.kind = q.Key, q.Person, a, q.ph, kind
 	p.scheduled = kind != kindIgnore
@@ -240,6 +265,13 @@ func (m *Model) catchUp(now int64) {
 			m.settle(a, p, it.at, p.kind == kindAccept)
 		}
 		ev := wire.Event{Account: a.id, Person: p.person, Key: p.key, At: time.Unix(0, it.at).UTC()}
+		if p.kind == kindReply { // the relation stays connected
+			ev.Type = platform.EventReplied
+			a.st.Replied++
+			m.release(it.slot)
+			m.queue(ev, it.at, it.seq)
+			continue
+		}
 		r := rel{}
 		switch p.kind {
 		case kindAccept:
@@ -256,11 +288,16 @@ func (m *Model) catchUp(now int64) {
 		a.st.Pending--
 		a.rel[p.ph] = r
 		m.release(it.slot)
-		if n := len(m.out); n > 0 && !m.out[n-1].less(it.at, it.seq) {
-			m.outUnsorted = true
-		}
-		m.out = append(m.out, queued{seq: it.seq, ev: ev})
+		m.queue(ev, it.at, it.seq)
 	}
+}
+
+// queue queues an applied event for Advance.
+func (m *Model) queue(ev wire.Event, at, seq int64) {
+	if n := len(m.out); n > 0 && !m.out[n-1].less(at, seq) {
+		m.outUnsorted = true
+	}
+	m.out = append(m.out, queued{seq: seq, ev: ev})
 }
 
 func (q *queued) less(at, seq int64) bool {
