@@ -92,6 +92,9 @@ steps:
           - {name: hi, text: "Hi {{.first_name}}, let's connect."}
           - {name: hello, text: "Hello {{.first_name}}!"}
         fallback: [blank]
+  - message:
+      wait: 1s
+      text: "Thanks for connecting, {{.first_name}}."
 `,
 		"prometheus.yml": fmt.Sprintf(`
 global:
@@ -127,14 +130,20 @@ scrape_configs:
 	}()
 	waitHTTP(t, api+"/-/ready")
 
-	// Data flows: acceptances have been scraped.
-	waitFor(t, 90*time.Second, "acceptances in Prometheus", func() (bool, string) {
-		v, err := promQuery(api, `sum(outreach_invitations_accepted_total)`)
-		if err != nil || len(v) == 0 {
-			return false, fmt.Sprint(err)
-		}
-		return v[0].value >= 5, fmt.Sprint(v[0].value)
-	})
+	// Data flows: acceptances, and replies to the messages that follow
+	// them (platform.sandbox.reply_rate), have been scraped.
+	for _, q := range []struct {
+		expr string
+		min  float64
+	}{{`sum(outreach_invitations_accepted_total)`, 5}, {`sum(outreach_replies_total)`, 1}} {
+		waitFor(t, 90*time.Second, q.expr+" in Prometheus", func() (bool, string) {
+			v, err := promQuery(api, q.expr)
+			if err != nil || len(v) == 0 {
+				return false, fmt.Sprint(err)
+			}
+			return v[0].value >= q.min, fmt.Sprint(v[0].value)
+		})
+	}
 
 	// Every dashboard and recording-rule expression returns data.
 	exprs := dashboardExprs(t, mustAbs(t, "../metrics/dashboards/outreach.json"))

@@ -205,6 +205,8 @@ func TestEventsAndDelivery(t *testing.T) {
 	e.Observe(acc)
 	e.Observe(ev(lifecycle.EvSkipped, "c", "", ""))
 	e.Observe(ev(lifecycle.EvMessaged, "c", "alice", ""))
+	e.Observe(ev(lifecycle.EvReplied, "c", "alice", ""))
+	e.Observe(ev(lifecycle.EvReplied, "c", "", "")) // no account: not counted
 	skip := ev(lifecycle.EvMessageSkipped, "c", "alice", "")
 	skip.Reason = campaigns.MessageSkipMissingField
 	e.Observe(skip)
@@ -248,7 +250,10 @@ outreach_messages_sent_total{account="alice",campaign="c"} 1
 # TYPE outreach_messages_skipped_total counter
 outreach_messages_skipped_total{account="alice",campaign="c",reason="invalid"} 1
 outreach_messages_skipped_total{account="alice",campaign="c",reason="missing_field"} 2
-`), metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.MessagesSent, metrics.MessagesSkipped); err != nil {
+# HELP outreach_replies_total Prospects who replied to a message (or wrote after accepting): no automated message follows.
+# TYPE outreach_replies_total counter
+outreach_replies_total{account="alice",campaign="c"} 1
+`), metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.MessagesSent, metrics.MessagesSkipped, metrics.Replies); err != nil {
 		t.Error(err)
 	}
 	if n, err := testutil.GatherAndCount(reg, metrics.LimitWaits); err != nil || n != 2*len(metrics.WaitReasons) {

@@ -67,6 +67,7 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 		{T: now, Type: lifecycle.EvWithdrawn, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
 		{T: now, Type: lifecycle.EvExpired, Campaign: "cold", Account: "bob", Variant: "topic", Invited: sent},
 		{T: now, Type: lifecycle.EvMessaged, Campaign: "cold", Account: "alice"},
+		{T: now, Type: lifecycle.EvReplied, Campaign: "cold", Account: "alice"},
 	}
 	stats := metrics.NewStats(rdb, "")
 	var b metrics.Batch
@@ -364,6 +365,17 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 
+	// The reply rate (issue 16) has its panel: replies over messages.
+	replyPanel := false
+	for where, expr := range exprs {
+		if strings.Contains(expr, metrics.Replies) && strings.Contains(expr, metrics.MessagesSent) {
+			replyPanel = replyPanel || strings.Contains(where, "Reply rate")
+		}
+	}
+	if !replyPanel {
+		t.Error("no \"Reply rate\" panel dividing outreach_replies_total by outreach_messages_sent_total")
+	}
+
 	// The variables: datasource, and campaign and account from label values.
 	vars := map[string]string{}
 	labelValues := regexp.MustCompile(`^label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)$`)
@@ -440,7 +452,7 @@ func TestExportedMetrics(t *testing.T) {
 	exp := exportedSeries(mfs)
 	for _, n := range []string{
 		metrics.InvitationsSent, metrics.InvitationsAccepted, metrics.InvitationsDeclined, metrics.InvitationsWithdrawn,
-		metrics.InvitationsExpired, metrics.MessagesSent, metrics.MessagesSkipped, metrics.AcceptanceRatio, metrics.PendingInvitations,
+		metrics.InvitationsExpired, metrics.MessagesSent, metrics.MessagesSkipped, metrics.Replies, metrics.AcceptanceRatio, metrics.PendingInvitations,
 		metrics.QuotaUsed, metrics.QuotaLimit, metrics.LimitWaits, metrics.DeliveryErrors, metrics.TimeToAccept + "_bucket",
 		metrics.CampaignAcceptanceRatio, metrics.AcceptanceInvitations, metrics.PendingLimit, metrics.PendingOldestAge,
 		metrics.AccountPaused, metrics.AccountHealth, metrics.AccountPaceFactor, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,

@@ -28,6 +28,7 @@ var TimeToAcceptBuckets = []float64{
 type Events struct {
 	invitations map[lifecycle.Event]*prometheus.CounterVec
 	messages    *prometheus.CounterVec
+	replies     *prometheus.CounterVec
 	msgSkipped  *prometheus.CounterVec
 	timeToAcc   *prometheus.HistogramVec
 
@@ -55,13 +56,16 @@ func NewEvents(reg prometheus.Registerer) *Events {
 	inv(lifecycle.EvExpired, InvitationsExpired, "Pending connection requests expired by the platform.")
 	m.messages = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MessagesSent, Help: "Follow-up messages sent after acceptance."},
 		[]string{"campaign", "account"})
+	m.replies = prometheus.NewCounterVec(prometheus.CounterOpts{Name: Replies,
+		Help: "Prospects who replied to a message (or wrote after accepting): no automated message follows."},
+		[]string{"campaign", "account"})
 	m.timeToAcc = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name: TimeToAccept, Help: "Time from sending a connection request to its acceptance.", Buckets: TimeToAcceptBuckets,
 	}, []string{"campaign"})
 	m.msgSkipped = prometheus.NewCounterVec(prometheus.CounterOpts{Name: MessagesSkipped,
 		Help: "Follow-up messages skipped because they did not render for the prospect (missing_field: a field it needs is empty; invalid: the template failed); the sequence goes on."},
 		[]string{"campaign", "account", "reason"})
-	reg.MustRegister(m.messages, m.msgSkipped, m.timeToAcc)
+	reg.MustRegister(m.messages, m.replies, m.msgSkipped, m.timeToAcc)
 	return m
 }
 
@@ -85,6 +89,7 @@ func (m *Events) Init(campaign string, accounts, variants []string) {
 			}
 		}
 		m.messages.WithLabelValues(campaign, a)
+		m.replies.WithLabelValues(campaign, a)
 		for _, r := range MessageSkipReasons {
 			m.msgSkipped.WithLabelValues(campaign, a, r)
 		}
@@ -112,6 +117,8 @@ func (m *Events) Observe(ev Lifecycle) {
 	switch ev.Type {
 	case lifecycle.EvMessaged:
 		vec, variant = m.messages, ""
+	case lifecycle.EvReplied:
+		vec, variant = m.replies, ""
 	case lifecycle.EvMessageSkipped:
 		vec, variant = m.msgSkipped, messageSkipReason(ev.Reason) // the third label: reason
 	}
@@ -122,7 +129,7 @@ func (m *Events) Observe(ev Lifecycle) {
 	m.mu.Lock()
 	c := m.counts[k]
 	if c == nil {
-		if vec == m.messages {
+		if vec == m.messages || vec == m.replies {
 			c = vec.WithLabelValues(ev.Campaign, ev.Account)
 		} else {
 			c = vec.WithLabelValues(ev.Campaign, ev.Account, variant)

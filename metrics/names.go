@@ -18,6 +18,7 @@ const (
 	InvitationsExpired   = "outreach_invitations_expired_total"   // counter {campaign, account, variant}
 	MessagesSent         = "outreach_messages_sent_total"         // counter {campaign, account}
 	MessagesSkipped      = "outreach_messages_skipped_total"      // counter {campaign, account, reason}: a message that did not render, skipped
+	Replies              = "outreach_replies_total"               // counter {campaign, account}: prospects who replied (their message sequence ends)
 	AcceptanceRatio      = "outreach_acceptance_ratio"            // gauge {campaign, variant}: accepted / sent, durable
 	PendingInvitations   = "outreach_pending_invitations"         // gauge {campaign, account}, durable
 	QuotaUsed            = "outreach_account_quota_used"          // gauge {account, window}

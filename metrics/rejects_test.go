@@ -20,6 +20,7 @@ func TestRefusals(t *testing.T) {
 	r.Rejected("unknown_key")
 	r.Rejected("a person's name") // never a label value
 	r.Skipped("unknown_account", 3)
+	r.Skipped("reply_final", 2)
 	var none *metrics.Refusals
 	none.Rejected("signature") // a nil Refusals counts nothing
 	none.Skipped("bad_entry", 1)
@@ -43,9 +44,11 @@ func TestRefusals(t *testing.T) {
 outreach_events_rejected_total{reason="other"} 1
 outreach_events_rejected_total{reason="signature"} 0
 outreach_events_rejected_total{reason="unknown_key"} 2
-# HELP outreach_ledger_entries_skipped_total Ledger entries skipped when rebuilding or applying the ledger, by reason (unknown_account, bad_entry).
+# HELP outreach_ledger_entries_skipped_total Ledger entries skipped when rebuilding or applying the ledger, by reason (unknown_account, bad_entry, reply_unknown_prospect, reply_final).
 # TYPE outreach_ledger_entries_skipped_total counter
 outreach_ledger_entries_skipped_total{reason="bad_entry"} 0
+outreach_ledger_entries_skipped_total{reason="reply_final"} 2
+outreach_ledger_entries_skipped_total{reason="reply_unknown_prospect"} 0
 outreach_ledger_entries_skipped_total{reason="unknown_account"} 3
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), metrics.EventsRejected, metrics.LedgerEntriesSkipped); err != nil {

@@ -256,6 +256,7 @@ func TestRules(t *testing.T) {
 	for _, want := range []string{
 		"campaign_variant:outreach_acceptance_ratio:7d", "campaign:outreach_acceptance_ratio:7d",
 		"account:outreach_pending_invitations:sum", "account_window:outreach_account_quota_used:ratio",
+		"campaign:outreach_reply_ratio:7d",
 	} {
 		if !recorded[want] {
 			t.Errorf("no recording rule %s", want)
