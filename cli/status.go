@@ -77,14 +77,14 @@ func printStatus(g *globals, st *app.Status) {
 	printSafety(g.stdout, st.Accounts)
 	fmt.Fprintln(g.stdout)
 	w = tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tSKIPPED\tFAILED")
+	fmt.Fprintln(w, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tREPLIED\tSKIPPED\tFAILED")
 	for _, c := range st.Campaigns {
 		rate := "-"
 		if c.Counts.Invited > 0 {
 			rate = fmt.Sprintf("%.1f%%", 100*float64(c.Counts.Accepted)/float64(c.Counts.Invited))
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\n", c.Name, c.Prospects, c.Counts.Invited, c.Counts.Accepted, rate,
-			c.Counts.Pending, c.Counts.Withdrawn, c.Counts.Skipped, failedTotal(c.Failed))
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%s\t%d\t%d\t%d\t%d\t%d\n", c.Name, c.Prospects, c.Counts.Invited, c.Counts.Accepted, rate,
+			c.Counts.Pending, c.Counts.Withdrawn, c.Counts.Replied, c.Counts.Skipped, failedTotal(c.Failed))
 	}
 	w.Flush()
 	printFailed(g.stdout, st.Campaigns) // retry.go

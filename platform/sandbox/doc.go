@@ -116,6 +116,17 @@
 // the re-invitation cooldown. Answers come in time order, ties in the
 // invitations' arrival order.
 //
+// # Replies
+//
+// A message delivered to a connection who has not replied yet draws, from
+// the seed and the message's key alone, a reply with probability
+// Options.ReplyRate (default 0.15), after a delay drawn from
+// Options.ReplyDelays (default responsedelay.Reply: 40% within 2 hours,
+// 75% within a day, 95% within a week, all within 14 days): a
+// platform.EventReplied naming the message's key, delivered by Advance
+// like the answers. A person replies at most once to an account; the
+// relationship stays connected.
+//
 // # Cost
 //
 // Built for simulations of a thousand accounts over a year (about 8 million
