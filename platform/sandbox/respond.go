@@ -261,16 +261,16 @@ func (m *Model) catchUp(now int64) {
 			continue
 		}
 		a := p.a
-		if m.restricts {
-			m.settle(a, p, it.at, p.kind == kindAccept)
-		}
 		ev := wire.Event{Account: a.id, Person: p.person, Key: p.key, At: time.Unix(0, it.at).UTC()}
-		if p.kind == kindReply { // the relation stays connected
+		if p.kind == kindReply { // not an invitation's answer: the relation stays connected
 			ev.Type = platform.EventReplied
 			a.st.Replied++
 			m.release(it.slot)
 			m.queue(ev, it.at, it.seq)
 			continue
+		}
+		if m.restricts {
+			m.settle(a, p, it.at, p.kind == kindAccept)
 		}
 		r := rel{}
 		switch p.kind {
