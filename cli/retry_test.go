@@ -78,7 +78,7 @@ func TestRetryCommand(t *testing.T) {
 
 	code, stdout, stderr := runCLI(t, "--config", cfg, "status")
 	if code != ExitOK || !strings.Contains(stdout, "FAILED") || !hasRow(stdout, "good invalid_profile 2") ||
-		!hasRow(stdout, "good note_too_long 1") || !hasRow(stdout, "good 3 0 0 - 0 0 0 3") || !strings.Contains(stdout, "outreach retry --reason") {
+		!hasRow(stdout, "good note_too_long 1") || !hasRow(stdout, "good 3 0 0 - 0 0 0 0 3") || !strings.Contains(stdout, "outreach retry --reason") {
 		t.Fatalf("status: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if strings.Contains(stdout, "example.com") {
@@ -121,7 +121,7 @@ func TestRetryCommand(t *testing.T) {
 
 	// The state rebuilt from the ledger has them queued again.
 	code, stdout, _ = runCLI(t, "--config", cfg, "status")
-	if code != ExitOK || strings.Contains(stdout, "invalid_profile") || !hasRow(stdout, "good note_too_long 1") || !hasRow(stdout, "good 3 0 0 - 0 0 0 1") {
+	if code != ExitOK || strings.Contains(stdout, "invalid_profile") || !hasRow(stdout, "good note_too_long 1") || !hasRow(stdout, "good 3 0 0 - 0 0 0 0 1") {
 		t.Errorf("status after the retry: exit %d\n%s", code, stdout)
 	}
 	code, stdout, _ = runCLI(t, "--config", cfg, "retry", "--reason", "invalid_profile")
