@@ -77,7 +77,7 @@ steps:
 	model := sandbox.New(sbOpt)
 	listen := evFreeAddr(t)
 	eventsURL := "http://" + listen + webhook.EventsPath
-	srv := server.New(model, server.Options{Secret: evSecret, EventsURL: eventsURL})
+	srv := server.New(model, server.Options{Keys: webhook.StandardKeys(evSecret), EventsURL: eventsURL})
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
@@ -85,7 +85,7 @@ steps:
 	var logs evLogs
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Secret: evSecret, Logger: logs.logger(),
+	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Keys: webhook.StandardKeys(evSecret), Logger: logs.logger(),
 		PlanSpec: "@every 1s", Listen: listen, Concurrency: 2, LeaseTTL: 3 * time.Second}
 	so, wo := opt, opt
 	schedReg := prometheus.NewRegistry()

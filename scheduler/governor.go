@@ -169,7 +169,7 @@ func (e *Engine) health(a *account, now time.Time) Health {
 		}
 		switch p.state {
 		case lifecycle.StateInvited:
-		case lifecycle.StateAccepted, lifecycle.StateMessaged:
+		case lifecycle.StateAccepted, lifecycle.StateMessaged, lifecycle.StateReplied:
 			h.Accepted++
 		case lifecycle.StateDeclined:
 			h.Declined++

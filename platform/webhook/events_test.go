@@ -273,7 +273,7 @@ func FuzzEventsHandler(f *testing.F) {
 // replayed is refused and never reaches the sink.
 func TestEventsHandlerTakesReplies(t *testing.T) {
 	s := &sink{}
-	srv := httptest.NewServer(EventsHandler(secret, func() time.Time { return t0 }, s.take))
+	srv := httptest.NewServer(EventsHandler(StandardKeys(secret), func() time.Time { return t0 }, s.take))
 	defer srv.Close()
 	body := `{"type":"replied","account":"alice","person":"ann","key":"c/x/message0","at":"2026-03-02T11:00:00Z","nonce":"r1"}`
 	for _, c := range []struct {
@@ -281,11 +281,11 @@ func TestEventsHandlerTakesReplies(t *testing.T) {
 		r    *http.Request
 		want int
 	}{
-		{"forged", signed(t, body, t0, []byte("not the secret")), http.StatusUnauthorized},
+		{"forged", signed(t, body, t0, StandardKeys([]byte("not the secret"))), http.StatusUnauthorized},
 		{"unsigned", httptest.NewRequest(http.MethodPost, "/", bytes.NewReader([]byte(body))), http.StatusUnauthorized},
-		{"signed", signed(t, body, t0, secret), http.StatusNoContent},
-		{"replayed", signed(t, body, t0, secret), http.StatusUnauthorized},
-		{"no key", signed(t, `{"type":"replied","account":"alice","person":"ann","at":"2026-03-02T11:00:00Z"}`, t0, secret), http.StatusBadRequest},
+		{"signed", signed(t, body, t0, StandardKeys(secret)), http.StatusNoContent},
+		{"replayed", signed(t, body, t0, StandardKeys(secret)), http.StatusUnauthorized},
+		{"no key", signed(t, `{"type":"replied","account":"alice","person":"ann","at":"2026-03-02T11:00:00Z"}`, t0, StandardKeys(secret)), http.StatusBadRequest},
 	} {
 		if got := post(t, srv.URL, c.r); got != c.want {
 			t.Errorf("%s: HTTP %d, want %d", c.name, got, c.want)
