@@ -91,42 +91,8 @@ steps:
       text: "Thanks for connecting, {{.first_name}}!"
 `,
 	})
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbOpt.Delays = []sandbox.DelayPoint{{Within: time.Second, Share: 1}}
-	model := sandbox.New(sbOpt)
-	listen := evFreeAddr(t)
-	eventsURL := "http://" + listen + webhook.EventsPath
-	srv := server.New(model, server.Options{Keys: webhook.StandardKeys(evSecret), EventsURL: eventsURL})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
-
-	var logs evLogs
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Keys: webhook.StandardKeys(evSecret), Logger: logs.logger(),
-		PlanSpec: "@every 1s", Listen: listen, Concurrency: 2, LeaseTTL: 3 * time.Second}
-	so, wo := opt, opt
-	so.ID, so.Registry = "scheduler", prometheus.NewRegistry()
-	wo.ID, wo.Registry = "worker", prometheus.NewRegistry()
-	done := make(chan error, 2)
-	go func() { done <- RunScheduler(ctx, so) }()
-	go func() { done <- RunWorker(ctx, wo) }()
-	defer func() {
-		cancel()
-		for range 2 {
-			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-				t.Error(err)
-			}
-		}
-		logs.check(t, 2048, "example.com/in/", "great to meet you", "thanks for connecting")
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs.String())
-		}
-	}()
+	rig := startWebhookRig(t, cfg, camp, false, "great to meet you", "thanks for connecting")
+	model, srv, eventsURL, logs, ctx := rig.model, rig.srv, rig.eventsURL, rig.logs, rig.ctx
 
 	evWaitFor(t, 60*time.Second, "both invited", func() bool {
 		return len(evRequests(model, sandbox.OpInvite, ann)) > 0 && len(evRequests(model, sandbox.OpInvite, bo)) > 0
@@ -182,4 +148,72 @@ steps:
 	if !strings.Contains(logs.String(), "event refused") {
 		t.Error("no WARN line for the refused events")
 	}
+}
+
+// webhookRig is a scheduler and a worker daemon on one Redis against the
+// sandbox server over HTTP, with the webhook driver and the events
+// endpoint signed with evSecret: the production setup in one test.
+type webhookRig struct {
+	model     *sandbox.Model
+	srv       *server.Server
+	eventsURL string
+	schedReg  *prometheus.Registry // the scheduler's metrics
+	logs      *evLogs
+	ctx       context.Context // ends when the test does
+}
+
+// startWebhookRig starts the rig for cfg (its redis section set) and
+// camp; the sandbox answers within a second. With push, the sandbox
+// server pushes its answers to the events endpoint every 200ms. At the
+// test's end the daemons stop, and their logs must hold none of private
+// (nor any profile URL).
+func startWebhookRig(t *testing.T, cfg *config.Config, camp *campaigns.Campaign, push bool, private ...string) *webhookRig {
+	t.Helper()
+	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbOpt.Delays = []sandbox.DelayPoint{{Within: time.Second, Share: 1}}
+	r := &webhookRig{model: sandbox.New(sbOpt), logs: &evLogs{}, schedReg: prometheus.NewRegistry()}
+	listen := evFreeAddr(t)
+	r.eventsURL = "http://" + listen + webhook.EventsPath
+	r.srv = server.New(r.model, server.Options{Keys: webhook.StandardKeys(evSecret), EventsURL: r.eventsURL})
+	hs := httptest.NewServer(r.srv)
+	t.Cleanup(hs.Close)
+	cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	r.ctx = ctx
+	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Keys: webhook.StandardKeys(evSecret), Logger: r.logs.logger(),
+		PlanSpec: "@every 1s", Listen: listen, Concurrency: 2, LeaseTTL: 3 * time.Second}
+	so, wo := opt, opt
+	so.ID, so.Registry = "scheduler", r.schedReg
+	wo.ID, wo.Registry = "worker", prometheus.NewRegistry()
+	done := make(chan error, 3)
+	n := 2
+	go func() { done <- RunScheduler(ctx, so) }()
+	go func() { done <- RunWorker(ctx, wo) }()
+	if push {
+		n++
+		go func() {
+			for ctx.Err() == nil {
+				r.srv.Flush(ctx, time.Now())
+				time.Sleep(200 * time.Millisecond)
+			}
+			done <- nil
+		}()
+	}
+	t.Cleanup(func() {
+		cancel()
+		for range n {
+			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+				t.Error(err)
+			}
+		}
+		r.logs.check(t, 2048, append([]string{"example.com/in/"}, private...)...)
+		if t.Failed() {
+			t.Logf("logs:\n%s", r.logs.String())
+		}
+	})
+	return r
 }

@@ -1,22 +1,15 @@
 package app
 
 import (
-	"context"
-	"errors"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/outreach-scheduler/outreach/campaigns"
-	"github.com/outreach-scheduler/outreach/config"
 	"github.com/outreach-scheduler/outreach/internal/redistest"
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
-	"github.com/outreach-scheduler/outreach/platform/sandbox/server"
 	"github.com/outreach-scheduler/outreach/platform/webhook"
 	"github.com/outreach-scheduler/outreach/wire"
 )
@@ -69,50 +62,8 @@ steps:
       text: "One last note, {{.first_name}}."
 `,
 	})
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sbOpt.Delays = []sandbox.DelayPoint{{Within: time.Second, Share: 1}}
-	model := sandbox.New(sbOpt)
-	listen := evFreeAddr(t)
-	eventsURL := "http://" + listen + webhook.EventsPath
-	srv := server.New(model, server.Options{Keys: webhook.StandardKeys(evSecret), EventsURL: eventsURL})
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	cfg.Platform = config.Platform{Driver: config.DriverWebhook, Webhook: &config.Webhook{URL: hs.URL, Timeout: 5 * time.Second}}
-
-	var logs evLogs
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	opt := DaemonOptions{Config: cfg, Campaigns: []*campaigns.Campaign{camp}, Keys: webhook.StandardKeys(evSecret), Logger: logs.logger(),
-		PlanSpec: "@every 1s", Listen: listen, Concurrency: 2, LeaseTTL: 3 * time.Second}
-	so, wo := opt, opt
-	schedReg := prometheus.NewRegistry()
-	so.ID, so.Registry = "scheduler", schedReg
-	wo.ID, wo.Registry = "worker", prometheus.NewRegistry()
-	done := make(chan error, 3)
-	go func() { done <- RunScheduler(ctx, so) }()
-	go func() { done <- RunWorker(ctx, wo) }()
-	go func() { // the sandbox pushes its answers as they come
-		for ctx.Err() == nil {
-			srv.Flush(ctx, time.Now())
-			time.Sleep(200 * time.Millisecond)
-		}
-		done <- nil
-	}()
-	defer func() {
-		cancel()
-		for range 3 {
-			if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-				t.Error(err)
-			}
-		}
-		logs.check(t, 2048, "example.com/in/", "thanks for connecting")
-		if t.Failed() {
-			t.Logf("logs:\n%s", logs.String())
-		}
-	}()
+	rig := startWebhookRig(t, cfg, camp, true, "thanks for connecting")
+	model, eventsURL, schedReg, logs, ctx := rig.model, rig.eventsURL, rig.schedReg, rig.logs, rig.ctx
 
 	sent := func(person string) []sandbox.Entry {
 		var out []sandbox.Entry
