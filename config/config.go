@@ -189,8 +189,9 @@ type Sandbox struct {
 // acceptance window then starts empty. Package platform/sandbox,
 // RestrictionRules, has the details.
 type SandboxRestrict struct {
-	// Enabled (`enabled`) turns the rules on. Default false: the model
-	// restricts only as `refuse` tells it.
+	// Enabled (`enabled`) turns the rules on. Default true, so that a
+	// forecast shows what a poor list costs; false: the model restricts
+	// only as `refuse` tells it.
 	Enabled bool
 	// MinAcceptance (`min_acceptance`): an account whose last Window
 	// counted invitations were accepted less than this share, in [0, 1],

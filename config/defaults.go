@@ -26,7 +26,7 @@ func (c *Config) setDefaults() {
 	c.Ledger = Ledger{Retention: DefaultLedgerRetention, SnapshotEvery: DefaultLedgerSnapshotEvery}
 	c.Platform.Driver = DriverSandbox
 	c.Platform.Sandbox = Sandbox{Seed: 1, AcceptRate: 0.30, DeclineRate: 0.05, DelayScale: 1, ReplyRate: 0.15,
-		Restrict: SandboxRestrict{Enabled: false, MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * Day}}
+		Restrict: SandboxRestrict{Enabled: true, MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * Day}}
 	c.Safety = safetyDefaults()
 	c.Defaults = Defaults{
 		WithdrawAfter:    21 * Day,

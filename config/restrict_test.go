@@ -25,7 +25,7 @@ func TestSandboxRestrictDecoded(t *testing.T) {
 		t.Fatal(err, findings)
 	}
 	s = cfg.Platform.Sandbox
-	if want := (SandboxRestrict{Enabled: false, MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * Day}); s.Restrict != want {
+	if want := (SandboxRestrict{Enabled: true, MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * Day}); s.Restrict != want {
 		t.Errorf("default restrict = %+v, want %+v", s.Restrict, want)
 	}
 	if s.AccountAcceptRates != nil {

@@ -150,7 +150,7 @@ var configSchema = object("outreach's configuration: where state lives, the send
 				Description: "accept_rate by account id (one of accounts): the quality of its list; a variant's rate still applies, relative to accept_rate. Each + decline_rate <= 1.",
 				KeyPattern:  idPattern, Values: share("The account's acceptance rate.")}),
 			prop("restrict", object("The model restricts an account by itself, as the platform does, when its recent invitations are mostly not accepted or too many are pending: its invitations are refused restricted for duration.",
-				prop("enabled", withDefault(&strictyaml.Schema{Type: strictyaml.Boolean, Description: "Turn the rules on."}, false)),
+				prop("enabled", withDefault(&strictyaml.Schema{Type: strictyaml.Boolean, Description: "Turn the rules on."}, true)),
 				prop("min_acceptance", withDefault(share("Restrict an account whose last window counted invitations (answered, withdrawn, expired, or 14 days old unanswered) were accepted less than this share; 0: never."), 0.15)),
 				prop("window", withDefault(&strictyaml.Schema{Type: strictyaml.Integer, Description: "How many counted invitations the acceptance rule looks at.",
 					Min: strictyaml.Float(1), Max: strictyaml.Float(maxRestrictWindow)}, 200)),

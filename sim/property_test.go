@@ -24,7 +24,12 @@ func randomWorld(t *testing.T, r *rand.Rand) *world {
 	spec := worldSpec{
 		defaults: fmt.Sprintf("min_gap: %dm\njitter: %.2f\nwithdraw_after: %dd\nreinvite_cooldown: %dd\n",
 			1+r.IntN(15), r.Float64(), 3+r.IntN(25), 1+r.IntN(30)),
-		sandbox:   fmt.Sprintf("accept_rate: %.2f\ndecline_rate: %.2f\n", 0.1+0.6*r.Float64(), 0.2*r.Float64()),
+		// The platform's own restriction rules are off: these worlds check
+		// outreach's limits (caps, gaps, hours, pending, dedupe), and with
+		// lists down to 10% and withdrawals after 3 days some would be
+		// restricted by the platform's judgement, which sim/safety_test.go
+		// and sim/restrict_test.go exercise.
+		sandbox:   fmt.Sprintf("accept_rate: %.2f\ndecline_rate: %.2f\nrestrict: {enabled: false}\n", 0.1+0.6*r.Float64(), 0.2*r.Float64()),
 		prospects: 400 + r.IntN(1200),
 	}
 	nAcc := 1 + r.IntN(4)

@@ -437,8 +437,9 @@ func TestOptionsFromConfigRestrict(t *testing.T) {
 		want    *RestrictionRules
 		rates   map[string]float64
 	}{
-		{"seed: 1", nil, nil},
-		{"restrict: {min_acceptance: 0.3}", nil, nil},
+		{"seed: 1", &RestrictionRules{MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * day}, nil},
+		{"restrict: {min_acceptance: 0.3}", &RestrictionRules{MinAcceptance: 0.3, Window: 200, MaxPending: 500, Duration: 7 * day}, nil},
+		{"restrict: {enabled: false, min_acceptance: 0.3}", nil, nil},
 		{"restrict: {enabled: true}", &RestrictionRules{MinAcceptance: 0.15, Window: 200, MaxPending: 500, Duration: 7 * day}, nil},
 		{"restrict: {enabled: true, min_acceptance: 0, window: 50, max_pending: 80, duration: 2d}\naccount_accept_rates: {bob: 0.05}",
 			&RestrictionRules{MinAcceptance: -1, Window: 50, MaxPending: 80, Duration: 2 * day}, map[string]float64{"bob": 0.05}},
