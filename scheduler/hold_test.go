@@ -2,17 +2,14 @@ package scheduler
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/config"
-	"github.com/outreach-scheduler/outreach/pacing"
 	"github.com/outreach-scheduler/outreach/platform"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/wire"
-	"github.com/outreach-scheduler/outreach/worker"
 )
 
 // schedulePauses is the worker's view of a pause schedule: the pauses in
@@ -34,51 +31,12 @@ func (s schedulePauses) Holds(_ context.Context, t wire.Task, now time.Time) (bo
 	return false, nil
 }
 
-// holdRun drives an engine against the sandbox model minute by minute, as
-// ledgerRun does, with the pauses of schedule: the deliverer checks them
-// just before each action (as the worker does), and the engine learns them
-// holdLag later (SetHolds; the daemon reads them on its ticks), so that
-// what was planned before the engine knew is handed back. It returns the model (its record is
-// the referee) and the hand-backs.
+// holdRun is driveRun with the pauses of schedule: it returns the model
+// (its record is the referee) and the tasks held.
 func holdRun(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, srcs map[string]Source, start time.Time, days int, schedule schedulePauses) (*sandbox.Model, []wire.Task) {
 	t.Helper()
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := sandbox.New(sbOpt)
-	eng, err := New(Options{Config: cfg, Campaigns: cs, Sources: srcs, Seed: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour, Pauses: schedule}
-	var queue, held []wire.Task
-	end := start.AddDate(0, 0, days)
-	for now := start; now.Before(end); now = now.Add(time.Minute) {
-		for _, ev := range model.Advance(now) {
-			if err := eng.Observe(ev); err != nil {
-				t.Fatal(err)
-			}
-		}
-		eng.SetHolds(schedule(now.Add(-holdLag)), now)
-		queue = append(queue, eng.Plan(now)...)
-		slices.SortStableFunc(queue, func(a, b wire.Task) int { return a.At.Compare(b.At) })
-		for len(queue) > 0 && !queue[0].At.After(now) {
-			tk := queue[0]
-			queue = queue[1:]
-			o, err := d.Do(context.Background(), tk, tk.At)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o.Kind == wire.Denied && o.Denial == pacing.DenyHeld {
-				held = append(held, tk)
-			}
-			if err := eng.Done(tk, o); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	return model, held
+	run := driveRun(t, cfg, cs, srcs, start, days, driveOptions{pauses: schedule})
+	return run.Model, run.Held
 }
 
 // holdLag is how late the engine learns a pause in holdRun.

@@ -22,75 +22,21 @@ import (
 
 var stripNotAfter = false
 
-// LateRun is what RunWithOutages returns.
+// LateRun is what driveRun (and RunWithOutages) returns.
 type LateRun struct {
 	Ledger  []wire.Entry   // every task with a known outcome, every platform event, in order
 	Model   *sandbox.Model // the platform: its Record is the referee
 	Events  []wire.Event   // the platform's answers
 	Late    []wire.Task    // the tasks handed back (Denied, pacing.DenyHours), in order
+	Held    []wire.Task    // the tasks held by a pause (Denied, pacing.DenyHeld), in order
 	Lifecyc []Event        // the engine's lifecycle events
 }
 
-// RunWithOutages drives an engine against the sandbox model through the
-// real deliverer and limiter, minute by minute on a virtual clock, as
-// ledgerRun does, except that the workers are down whenever down(now)
-// holds: the tasks due meanwhile wait in the queue and are performed when
-// the workers are back, at that time, the way asynq hands a backlog to
-// workers that come back. Exported for the external test (late_ext_test.go).
+// RunWithOutages is driveRun with the workers down whenever down(now)
+// holds. Exported for the external test (late_ext_test.go).
 func RunWithOutages(t testing.TB, cfg *config.Config, cs []*campaigns.Campaign, srcs map[string]Source, start time.Time, days int, down func(time.Time) bool) LateRun {
 	t.Helper()
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var run LateRun
-	run.Model = sandbox.New(sbOpt)
-	eng, err := New(Options{Config: cfg, Campaigns: cs, Sources: srcs, Seed: 11, OnEvent: func(ev Event) { run.Lifecyc = append(run.Lifecyc, ev) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: run.Model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}
-	var queue []wire.Task
-	end := start.AddDate(0, 0, days)
-	for now := start; now.Before(end); now = now.Add(time.Minute) {
-		for _, ev := range run.Model.Advance(now) {
-			if err := eng.Observe(ev); err != nil {
-				t.Fatal(err)
-			}
-			run.Events = append(run.Events, ev)
-			run.Ledger = append(run.Ledger, wire.Entry{Event: &ev})
-		}
-		queue = append(queue, eng.Plan(now)...)
-		if down(now) {
-			continue
-		}
-		slices.SortStableFunc(queue, func(a, b wire.Task) int { return a.At.Compare(b.At) })
-		for i := 0; len(queue) > 0 && !queue[0].At.After(now); i++ {
-			tk := queue[0]
-			queue = queue[1:]
-			if stripNotAfter {
-				tk.NotAfter = time.Time{}
-			}
-			at := tk.At
-			if now.Sub(at) >= time.Minute {
-				// A backlog: performed when the workers are back, one
-				// after the other.
-				at = now.Add(time.Duration(i) * time.Second)
-			}
-			o, err := d.Do(context.Background(), tk, at)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o.Kind == wire.Denied && o.Denial == pacing.DenyHours {
-				run.Late = append(run.Late, tk)
-			}
-			if err := eng.Done(tk, o); err != nil {
-				t.Fatal(err)
-			}
-			run.Ledger = append(run.Ledger, wire.Entry{Task: &tk, Outcome: &o})
-		}
-	}
-	return run
+	return driveRun(t, cfg, cs, srcs, start, days, driveOptions{down: down})
 }
 
 // outages: the workers are down across the end of working periods of

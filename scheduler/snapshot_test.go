@@ -84,47 +84,10 @@ func snapWorld(t testing.TB) (*config.Config, []*campaigns.Campaign, func() map[
 	}
 }
 
-// ledgerRun drives an engine against the sandbox model through the real
-// deliverer and limiter, as the simulator does, and returns the ledger it
-// would have written: each task with a known outcome, each platform event.
+// ledgerRun is the ledger driveRun would have the daemons write.
 func ledgerRun(t *testing.T, cfg *config.Config, cs []*campaigns.Campaign, srcs map[string]Source, start time.Time, days int) []wire.Entry {
 	t.Helper()
-	sbOpt, err := sandbox.OptionsFromConfig(cfg, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	model := sandbox.New(sbOpt)
-	eng, err := New(Options{Config: cfg, Campaigns: cs, Sources: srcs, Seed: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := &worker.Deliverer{Limiter: pacing.NewMemLimiter(), Platform: model, Rules: worker.ConfigRules(cfg), RestrictionPause: time.Hour}
-	var out []wire.Entry
-	var queue []wire.Task
-	end := start.AddDate(0, 0, days)
-	for now := start; now.Before(end); now = now.Add(time.Minute) {
-		for _, ev := range model.Advance(now) {
-			if err := eng.Observe(ev); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, wire.Entry{Event: &ev})
-		}
-		queue = append(queue, eng.Plan(now)...)
-		slices.SortStableFunc(queue, func(a, b wire.Task) int { return a.At.Compare(b.At) })
-		for len(queue) > 0 && !queue[0].At.After(now) {
-			tk := queue[0]
-			queue = queue[1:]
-			o, err := d.Do(context.Background(), tk, tk.At)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := eng.Done(tk, o); err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, wire.Entry{Task: &tk, Outcome: &o})
-		}
-	}
-	return out
+	return driveRun(t, cfg, cs, srcs, start, days, driveOptions{}).Ledger
 }
 
 func replayAll(t *testing.T, e *Engine, es []wire.Entry) {
