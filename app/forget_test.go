@@ -255,6 +255,12 @@ func TestForgetEverywhere(t *testing.T) {
 	if err := h.ProcessTask(ctx, asynq.NewTask(wire.TaskType, payload)); !errors.Is(err, asynq.RevokeTask) {
 		t.Errorf("worker on a forgotten person's action: %v, want RevokeTask", err)
 	}
+	exp := task("late")
+	exp.Kind = wire.KindExpire // no platform call, but an outcome naming her in the ledger
+	payload, _ = wire.EncodeTask(exp)
+	if err := h.ProcessTask(ctx, asynq.NewTask(wire.TaskType, payload)); !errors.Is(err, asynq.RevokeTask) {
+		t.Errorf("worker on a forgotten person's expiry: %v, want RevokeTask", err)
+	}
 	if hits := grepRedis(t, rdb, zeldaNeedles...); len(hits) > 0 {
 		t.Fatalf("after apply and run, Redis holds her data again:\n%s", strings.Join(hits, "\n"))
 	}

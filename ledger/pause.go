@@ -104,13 +104,10 @@ func (l *Ledger) Pauses(ctx context.Context) ([]wire.Command, error) {
 var ErrForgotten = errors.New("ledger: the task's person was forgotten")
 
 // Holds reports whether a pause in force at now holds t back: its
-// campaign's or its account's (wire.Command.Holds); ErrForgotten when t
-// names a forgotten person. Both in one round trip: it is the worker's
-// check just before it acts.
+// campaign's or its account's (wire.Command.Holds: never an expiry);
+// ErrForgotten when t names a forgotten person, whatever its kind. Both in
+// one round trip: it is the worker's check just before it acts.
 func (l *Ledger) Holds(ctx context.Context, t wire.Task, now time.Time) (bool, error) {
-	if t.Kind == wire.KindExpire {
-		return false, nil
-	}
 	fields := []string{ScopeCampaign + ":" + t.Campaign, ScopeAccount + ":" + t.Account}
 	p := l.rdb.Pipeline()
 	hm := p.HMGet(ctx, l.pausesKey(), fields...)

@@ -47,7 +47,7 @@ func (d *Deliverer) do(ctx context.Context, t wire.Task, now time.Time) (wire.Ou
 	if o, late := handBack(t, now); late { // past its working time: see late.go
 		return o, nil
 	}
-	if d.Pauses != nil && t.Kind != wire.KindExpire {
+	if d.Pauses != nil { // asked for an expiry too: a pause never holds one, but its person may be forgotten
 		held, err := d.Pauses.Holds(ctx, t, now)
 		if err != nil {
 			return wire.Outcome{Kind: wire.Unknown, At: now}, fmt.Errorf("checking the pauses of account %s: %w", t.Account, err)

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -257,8 +258,13 @@ func TestDeliverHeld(t *testing.T) {
 	}
 	exp := task("held")
 	exp.Kind = wire.KindExpire
-	r.d.Pauses = pausesFunc(func(wire.Task) (bool, error) { return true, nil })
+	r.d.Pauses = pausesFunc(func(t wire.Task) (bool, error) { return t.Kind != wire.KindExpire, nil }) // as ledger.Holds
 	if o, err := r.d.Do(context.Background(), exp, t0); err != nil || o.Kind != wire.Delivered {
 		t.Errorf("expiry under a pause: %+v, %v; want recorded", o, err)
+	}
+	gone := errors.New("forgotten")
+	r.d.Pauses = pausesFunc(func(wire.Task) (bool, error) { return false, gone })
+	if _, err := r.d.Do(context.Background(), exp, t0); !errors.Is(err, gone) {
+		t.Errorf("expiry of a forgotten person: %v; want the check's error (the handler drops the task)", err)
 	}
 }

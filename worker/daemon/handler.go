@@ -55,13 +55,6 @@ func (h *Handler) ProcessTask(ctx context.Context, at *asynq.Task) error {
 	case err != nil:
 		return fmt.Errorf("decoding task: %v: %w", err, asynq.SkipRetry)
 	}
-	if t.Kind == wire.KindExpire {
-		// The deliverer checks the forgotten people with the pauses (one
-		// round trip) before any platform call; an expiry makes none.
-		if err := h.dropForgotten(ctx, t); err != nil {
-			return err
-		}
-	}
 	out, err := h.Deliver.Do(ctx, t, h.Now())
 	if errors.Is(err, ledger.ErrForgotten) {
 		// Forgotten after it was planned: asynq.RevokeTask deletes it
@@ -126,25 +119,6 @@ func MarkHandedBack(at *asynq.Task, o wire.Outcome) error {
 	}
 	if _, err := rw.Write([]byte(wire.HandedBack)); err != nil {
 		return fmt.Errorf("marking the task handed back: %w", err)
-	}
-	return nil
-}
-
-// dropForgotten refuses a task naming a forgotten person (forgotten after
-// it was planned): asynq.RevokeTask deletes it without performing it, and
-// without keeping its payload as a completed or archived task would.
-func (h *Handler) dropForgotten(ctx context.Context, t wire.Task) error {
-	reg := h.Ledger.Forgotten()
-	if reg == nil || t.Person == "" {
-		return nil
-	}
-	forgotten, err := reg.Has(ctx, t.Person)
-	if err != nil {
-		return fmt.Errorf("checking the forgotten people: %w", err) // retried: nobody is contacted unchecked
-	}
-	if forgotten {
-		h.Log.Info("action dropped: its person was forgotten", "kind", t.Kind.String(), "account", t.Account, "campaign", t.Campaign)
-		return fmt.Errorf("person forgotten: %w", asynq.RevokeTask)
 	}
 	return nil
 }
