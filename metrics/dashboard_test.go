@@ -23,6 +23,7 @@ import (
 	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/metrics"
 	"github.com/outreach-scheduler/outreach/pacing"
+	"github.com/outreach-scheduler/outreach/wire"
 )
 
 const dashboardPath = "dashboards/outreach.json"
@@ -102,6 +103,8 @@ func gatherAllMetrics(t *testing.T) []*dto.MetricFamily {
 		Ledger: func(context.Context) (metrics.LedgerStats, error) {
 			return metrics.LedgerStats{Entries: 12, SnapshotAt: now.Add(-time.Minute), SnapshotBytes: 4096}, nil
 		},
+		Pauses:    func(context.Context) ([]wire.Command, error) { return nil, nil },
+		Campaigns: []string{"cold"},
 	}))
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -455,7 +458,7 @@ func TestExportedMetrics(t *testing.T) {
 		metrics.InvitationsExpired, metrics.MessagesSent, metrics.MessagesSkipped, metrics.Replies, metrics.AcceptanceRatio, metrics.PendingInvitations,
 		metrics.QuotaUsed, metrics.QuotaLimit, metrics.LimitWaits, metrics.DeliveryErrors, metrics.TimeToAccept + "_bucket",
 		metrics.CampaignAcceptanceRatio, metrics.AcceptanceInvitations, metrics.PendingLimit, metrics.PendingOldestAge,
-		metrics.AccountPaused, metrics.AccountHealth, metrics.AccountPaceFactor, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,
+		metrics.AccountPaused, metrics.CampaignPaused, metrics.AccountHealth, metrics.AccountPaceFactor, metrics.StatsAge, metrics.QueueTasks, metrics.QueueLatency, metrics.QueueProcessed, metrics.QueueFailed,
 		metrics.IntegrationUp,
 	} {
 		if exp[n] == nil {
