@@ -46,21 +46,41 @@ func printForecast(w io.Writer, in forecastInput) error {
 		}
 		return fmt.Sprintf("\t%d", n)
 	}
+	// MIN PACE only when the safety governor slowed an account.
+	slowed := false
+	for _, a := range res.Accounts {
+		slowed = slowed || a.MinPace > 0
+	}
+	pace := func(p float64) string {
+		switch {
+		case !slowed:
+			return ""
+		case p == 0:
+			return "\t-"
+		}
+		return fmt.Sprintf("\t%.0f%%", 100*p)
+	}
 	head := "ACCOUNT\tINVITED\tACCEPTED\tACCEPT%\tDECLINED\tPENDING\tWITHDRAWN"
 	if restricted > 0 {
 		head += "\tRESTRICTED"
 	}
+	if slowed {
+		head += "\tMIN PACE"
+	}
 	fmt.Fprintln(tw, head)
 	var total sim.Counts
 	for _, a := range res.Accounts {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d%s\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn, col(a.Restrictions))
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d%s%s\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn, col(a.Restrictions), pace(a.MinPace))
 		addCounts(&total, a.Counts)
 	}
 	if len(res.Accounts) > 1 {
-		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d%s\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn, col(restricted))
+		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d%s%s\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn, col(restricted), pace(0))
 	}
 	if restricted > 0 {
 		fmt.Fprintln(tw, "RESTRICTED: times the platform model restricted the account (platform.sandbox.restrict); each pauses it for defaults.restriction_pause.")
+	}
+	if slowed {
+		fmt.Fprintln(tw, "MIN PACE: the lowest share of its weekly and daily caps the safety governor let the account use (the safety section); --json has a paced event at each change, with the signal.")
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "CAMPAIGN\tPROSPECTS\tINVITED\tACCEPTED\tACCEPT%\tPENDING\tWITHDRAWN\tREPLIED\tSKIPPED\tLAST INVITATION\t95% ANSWERED BY")

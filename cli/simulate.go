@@ -63,10 +63,13 @@ replied (the prospect answered: no message follows) message_skipped
 skipped; and the account event
 {"t","event":"restricted","account","reason","until"} when the platform
 model restricts an account (platform.sandbox.restrict; reason
-low_acceptance or max_pending). Then a last line {"event":"summary","start","end","seed",
+low_acceptance or max_pending), and {"t","event":"paced","account","pace","reason"}
+when the safety governor changes an account's pace factor (reason
+acceptance, declines or pending; none when back to full pace). Then a last line {"event":"summary","start","end","seed",
 "accounts":[...],"campaigns":[...]}; each account and campaign there has
 its "weeks", the rows of the text forecast's weekly tables, and each
-account its "restrictions" when there were any.
+account its "restrictions" and "min_pace" (the lowest pace factor) when
+there were any.
 
 --chart FILE.svg or FILE.png also draws the cumulative invited, accepted
 and pending curves per campaign and per account, with each account's

@@ -383,3 +383,64 @@ func TestSimulateRestricted(t *testing.T) {
 	}
 	t.Logf("%d restrictions", len(restricted))
 }
+
+// TestSimulatePaced: when the safety governor slows an account, simulate
+// --json emits its paced account events (the new factor and the signal)
+// and the summary its min_pace; the text forecast gets a MIN PACE column.
+// An account the governor never slowed has neither.
+func TestSimulatePaced(t *testing.T) {
+	args := []string{"--config", "testdata/governed/config.yaml", "simulate", "--start", "2026-11-23T09:00:00Z", "--days", "60", "--seed", "3"}
+	code, stdout, stderr := runCLI(t, append(args, "--json")...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	lowest := 1.0
+	n := 0
+	for _, line := range lines[:len(lines)-1] {
+		if !strings.Contains(line, `"event":"paced"`) {
+			continue
+		}
+		n++
+		var ev struct {
+			Account, Reason string
+			Pace            float64
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Account != "alice" || ev.Pace <= 0 || ev.Pace > 1 || (ev.Pace < 1 && ev.Reason != "acceptance") {
+			t.Errorf("paced event %s: want alice's, a pace in (0, 1], the acceptance signal while slowed", line)
+		}
+		lowest = min(lowest, ev.Pace)
+	}
+	if n == 0 {
+		t.Fatalf("no paced event for alice's 5%% list in\n%.3000s", stdout)
+	}
+	var sum struct {
+		Accounts []struct {
+			Account string
+			Invited int
+			MinPace *float64 `json:"min_pace"`
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Accounts) != 2 || sum.Accounts[0].MinPace == nil || *sum.Accounts[0].MinPace != lowest || sum.Accounts[1].MinPace != nil {
+		t.Fatalf("summary accounts %+v, want alice's min_pace %v (her lowest paced event), none for bob", sum.Accounts, lowest)
+	}
+	if a, b := sum.Accounts[0].Invited, sum.Accounts[1].Invited; a*3 > b {
+		t.Errorf("alice invited %d, bob %d: the governor did not slow her", a, b)
+	}
+
+	code, stdout, stderr = runCLI(t, args...)
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`(?m)^ACCOUNT .* MIN PACE$`).MatchString(stdout) ||
+		!regexp.MustCompile(fmt.Sprintf(`(?m)^alice .* %.0f%%$`, 100*lowest)).MatchString(stdout) ||
+		!regexp.MustCompile(`(?m)^bob .* -$`).MatchString(stdout) {
+		t.Errorf("text forecast without the MIN PACE column (alice %.0f%%):\n%s", 100*lowest, stdout)
+	}
+}

@@ -39,8 +39,8 @@ type Options struct {
 type Event struct {
 	T time.Time `json:"t"`
 	// Event is a lifecycle event (followed invited accepted declined
-	// withdrawn expired messaged message_skipped skipped) or the account
-	// event EventRestricted.
+	// withdrawn expired messaged message_skipped skipped replied) or an
+	// account event: EventRestricted, EventPaced.
 	Event    string `json:"event"`
 	Campaign string `json:"campaign,omitempty"` // "" for an account event
 	Account  string `json:"account"`
@@ -50,7 +50,16 @@ type Event struct {
 	Reason   string `json:"reason,omitempty"`
 	// Until is when a restriction ends (EventRestricted).
 	Until time.Time `json:"until,omitzero"`
+	// Pace is the safety governor's new pace factor (EventPaced), in
+	// (0, 1]: the share of the account's weekly and daily caps it may use.
+	Pace float64 `json:"pace,omitempty"`
 }
+
+// EventPaced is the account event of a change of the safety governor's
+// pace factor (scheduler.Health): T is when the governor looked, Pace the
+// new factor, Reason the signal that lowered the account's health
+// (acceptance, declines, pending; "" when it recovered to full pace).
+const EventPaced = "paced"
 
 // EventRestricted is the account event of a restriction the platform
 // model imposed by its rules (platform.sandbox.restrict): T is the
@@ -68,6 +77,10 @@ type AccountResult struct {
 	// Restrictions counts the restrictions the platform model imposed on
 	// the account by its rules (EventRestricted).
 	Restrictions int    `json:"restrictions,omitempty"`
+	// MinPace is the lowest pace factor the safety governor set for the
+	// account during the forecast, in (0, 1); omitted (0) when it never
+	// slowed the account.
+	MinPace float64 `json:"min_pace,omitempty"`
 	Weeks        []Week `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
 	// Days are the totals at the end of each day of the forecast (day i
 	// ends at Start.AddDate(0, 0, i+1)): the curves of a chart.

@@ -88,6 +88,9 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 			acc := r.accounts[a.ID]
 			add(&acc.Counts, a.Counts)
 			acc.Restrictions += a.Restrictions
+			if a.MinPace > 0 && (acc.MinPace == 0 || a.MinPace < acc.MinPace) {
+				acc.MinPace = a.MinPace
+			}
 			acc.Days = addDays(acc.Days, a.Days)
 		}
 		for _, c := range o.res.Campaigns {
