@@ -35,12 +35,15 @@ type Safety struct {
 	// ignored invitations at).
 	MinAge time.Duration
 	// TargetAcceptance (`target_acceptance`): at or above this acceptance
-	// the acceptance signal is healthy. (0, 1]. Default 0.18.
+	// the acceptance signal is healthy. The acceptance is judged at the
+	// upper end of its 90% confidence interval, so that a small sample's
+	// noise does not slow a healthy account. (0, 1]. Default 0.20.
 	TargetAcceptance float64
 	// DangerAcceptance (`danger_acceptance`): at or below this acceptance
 	// the acceptance signal's health is 0 and the pace is the floor; in
-	// between, health falls linearly. [0, target_acceptance). Default 0.12 (the estimate is noisy: with
-	// 0.15, an A/B test exploring an 18% variant was slowed).
+	// between, health falls linearly. [0, target_acceptance). Default
+	// 0.15, the platform's own threshold: the governor slows an account
+	// before, with 90% confidence, its list is under it.
 	DangerAcceptance float64
 	// MaxDecline (`max_decline`): the decline signal is healthy up to half
 	// this share of declined invitations and its health is 0 at this
@@ -70,8 +73,8 @@ const (
 	DefaultSafetyWindow           = 200
 	DefaultSafetyMinSample        = 40
 	DefaultSafetyMinAge           = 14 * Day
-	DefaultSafetyTargetAcceptance = 0.18
-	DefaultSafetyDangerAcceptance = 0.12
+	DefaultSafetyTargetAcceptance = 0.20
+	DefaultSafetyDangerAcceptance = 0.15
 	DefaultSafetyMaxDecline       = 0.30
 	DefaultSafetyPendingStart     = 0.6
 	DefaultSafetyFloor            = 0.03

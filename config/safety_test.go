@@ -12,8 +12,8 @@ func TestSafetyDefaults(t *testing.T) {
 	if err != nil || len(findings) > 0 {
 		t.Fatal(err, findings)
 	}
-	want := Safety{Enabled: true, Window: 200, MinSample: 40, MinAge: 14 * Day, TargetAcceptance: 0.18,
-		DangerAcceptance: 0.12, MaxDecline: 0.30, PendingStart: 0.6, Floor: 0.03, RecoveryStep: 0.1}
+	want := Safety{Enabled: true, Window: 200, MinSample: 40, MinAge: 14 * Day, TargetAcceptance: 0.20,
+		DangerAcceptance: 0.15, MaxDecline: 0.30, PendingStart: 0.6, Floor: 0.03, RecoveryStep: 0.1}
 	if cfg.Safety != want {
 		t.Errorf("safety = %+v, want %+v", cfg.Safety, want)
 	}

@@ -77,11 +77,12 @@ func safetyRun(t *testing.T, w safetyWorld, seed int64, governed bool) AccountRe
 //     the same run ungoverned, and neither is restricted;
 //   - on a bad list, where the ungoverned run is restricted six to eight
 //     times in the 16 weeks, the governed one is not, or once at 10%
-//     (whose estimate hovers about danger_acceptance, 12%, so the pace
-//     is not always the floor): measured, 1 restriction in 4 runs;
+//     (whose acceptance, taken at its 90% upper bound, hovers about
+//     danger_acceptance, 15%, so the pace is not always the floor):
+//     measured, 2 restrictions in 4 runs against 24;
 //   - on a list that turns bad mid-campaign, the governed run is
 //     restricted at most twice (the ungoverned one five to six times;
-//     measured, 5 in 4 runs against 23). It cannot be none: the platform's window
+//     measured, 4 in 4 runs against 23). It cannot be none: the platform's window
 //     counts each invitation when it resolves, the good list's
 //     acceptances within days and its ignored invitations 14 days
 //     later; when acceptances stop coming, the ignored invitations of
@@ -116,4 +117,61 @@ func TestGovernorPreventsRestrictions(t *testing.T) {
 		fmt.Fprintf(&table, "| %s (%s) | %d | %d | %d | %d | %.1f%% |\n", w.name, w.tier, offSent, offR, onSent, onR, 100*float64(onSent)/float64(offSent))
 	}
 	t.Logf("%d seeds, %d days each (sums over the seeds):\n%s", len(seeds), safetyDays, table.String())
+}
+
+// TestGovernorSparesHealthyAccounts: 100 accounts on healthy lists (the
+// sandbox's default 30% acceptance, mixed tiers and zones) for 16 weeks,
+// governed and not: the governor keeps at least 99.5% of the sends and
+// never slows an account under half its caps. Judged on the raw ratios
+// instead of their confidence bounds (scheduler/governor.go, wilson), the
+// noise of the first days slowed some healthy accounts under a tenth of
+// their caps.
+func TestGovernorSparesHealthyAccounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100 accounts for 16 weeks")
+	}
+	run := func(governed bool) (sent int, lowest map[string]float64) {
+		w := yearWorld(t, 100, 16)
+		if !governed {
+			w.cfg.Safety.Enabled = false
+			for i := range w.cfg.Accounts {
+				w.cfg.Accounts[i].Safety.Enabled = false
+			}
+		}
+		opt := w.options()
+		opt.Start = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+		opt.Days = 112
+		opt.Seed = 1
+		opt.lightRecord = true
+		lowest = map[string]float64{}
+		opt.OnEvent = func(e Event) {
+			if e.Event == EventPaced {
+				if p, ok := lowest[e.Account]; !ok || e.Pace < p {
+					lowest[e.Account] = e.Pace
+				}
+			}
+		}
+		res, err := Run(context.Background(), opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range res.Accounts {
+			sent += a.Invited
+			if a.Restrictions > 0 {
+				t.Errorf("%s (governed %v) restricted %d times on a healthy list", a.ID, governed, a.Restrictions)
+			}
+		}
+		return sent, lowest
+	}
+	off, _ := run(false)
+	on, lowest := run(true)
+	if float64(on) < 0.995*float64(off) {
+		t.Errorf("governed: %d invitations, under 99.5%% of the %d ungoverned", on, off)
+	}
+	for id, p := range lowest {
+		if p < 0.5 {
+			t.Errorf("%s slowed to %.0f%% of its caps on a healthy list", id, 100*p)
+		}
+	}
+	t.Logf("%d of %d invitations kept (%.2f%%); %d of 100 accounts slowed at some point", on, off, 100*float64(on)/float64(off), len(lowest))
 }
