@@ -41,6 +41,10 @@ type Options struct {
 	RestrictionPause time.Duration
 	// OnEvent, if set, receives every lifecycle event.
 	OnEvent func(Event)
+	// OnPace, if set, is called when the safety governor changes an
+	// account's pace factor (governor.go), with the account's ID and the
+	// governor's look (Health.Pace the new factor, Health.Signal why).
+	OnPace func(account string, h Health)
 	// ResponseCurve is how long the platform's people take to answer an
 	// invitation: the note experiments weigh a young invitation by the
 	// share of answers due by its age. Default nil: the real platform's

@@ -76,12 +76,12 @@ type AccountResult struct {
 	Counts
 	// Restrictions counts the restrictions the platform model imposed on
 	// the account by its rules (EventRestricted).
-	Restrictions int    `json:"restrictions,omitempty"`
+	Restrictions int `json:"restrictions,omitempty"`
 	// MinPace is the lowest pace factor the safety governor set for the
 	// account during the forecast, in (0, 1); omitted (0) when it never
 	// slowed the account.
 	MinPace float64 `json:"min_pace,omitempty"`
-	Weeks        []Week `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
+	Weeks   []Week  `json:"weeks,omitempty"` // the forecast week by week, with the weekly cap
 	// Days are the totals at the end of each day of the forecast (day i
 	// ends at Start.AddDate(0, 0, i+1)): the curves of a chart.
 	Days []Counts `json:"-"`

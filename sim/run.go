@@ -42,6 +42,7 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 		Sources:   sources,
 		Seed:      uint64(opt.Seed),
 		OnEvent:   r.onEvent,
+		OnPace:    r.onPace,
 		// The model's answers come as fast as the config's sandbox says.
 		ResponseCurve: sandbox.ResponseCurve(cfg),
 	})
@@ -123,10 +124,6 @@ func runShard(ctx context.Context, opt Options, camps []*campaigns.Campaign, sou
 		for _, task := range eng.Plan(now) {
 			q.Push(task)
 		}
-		if now.Sub(r.paceAt) >= time.Minute { // the governor looks hourly: a minute loses nothing
-			r.paceAt = now
-			r.watchPace(eng)
-		}
 		// Skip the ticks at which nothing is due.
 		nextPlan = now.Add(Tick)
 		if w, ok := eng.NextWake(); ok {
@@ -169,16 +166,11 @@ type run struct {
 	accounts map[string]*AccountResult
 	camps    map[string]*CampaignResult
 	clock    dayClock
-	// pace is each account's pace factor as last seen (watchPace), and
-	// paceAt when the governor's looks were last read.
-	pace   map[string]float64
-	paceAt time.Time
 }
 
 func (r *run) init(cfg *config.Config) {
 	r.clock = newDayClock(r.res.Start, r.opt.Days)
 	r.accounts = map[string]*AccountResult{}
-	r.pace = map[string]float64{}
 	r.camps = map[string]*CampaignResult{}
 	r.res.Accounts = make([]AccountResult, len(cfg.Accounts))
 	for i, a := range cfg.Accounts {
@@ -230,30 +222,18 @@ func (r *run) onEvent(ev scheduler.Event) {
 	}
 }
 
-// watchPace follows the safety governor, which looks at each account
-// when it plans: it emits EventPaced when an account's pace factor
-// changed, and keeps the lowest (MinPace).
-func (r *run) watchPace(eng *scheduler.Engine) {
-	for i := range r.res.Accounts {
-		a := &r.res.Accounts[i]
-		h, err := eng.Health(a.ID)
-		if err != nil || h.At.IsZero() {
-			continue
-		}
-		last := r.pace[a.ID]
-		if last == 0 {
-			last = 1
-		}
-		if h.Pace == last {
-			continue
-		}
-		r.pace[a.ID] = h.Pace
-		if h.Pace < 1 && (a.MinPace == 0 || h.Pace < a.MinPace) {
-			a.MinPace = h.Pace
-		}
-		if r.opt.OnEvent != nil {
-			r.opt.OnEvent(Event{T: h.At.UTC(), Event: EventPaced, Account: a.ID, Reason: string(h.Signal), Pace: math.Round(h.Pace*1000) / 1000})
-		}
+// onPace receives the safety governor's changes of an account's pace
+// factor: it emits EventPaced and keeps the lowest (MinPace).
+func (r *run) onPace(id string, h scheduler.Health) {
+	a := r.accounts[id]
+	if a == nil {
+		return
+	}
+	if h.Pace < 1 && (a.MinPace == 0 || h.Pace < a.MinPace) {
+		a.MinPace = h.Pace
+	}
+	if r.opt.OnEvent != nil {
+		r.opt.OnEvent(Event{T: h.At.UTC(), Event: EventPaced, Account: id, Reason: string(h.Signal), Pace: math.Round(h.Pace*1000) / 1000})
 	}
 }
 

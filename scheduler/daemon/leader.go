@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -217,6 +218,17 @@ func (p *Leader) onEngineEvent(ev scheduler.Event) {
 	}
 }
 
+// onPace logs the safety governor's changes of an account's pace factor
+// (while live: a rebuild replays none of them, it restores the factor).
+func (p *Leader) onPace(account string, h scheduler.Health) {
+	if h.Pace < 1 {
+		p.log.Info("safety governor: account slowed", "account", account, "pace", math.Round(h.Pace*1000)/1000,
+			"signal", string(h.Signal), "health", math.Round(h.Score*1000)/1000)
+		return
+	}
+	p.log.Info("safety governor: account back to full pace", "account", account)
+}
+
 // entering is called before the engine applies a ledger entry.
 func (p *Leader) entering(e ledger.Entry) {
 	p.counting = ledger.After(e.ID, p.checkpoint)
@@ -291,7 +303,7 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 	p.batch, p.counting = metrics.Batch{}, false
 	eng, err := scheduler.New(scheduler.Options{
 		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.opt.Seed, OnEvent: p.onEngineEvent, Horizon: p.opt.Horizon,
-		ResponseCurve: p.opt.ResponseCurve,
+		ResponseCurve: p.opt.ResponseCurve, OnPace: p.onPace,
 	})
 	if err != nil {
 		return err
