@@ -389,7 +389,7 @@ func TestSimulateRestricted(t *testing.T) {
 // and the summary its min_pace; the text forecast gets a MIN PACE column.
 // An account the governor never slowed has neither.
 func TestSimulatePaced(t *testing.T) {
-	args := []string{"--config", "testdata/governed/config.yaml", "simulate", "--start", "2026-11-23T09:00:00Z", "--days", "60", "--seed", "3"}
+	args := []string{"--config", "testdata/restrict/governed.yaml", "simulate", "--start", "2026-11-23T09:00:00Z", "--days", "60", "--seed", "3"}
 	code, stdout, stderr := runCLI(t, append(args, "--json")...)
 	if code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)

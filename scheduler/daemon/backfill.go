@@ -29,7 +29,7 @@ func backfillSent(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger
 // countSkipped counts what a rebuild skipped.
 func (p *Leader) countSkipped(rb Rebuilt) {
 	for reason, n := range rb.Ignored {
-		p.refusals.Skipped(reason, n)
+		p.opt.Refusals.Skipped(reason, n)
 	}
-	p.refusals.Skipped("bad_entry", rb.Skipped)
+	p.opt.Refusals.Skipped("bad_entry", rb.Skipped)
 }

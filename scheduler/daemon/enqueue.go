@@ -53,9 +53,6 @@ type enqueueState struct {
 	backoff time.Duration        // the current backoff; 0 while nothing failed
 	next    time.Time            // the next retry, on the leader's clock
 	since   time.Time            // when the current run of failures began
-	// enqueue, if set, replaces the asynq client's EnqueueContext (tests
-	// inject faults through it).
-	enqueue func(ctx context.Context, t *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
 // reset forgets the kept tasks: a rebuilt engine plans them again.
@@ -94,7 +91,7 @@ func (p *Leader) offer(ctx context.Context, tasks []wire.Task) {
 // is over (or at once with force). It reports whether an enqueue failed.
 func (p *Leader) retryKept(ctx context.Context, force bool) bool {
 	q := &p.enq
-	if len(q.kept) == 0 || (!force && p.now().Before(q.next)) {
+	if len(q.kept) == 0 || (!force && p.opt.Now().Before(q.next)) {
 		return false
 	}
 	ts := make([]wire.Task, 0, len(q.kept))
@@ -117,11 +114,11 @@ func (p *Leader) retryKept(ctx context.Context, force bool) bool {
 		}
 	}
 	if !q.since.IsZero() {
-		p.log.Info("the queue takes tasks again: the kept tasks are enqueued",
-			"tasks", n, "failing_for", p.now().Sub(q.since).Round(time.Second).String())
+		p.opt.Logger.Info("the queue takes tasks again: the kept tasks are enqueued",
+			"tasks", n, "failing_for", p.opt.Now().Sub(q.since).Round(time.Second).String())
 	}
 	q.backoff, q.since = 0, time.Time{}
-	q.next = p.now().Add(enqueueMinBackoff) // keys still busy, if any
+	q.next = p.opt.Now().Add(enqueueMinBackoff) // keys still busy, if any
 	return false
 }
 
@@ -137,10 +134,10 @@ func (p *Leader) keep(t wire.Task) {
 // logged (the tasks are kept, not lost).
 func (p *Leader) failed(t wire.Task, err error) {
 	q := &p.enq
-	now := p.now()
+	now := p.opt.Now()
 	if q.since.IsZero() {
 		q.since = now
-		p.log.Warn("enqueueing fails: the planned tasks are kept and offered again until the queue takes them",
+		p.opt.Logger.Warn("enqueueing fails: the planned tasks are kept and offered again until the queue takes them",
 			"key", t.Key, "kind", t.Kind.String(), "account", t.Account, "err", err)
 	}
 	q.backoff = min(max(2*q.backoff, enqueueMinBackoff), enqueueMaxBackoff)
@@ -152,17 +149,17 @@ func (p *Leader) failed(t wire.Task, err error) {
 func (p *Leader) enqueue(ctx context.Context, t wire.Task) error {
 	payload, err := wire.EncodeTask(t)
 	if err != nil {
-		p.log.Error("encoding a task", "key", t.Key, "err", err)
+		p.opt.Logger.Error("encoding a task", "key", t.Key, "err", err)
 		return nil // a bug, not a fault: offering it again would not help
 	}
 	err = p.enqueueRaw(ctx, t, payload)
 	if !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return err
 	}
-	if p.inspector == nil {
+	if p.opt.Inspector == nil {
 		return nil
 	}
-	info, err := p.inspector.GetTaskInfo(wire.QueueName, t.Key)
+	info, err := p.opt.Inspector.GetTaskInfo(wire.QueueName, t.Key)
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		// Gone since (deleted, or its retention ended): enqueue it.
@@ -171,7 +168,7 @@ func (p *Leader) enqueue(ctx context.Context, t wire.Task) error {
 	case info.State == asynq.TaskStateActive:
 		return errTaskBusy
 	case info.State == asynq.TaskStateCompleted && string(info.Result) == wire.HandedBack:
-		err := p.inspector.DeleteTask(wire.QueueName, t.Key)
+		err := p.opt.Inspector.DeleteTask(wire.QueueName, t.Key)
 		if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) {
 			return fmt.Errorf("deleting the handed-back task %s: %w", t.Key, err)
 		}
@@ -187,12 +184,12 @@ func (p *Leader) enqueue(ctx context.Context, t wire.Task) error {
 // enqueueRaw enqueues the payload under the task's key, due at its time on
 // the leader's clock (asynq counts the delay on its own).
 func (p *Leader) enqueueRaw(ctx context.Context, t wire.Task, payload []byte) error {
-	enqueue := p.enq.enqueue
+	enqueue := p.opt.Enqueue
 	if enqueue == nil {
-		enqueue = p.client.EnqueueContext
+		enqueue = p.opt.Client.EnqueueContext
 	}
 	_, err := enqueue(ctx, asynq.NewTask(wire.TaskType, payload),
-		asynq.ProcessIn(t.At.Sub(p.now())), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
+		asynq.ProcessIn(t.At.Sub(p.opt.Now())), asynq.TaskID(t.Key), asynq.MaxRetry(25), asynq.Retention(7*24*time.Hour))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		return fmt.Errorf("enqueueing task %s: %w", t.Key, err)
 	}

@@ -39,20 +39,19 @@ func holdsOf(ps []wire.Command) scheduler.Holds {
 // pauses in force. On an error the engine keeps what it knew (the workers
 // check the pauses themselves before acting).
 func (p *Leader) refreshHolds(ctx context.Context) {
-	now := p.now()
-	ended, err := p.ledger.ExpirePauses(ctx, now)
+	now := p.opt.Now()
+	ended, err := p.opt.Ledger.ExpirePauses(ctx, now)
 	for _, c := range ended {
-		p.log.Info("pause ended", "campaign", c.Campaign, "account", c.Account, "until", c.Until)
+		p.opt.Logger.Info("pause ended", "campaign", c.Campaign, "account", c.Account, "until", c.Until)
 	}
 	if err != nil {
-		p.log.Warn("ending the pauses whose time is up", "err", err)
+		p.opt.Logger.Warn("ending the pauses whose time is up", "err", err)
 	}
-	ps, err := p.ledger.Pauses(ctx)
+	ps, err := p.opt.Ledger.Pauses(ctx)
 	if err != nil {
-		p.log.Warn("reading the pauses; planning with the last ones read", "err", err)
+		p.opt.Logger.Warn("reading the pauses; planning with the last ones read", "err", err)
 		return
 	}
-	p.pauses = ps
 	p.eng.SetHolds(holdsOf(ps), now)
 }
 

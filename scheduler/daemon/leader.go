@@ -126,17 +126,7 @@ func (o *LeaderOptions) setDefaults() {
 // statistics and snapshots (Run). Start and Stop run it in the background.
 // A Leader is used by one goroutine at a time.
 type Leader struct {
-	opt       LeaderOptions
-	cfg       *config.Config
-	campaigns []*campaigns.Campaign
-	now       func() time.Time
-	log       *slog.Logger
-	ledger    *ledger.Ledger
-	client    *asynq.Client
-	inspector *asynq.Inspector
-	refusals  *metrics.Refusals
-	events    *metrics.Events
-	stats     *metrics.Stats
+	opt LeaderOptions // defaults filled
 
 	eng        *scheduler.Engine
 	last       string // the last ledger ID applied
@@ -149,8 +139,6 @@ type Leader struct {
 
 	// enq holds the planned tasks not yet in the queue (enqueue.go).
 	enq enqueueState
-	// pauses are the operator's pauses as last read (holds.go).
-	pauses []wire.Command
 	// sum counts what was done since the last summary line (summary).
 	sum tickSummary
 
@@ -166,12 +154,7 @@ func NewLeader(opt LeaderOptions) (*Leader, error) {
 		return nil, err
 	}
 	opt.setDefaults()
-	p := &Leader{
-		opt: opt, cfg: opt.Config, campaigns: opt.Campaigns, now: opt.Now, log: opt.Logger, ledger: opt.Ledger,
-		client: opt.Client, inspector: opt.Inspector, refusals: opt.Refusals, events: opt.Events, stats: opt.Stats,
-	}
-	p.enq.enqueue = opt.Enqueue
-	return p, nil
+	return &Leader{opt: opt}, nil
 }
 
 // Engine is the engine the leader drives; nil before Rebuild. Only the
@@ -191,12 +174,12 @@ type tickSummary struct {
 // one line a clock minute: the planning tick comes every minute, so the
 // daemon's log shows it alive without repeating itself.
 func (p *Leader) summary() {
-	m := p.now().Truncate(time.Minute)
+	m := p.opt.Now().Truncate(time.Minute)
 	if m.Equal(p.sum.minute) {
 		return
 	}
 	s := p.sum
-	p.log.Info("tick", "planned", s.planned, "enqueued", s.enqueued, "kept", len(p.enq.kept),
+	p.opt.Logger.Info("tick", "planned", s.planned, "enqueued", s.enqueued, "kept", len(p.enq.kept),
 		"outcomes_applied", s.outcomes, "events_applied", s.events)
 	p.sum = tickSummary{minute: m}
 }
@@ -210,10 +193,10 @@ func (p *Leader) onEngineEvent(ev scheduler.Event) {
 		return
 	}
 	lc := metrics.Lifecycle{T: ev.T, Type: ev.Type, Campaign: ev.Campaign, Account: ev.Account, Variant: ev.Variant, Invited: ev.Invited, Reason: ev.Reason}
-	if p.events != nil {
-		p.events.Observe(lc)
+	if p.opt.Events != nil {
+		p.opt.Events.Observe(lc)
 	}
-	if p.stats != nil {
+	if p.opt.Stats != nil {
 		p.batch.Add(lc)
 	}
 }
@@ -222,11 +205,11 @@ func (p *Leader) onEngineEvent(ev scheduler.Event) {
 // (while live: a rebuild replays none of them, it restores the factor).
 func (p *Leader) onPace(account string, h scheduler.Health) {
 	if h.Pace < 1 {
-		p.log.Info("safety governor: account slowed", "account", account, "pace", math.Round(h.Pace*1000)/1000,
+		p.opt.Logger.Info("safety governor: account slowed", "account", account, "pace", math.Round(h.Pace*1000)/1000,
 			"signal", string(h.Signal), "health", math.Round(h.Score*1000)/1000)
 		return
 	}
-	p.log.Info("safety governor: account back to full pace", "account", account)
+	p.opt.Logger.Info("safety governor: account back to full pace", "account", account)
 }
 
 // entering is called before the engine applies a ledger entry.
@@ -238,20 +221,20 @@ func (p *Leader) entering(e ledger.Entry) {
 // every 10s it also writes each account's oldest pending invitation.
 func (p *Leader) flush(ctx context.Context) {
 	p.counting = true // what the engine does on its own from now on
-	if p.stats == nil {
+	if p.opt.Stats == nil {
 		return
 	}
-	now := p.now()
+	now := p.opt.Now()
 	p.flushedAt = now
 	if now.Sub(p.oldestAt) >= 10*time.Second {
-		for _, a := range p.cfg.Accounts {
+		for _, a := range p.opt.Config.Accounts {
 			t, _ := p.eng.OldestPending(a.ID)
 			p.batch.SetOldest(a.ID, t)
 			if h, err := p.eng.Health(a.ID); err == nil {
 				p.batch.SetHealth(a.ID, metrics.HealthEstimate{Health: h.Score, Pace: h.Pace})
 			}
 		}
-		for _, c := range p.campaigns {
+		for _, c := range p.opt.Campaigns {
 			for _, v := range p.eng.Variants(c.Name, now) {
 				p.batch.SetVariant(c.Name, v.Name, metrics.VariantEstimate{Rate: v.Rate, Low: v.Lo, High: v.Hi, PBest: v.PBest})
 			}
@@ -262,19 +245,19 @@ func (p *Leader) flush(ctx context.Context) {
 	if ledger.After(p.last, next) {
 		next = p.last
 	}
-	err := p.stats.Commit(ctx, p.checkpoint, next, &p.batch, now)
+	err := p.opt.Stats.Commit(ctx, p.checkpoint, next, &p.batch, now)
 	switch {
 	case err == nil:
 		p.checkpoint = next
 		p.batch = metrics.Batch{}
 	case errors.Is(err, metrics.ErrCheckpointMoved):
-		p.log.Warn("the stats were written by another scheduler; counting from their checkpoint")
+		p.opt.Logger.Warn("the stats were written by another scheduler; counting from their checkpoint")
 		p.batch = metrics.Batch{}
-		if cp, err := p.stats.Checkpoint(ctx); err == nil {
+		if cp, err := p.opt.Stats.Checkpoint(ctx); err == nil {
 			p.checkpoint = cp
 		}
 	default:
-		p.log.Warn("writing the stats; will retry", "err", err) // the batch is kept
+		p.opt.Logger.Warn("writing the stats; will retry", "err", err) // the batch is kept
 	}
 }
 
@@ -293,8 +276,8 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 			return err
 		}
 	}
-	if p.stats != nil {
-		cp, err := p.stats.Checkpoint(ctx)
+	if p.opt.Stats != nil {
+		cp, err := p.opt.Stats.Checkpoint(ctx)
 		if err != nil {
 			return err
 		}
@@ -302,7 +285,7 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 	}
 	p.batch, p.counting = metrics.Batch{}, false
 	eng, err := scheduler.New(scheduler.Options{
-		Config: p.cfg, Campaigns: p.campaigns, Sources: srcs, Seed: p.opt.Seed, OnEvent: p.onEngineEvent, Horizon: p.opt.Horizon,
+		Config: p.opt.Config, Campaigns: p.opt.Campaigns, Sources: srcs, Seed: p.opt.Seed, OnEvent: p.onEngineEvent, Horizon: p.opt.Horizon,
 		ResponseCurve: p.opt.ResponseCurve, OnPace: p.onPace,
 	})
 	if err != nil {
@@ -310,27 +293,27 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 	}
 	p.eng = eng
 	p.enq.reset() // what the last engine kept, this one plans again
-	if p.epoch, err = p.ledger.Epoch(ctx); err != nil {
+	if p.epoch, err = p.opt.Ledger.Epoch(ctx); err != nil {
 		return err
 	}
-	rb, err := RebuildWith(ctx, eng, p.ledger, RebuildOptions{Before: p.entering, SkipBad: p.opt.SkipBadEntries, Log: p.log})
+	rb, err := RebuildWith(ctx, eng, p.opt.Ledger, RebuildOptions{Before: p.entering, SkipBad: p.opt.SkipBadEntries, Log: p.opt.Logger})
 	if err != nil {
 		return err
 	}
 	p.countSkipped(rb)
 	if p.opt.Backfill {
-		backfillSent(ctx, eng, p.ledger, p.log)
+		backfillSent(ctx, eng, p.opt.Ledger, p.opt.Logger)
 	}
 	p.last = rb.Last
 	p.counting = true
-	changed, err := SyncFilePauses(ctx, p.ledger, p.cfg, p.campaigns, p.now(), p.opt.Operator)
+	changed, err := SyncFilePauses(ctx, p.opt.Ledger, p.opt.Config, p.opt.Campaigns, p.opt.Now(), p.opt.Operator)
 	for _, c := range changed {
-		p.log.Info("paused: of a file applied", "kind", string(c.Kind), "campaign", c.Campaign, "account", c.Account, "source", c.Source)
+		p.opt.Logger.Info("paused: of a file applied", "kind", string(c.Kind), "campaign", c.Campaign, "account", c.Account, "source", c.Source)
 	}
 	if err != nil {
 		return err
 	}
-	p.cancelQueued(ctx, eng.CancelRemoved(p.now()))
+	p.cancelQueued(ctx, eng.CancelRemoved(p.opt.Now()))
 	p.cancelQueued(ctx, eng.Cancelled()) // the next messages of those who replied
 	p.flush(ctx)
 	if rb.Entries > 0 || rb.Snapshot != nil {
@@ -338,7 +321,7 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 		if rb.Snapshot != nil {
 			from = fmt.Sprintf("snapshot %d (%s)", rb.Snapshot.Gen, rb.Snapshot.Position)
 		}
-		p.log.Info("state rebuilt", "from", from, "entries", rb.Entries, "skipped", rb.Skipped)
+		p.opt.Logger.Info("state rebuilt", "from", from, "entries", rb.Entries, "skipped", rb.Skipped)
 	}
 	if p.opt.OnLive != nil {
 		p.opt.OnLive(true)
@@ -355,22 +338,22 @@ func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
 	for _, k := range keys {
 		delete(p.enq.kept, k) // planned but never enqueued: not offered again
 	}
-	if p.inspector == nil || len(keys) == 0 {
+	if p.opt.Inspector == nil || len(keys) == 0 {
 		return
 	}
 	n := 0
 	for _, k := range keys {
-		err := p.inspector.DeleteTask(wire.QueueName, k)
+		err := p.opt.Inspector.DeleteTask(wire.QueueName, k)
 		switch {
 		case err == nil:
 			n++
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		default:
-			p.log.Warn("cancelling a queued task (removed prospect, or a reply); if it runs, its outcome is recorded as it is", "key", k, "err", err)
+			p.opt.Logger.Warn("cancelling a queued task (removed prospect, or a reply); if it runs, its outcome is recorded as it is", "key", k, "err", err)
 		}
 	}
 	if n > 0 {
-		p.log.Info("cancelled queued tasks of removed prospects or of replies", "tasks", n)
+		p.opt.Logger.Info("cancelled queued tasks of removed prospects or of replies", "tasks", n)
 	}
 }
 
@@ -381,24 +364,24 @@ func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
 // (with their note texts) are kept whatever the snapshots.
 func (p *Leader) snapshot(ctx context.Context) {
 	p.flush(ctx)
-	if p.stats != nil && ledger.After(p.last, p.checkpoint) {
-		p.log.Warn("snapshot postponed: the statistics are not written up to the ledger yet")
+	if p.opt.Stats != nil && ledger.After(p.last, p.checkpoint) {
+		p.opt.Logger.Warn("snapshot postponed: the statistics are not written up to the ledger yet")
 		return
 	}
-	now := p.now()
+	now := p.opt.Now()
 	var buf bytes.Buffer
 	if err := p.eng.Snapshot(&buf, now); err != nil {
-		p.log.Error("encoding a snapshot", "err", err)
+		p.opt.Logger.Error("encoding a snapshot", "err", err)
 		return
 	}
-	s, err := p.ledger.WriteSnapshot(ctx, p.last, now, buf.Bytes())
+	s, err := p.opt.Ledger.WriteSnapshot(ctx, p.last, now, buf.Bytes())
 	if err != nil {
-		p.log.Warn("writing a snapshot; will retry", "err", err)
+		p.opt.Logger.Warn("writing a snapshot; will retry", "err", err)
 		return
 	}
-	_, prev, err := p.ledger.Snapshots(ctx)
+	_, prev, err := p.opt.Ledger.Snapshots(ctx)
 	if err != nil || prev == nil || p.opt.Retention <= 0 {
-		p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
+		p.opt.Logger.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
 		return
 	}
 	minID := ledger.IDAt(now.Add(-p.opt.Retention))
@@ -406,14 +389,14 @@ func (p *Leader) snapshot(ctx context.Context) {
 		minID = prev.Position
 	}
 	if minID == "0" || minID == "" {
-		p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
+		p.opt.Logger.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes)
 		return
 	}
-	n, err := p.ledger.Trim(ctx, minID)
+	n, err := p.opt.Ledger.Trim(ctx, minID)
 	if err != nil {
-		p.log.Warn("trimming the ledger", "err", err)
+		p.opt.Logger.Warn("trimming the ledger", "err", err)
 	}
-	p.log.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes, "trimmed_before", minID, "trimmed", n)
+	p.opt.Logger.Info("snapshot written", "gen", s.Gen, "position", s.Position, "bytes", s.Bytes, "trimmed_before", minID, "trimmed", n)
 }
 
 // apply feeds one ledger entry to the engine.
@@ -421,14 +404,14 @@ func (p *Leader) apply(e ledger.Entry, replay bool) {
 	p.entering(e)
 	defer func() { p.counting = true }()
 	if reason := SkipReason(p.eng, e); reason != "" {
-		p.log.Warn("ledger entry skipped", "id", e.ID, "reason", reason)
-		p.refusals.Skipped(reason, 1)
+		p.opt.Logger.Warn("ledger entry skipped", "id", e.ID, "reason", reason)
+		p.opt.Refusals.Skipped(reason, 1)
 		return
 	}
 	if err := ApplyEntry(p.eng, e, replay); err != nil {
-		p.log.Error("applying a ledger entry", "id", e.ID, "err", err)
+		p.opt.Logger.Error("applying a ledger entry", "id", e.ID, "err", err)
 	} else if e.Command != nil {
-		logCommand(p.log, e) // audit.go
+		logCommand(p.opt.Logger, e) // audit.go
 	}
 	p.cancelQueued(context.Background(), p.eng.Cancelled()) // a reply: its next message
 	switch {
@@ -520,14 +503,14 @@ func (p *Leader) loop(ctx context.Context, lost <-chan struct{}) error {
 		case <-lost:
 			return ErrLostLead
 		case <-tick:
-			if n, err := p.ledger.Epoch(ctx); err == nil && n != p.epoch {
-				p.log.Info("the workspace changed (apply, forget): rebuilding the state")
+			if n, err := p.opt.Ledger.Epoch(ctx); err == nil && n != p.epoch {
+				p.opt.Logger.Info("the workspace changed (apply, forget): rebuilding the state")
 				return ErrReload
 			}
 			p.Plan(ctx)
 			p.flush(ctx)
 		case err := <-tailFailed:
-			p.log.Error("the ledger cannot be applied", "err", err)
+			p.opt.Logger.Error("the ledger cannot be applied", "err", err)
 			return err
 		case es := <-entries:
 			for _, e := range es {
@@ -536,7 +519,7 @@ func (p *Leader) loop(ctx context.Context, lost <-chan struct{}) error {
 			}
 			// At most a write a second: what is not written yet is counted
 			// again by the next leader from the checkpoint, never lost.
-			if p.now().Sub(p.flushedAt) >= time.Second {
+			if p.opt.Now().Sub(p.flushedAt) >= time.Second {
 				p.flush(ctx)
 			}
 		}
@@ -555,9 +538,9 @@ var ErrReload = errors.New("the workspace changed")
 // the stats, so that a graceful stop leaves them complete.
 func (p *Leader) Drain(ctx context.Context) {
 	for {
-		es, err := p.ledger.Read(ctx, p.last, 1000, 0)
+		es, err := p.opt.Ledger.Read(ctx, p.last, 1000, 0)
 		if err != nil {
-			p.log.Warn("draining the ledger", "err", err)
+			p.opt.Logger.Warn("draining the ledger", "err", err)
 			break
 		}
 		if len(es) == 0 {
@@ -574,10 +557,10 @@ func (p *Leader) Drain(ctx context.Context) {
 // tail reads the ledger after `after` and hands batches to the loop.
 func (p *Leader) tail(ctx context.Context, after string, out chan<- []ledger.Entry, fail chan<- error) {
 	for ctx.Err() == nil {
-		es, err := p.ledger.Read(ctx, after, 1000, time.Second)
+		es, err := p.opt.Ledger.Read(ctx, after, 1000, time.Second)
 		var bad *ledger.BadEntryError
 		if errors.As(err, &bad) && p.opt.SkipBadEntries {
-			p.log.Error("skipping a ledger entry that does not decode (--skip-bad-entries)", "id", bad.ID, "err", bad.Err)
+			p.opt.Logger.Error("skipping a ledger entry that does not decode (--skip-bad-entries)", "id", bad.ID, "err", bad.Err)
 			es = append(es, ledger.Entry{ID: bad.ID}) // applies nothing; moves the position past it
 			err = nil
 		}
@@ -597,7 +580,7 @@ func (p *Leader) tail(ctx context.Context, after string, out chan<- []ledger.Ent
 			}
 			return
 		case err != nil && ctx.Err() == nil:
-			p.log.Warn("reading the ledger", "err", err)
+			p.opt.Logger.Warn("reading the ledger", "err", err)
 			select {
 			case <-time.After(time.Second):
 			case <-ctx.Done():
@@ -620,7 +603,7 @@ type PlanResult struct {
 // Run calls it on every tick.
 func (p *Leader) Plan(ctx context.Context) PlanResult {
 	p.refreshHolds(ctx)
-	tasks := p.eng.Plan(p.now())
+	tasks := p.eng.Plan(p.opt.Now())
 	before := p.sum.enqueued
 	res := PlanResult{Planned: len(tasks)}
 	p.sum.planned += len(tasks)
@@ -645,28 +628,28 @@ const (
 // is left alone. Run calls it every reconcileEvery.
 func (p *Leader) Reconcile(ctx context.Context) ReconcileResult {
 	var res ReconcileResult
-	if p.inspector == nil {
+	if p.opt.Inspector == nil {
 		return res
 	}
-	now := p.now()
+	now := p.opt.Now()
 	for _, t := range p.eng.Outstanding(now.Add(-stuckAfter)) {
 		res.Checked++
 		if p.enq.isKept(t.Key) {
 			continue // never enqueued: offered again until it is (enqueue.go)
 		}
-		info, err := p.inspector.GetTaskInfo(wire.QueueName, t.Key)
+		info, err := p.opt.Inspector.GetTaskInfo(wire.QueueName, t.Key)
 		switch {
 		case errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound):
 		case err != nil:
-			p.log.Warn("reconcile: inspecting a task", "key", t.Key, "err", err)
+			p.opt.Logger.Warn("reconcile: inspecting a task", "key", t.Key, "err", err)
 			continue
 		case info.State == asynq.TaskStateArchived:
 		default:
 			continue // still alive, or completed with its outcome on the way
 		}
-		p.log.Warn("reconcile: abandoning a task whose outcome never came", "key", t.Key, "kind", t.Kind.String(), "account", t.Account)
+		p.opt.Logger.Warn("reconcile: abandoning a task whose outcome never came", "key", t.Key, "kind", t.Kind.String(), "account", t.Account)
 		if err := p.eng.Abandon(t, now); err != nil {
-			p.log.Error("reconcile", "key", t.Key, "err", err)
+			p.opt.Logger.Error("reconcile", "key", t.Key, "err", err)
 			continue
 		}
 		res.Abandoned++
