@@ -99,7 +99,7 @@ func ReadStatus(ctx context.Context, cfg *config.Config, camps []*campaigns.Camp
 		total, accts := eng.Counts(cp.Name)
 		byCamp[cp.Name] = total
 		for id, n := range accts {
-			byAcct[id] = scheduler.AddCounts(byAcct[id], n)
+			byAcct[id] = byAcct[id].Plus(n)
 		}
 	}
 	lim, err := pacing.NewRedisLimiter(c.Client)

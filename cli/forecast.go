@@ -71,7 +71,7 @@ func printForecast(w io.Writer, in forecastInput) error {
 	var total sim.Counts
 	for _, a := range res.Accounts {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%d\t%d%s%s\n", a.ID, a.Invited, a.Accepted, percent(a.Counts), a.Declined, a.Pending, a.Withdrawn, col(a.Restrictions), pace(a.MinPace))
-		addCounts(&total, a.Counts)
+		total = total.Plus(a.Counts)
 	}
 	if len(res.Accounts) > 1 {
 		fmt.Fprintf(tw, "total\t%d\t%d\t%s\t%d\t%d\t%d%s%s\n", total.Invited, total.Accepted, percent(total), total.Declined, total.Pending, total.Withdrawn, col(restricted), pace(0))
@@ -324,14 +324,6 @@ func percent(c sim.Counts) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f%%", 100*c.AcceptanceRate())
-}
-
-func addCounts(t *sim.Counts, c sim.Counts) {
-	t.Invited += c.Invited
-	t.Accepted += c.Accepted
-	t.Declined += c.Declined
-	t.Pending += c.Pending
-	t.Withdrawn += c.Withdrawn
 }
 
 // printPaused names what paused: true in the files holds for the whole

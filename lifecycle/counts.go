@@ -22,6 +22,21 @@ func (c Counts) AcceptanceRate() float64 {
 	return float64(c.Accepted) / float64(c.Invited)
 }
 
+// Plus returns the sum of c and o, field by field.
+func (c Counts) Plus(o Counts) Counts {
+	c.Followed += o.Followed
+	c.Invited += o.Invited
+	c.Accepted += o.Accepted
+	c.Declined += o.Declined
+	c.Pending += o.Pending
+	c.Withdrawn += o.Withdrawn
+	c.Expired += o.Expired
+	c.Messaged += o.Messaged
+	c.Replied += o.Replied
+	c.Skipped += o.Skipped
+	return c
+}
+
 // Add counts one lifecycle event.
 func (c *Counts) Add(ev Event) {
 	switch ev {

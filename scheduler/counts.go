@@ -42,27 +42,12 @@ func (e *Engine) Counts(campaign string) (lifecycle.Counts, map[string]lifecycle
 			if n == (lifecycle.Counts{}) {
 				continue
 			}
-			total = AddCounts(total, n)
+			total = total.Plus(n)
 			if p.acct >= 0 {
 				id := e.accounts[p.acct].cfg.ID
-				byAcct[id] = AddCounts(byAcct[id], n)
+				byAcct[id] = byAcct[id].Plus(n)
 			}
 		}
 	}
 	return total, byAcct
-}
-
-// AddCounts returns the sum of two counts.
-func AddCounts(a, b lifecycle.Counts) lifecycle.Counts {
-	a.Followed += b.Followed
-	a.Invited += b.Invited
-	a.Accepted += b.Accepted
-	a.Declined += b.Declined
-	a.Pending += b.Pending
-	a.Withdrawn += b.Withdrawn
-	a.Expired += b.Expired
-	a.Messaged += b.Messaged
-	a.Replied += b.Replied
-	a.Skipped += b.Skipped
-	return a
 }

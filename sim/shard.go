@@ -11,7 +11,6 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/internal/workpool"
-	"github.com/outreach-scheduler/outreach/lifecycle"
 	"github.com/outreach-scheduler/outreach/platform/sandbox"
 	"github.com/outreach-scheduler/outreach/scheduler"
 	"github.com/outreach-scheduler/outreach/wire"
@@ -86,7 +85,7 @@ func Run(ctx context.Context, opt Options) (*Result, error) {
 		res.Events = append(res.Events, o.res.Events...)
 		for _, a := range o.res.Accounts {
 			acc := r.accounts[a.ID]
-			add(&acc.Counts, a.Counts)
+			acc.Counts = acc.Counts.Plus(a.Counts)
 			acc.Restrictions += a.Restrictions
 			if a.MinPace > 0 && (acc.MinPace == 0 || a.MinPace < acc.MinPace) {
 				acc.MinPace = a.MinPace
@@ -210,19 +209,6 @@ func mergeEvents(streams [][]Event, fn func(Event)) {
 		fn(streams[best][pos[best]])
 		pos[best]++
 	}
-}
-
-func add(dst *lifecycle.Counts, c lifecycle.Counts) {
-	dst.Followed += c.Followed
-	dst.Invited += c.Invited
-	dst.Accepted += c.Accepted
-	dst.Declined += c.Declined
-	dst.Pending += c.Pending
-	dst.Withdrawn += c.Withdrawn
-	dst.Expired += c.Expired
-	dst.Messaged += c.Messaged
-	dst.Replied += c.Replied
-	dst.Skipped += c.Skipped
 }
 
 // Record is every request the platform received, over all shards, in

@@ -89,7 +89,7 @@ func addDays(dst, src []Counts) []Counts {
 		return src
 	}
 	for i := range src {
-		add(&dst[i], src[i])
+		dst[i] = dst[i].Plus(src[i])
 	}
 	return dst
 }
@@ -138,7 +138,7 @@ func cumulate(d []Counts, days int) []Counts {
 		return make([]Counts, days)
 	}
 	for i := 1; i < len(d); i++ {
-		add(&d[i], d[i-1])
+		d[i] = d[i].Plus(d[i-1])
 	}
 	return d
 }
