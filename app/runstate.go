@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/outreach-scheduler/outreach/internal/atomicfile"
 )
 
 // The state file of a running `outreach run`.
@@ -47,18 +49,15 @@ func writeRunState(path string, st RunState) (remove func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".outreach-run-*.tmp")
+	f, err := atomicfile.Create(path, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("writing the run's state file: %w", err)
 	}
-	_, werr := tmp.Write(append(b, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Abort()
 		return nil, fmt.Errorf("writing the run's state file: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
+	if err := f.Commit(); err != nil {
 		return nil, fmt.Errorf("writing the run's state file: %w", err)
 	}
 	return func() {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/outreach-scheduler/outreach/campaigns"
 	"github.com/outreach-scheduler/outreach/diag"
+	"github.com/outreach-scheduler/outreach/internal/atomicfile"
 	"github.com/outreach-scheduler/outreach/sim"
 	"github.com/outreach-scheduler/outreach/sim/chart"
 )
@@ -176,7 +176,15 @@ func writeChart(w io.Writer, path string, format chart.Format, res *sim.Result, 
 	if err != nil {
 		return fmt.Errorf("simulate --chart %s: %w", path, err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	f, err := atomicfile.Create(path, 0o644) // never a half-written chart in place of the last one
+	if err != nil {
+		return fmt.Errorf("simulate --chart: %w", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Abort()
+		return fmt.Errorf("simulate --chart: %w", err)
+	}
+	if err := f.Commit(); err != nil {
 		return fmt.Errorf("simulate --chart: %w", err)
 	}
 	fmt.Fprintf(w, "chart: %s (%d campaigns, %d accounts that sent", terminalSafe(path, ""), sum.Campaigns, sum.Accounts)

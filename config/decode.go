@@ -353,7 +353,6 @@ func (c *Config) decodeAccount(m *strictyaml.Map) Account {
 	lm := m.Object("limits")
 	a.Limits = decodeLimits(lm, a.Tier, tierOK, def)
 	a.Safety = c.Safety
-	a.Safety.Line = 0
 	a.Safety.decode(m.Object("safety"))
 	if m.Has("hours") || lm.Has("min_gap") {
 		if msg, ok := CheckWindow(a.Hours, a.Limits.MinGap); !ok {

@@ -64,8 +64,6 @@ type Safety struct {
 	// RecoveryStep (`recovery_step`) is how much the pace factor may rise
 	// per day as health recovers (it falls at once). (0, 1]. Default 0.1.
 	RecoveryStep float64
-	// Line is the line of the section in the file (0 when absent).
-	Line int
 }
 
 // Defaults of the safety section.
@@ -95,7 +93,6 @@ func (s *Safety) decode(m *strictyaml.Map) {
 	if !m.Present() {
 		return
 	}
-	s.Line = m.Line()
 	m.Bool("enabled", &s.Enabled)
 	var w int
 	if m.Int("window", &w) {

@@ -37,16 +37,15 @@ accounts:
 		t.Fatal(findings)
 	}
 	top := cfg.Safety
-	if top.Window != 200 || top.Floor != 0.3 || top.TargetAcceptance != 0.25 || top.MinSample != 40 || !top.Enabled || top.Line != 2 {
+	if top.Window != 200 || top.Floor != 0.3 || top.TargetAcceptance != 0.25 || top.MinSample != 40 || !top.Enabled {
 		t.Errorf("top-level safety = %+v", top)
 	}
 	alice, bob := cfg.Account("alice").Safety, cfg.Account("bob").Safety
-	top.Line = 0
 	if alice != top {
 		t.Errorf("alice = %+v, want the top-level %+v", alice, top)
 	}
 	want := top
-	want.Floor, want.MinAge, want.Line = 0.5, 7*24*time.Hour, 7
+	want.Floor, want.MinAge = 0.5, 7*24*time.Hour
 	if bob != want {
 		t.Errorf("bob = %+v, want %+v", bob, want)
 	}

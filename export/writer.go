@@ -70,7 +70,7 @@ func NewCSV(w io.Writer, fields []string) *CSV {
 func (c *CSV) writeHeader() error {
 	c.header = true
 	for i, col := range Columns {
-		c.rec[i] = col.Name
+		c.rec[i] = col
 	}
 	for i, f := range c.fields {
 		c.rec[len(Columns)+i] = Escape(FieldColumn(f))

@@ -59,9 +59,6 @@ const (
 	SignalPending    Signal = "pending"    // too many invitations pending for min_age or more
 )
 
-// Signals lists the signals that lower health (metrics and status name them).
-var Signals = []Signal{SignalAcceptance, SignalDeclines, SignalPending}
-
 // Health is the governor's view of an account.
 type Health struct {
 	// Score is the account's health in [0, 1]: the weakest signal's.

@@ -63,9 +63,7 @@ func (e *Engine) reply(ev wire.Event) {
 	key := c.src.Key(int(ref.Index))
 	if p.state == lifecycle.StateAccepted && int(p.msgStep) < len(c.messages) {
 		k := e.key(c, key, "message"+itoa(int(p.msgStep)), 0)
-		if _, mine := e.out[k]; mine {
-			delete(e.out, k) // cancelled: no outcome is awaited (one that comes is applied by identity)
-		}
+		delete(e.out, k) // cancelled: no outcome is awaited (one that comes is applied by identity)
 		p.out = false
 		e.cancelled = append(e.cancelled, k)
 	}

@@ -34,10 +34,8 @@ func OptionsFromConfig(cfg *config.Config, seed int64) (Options, error) {
 		opt.Seed = sb.Seed
 	}
 	if sb.DelayScale > 0 && sb.DelayScale != 1 {
-		// Each point at least a millisecond, the same floor for every point
-		// (see responsedelay.Floor for the scales at which points then meet).
-		opt.Delays = delaysOf(responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
-		opt.ReplyDelays = delaysOf(responsedelay.Reply().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond}))
+		opt.Delays = delaysOf(responsedelay.Default().Scaled(sb.DelayScale, scaledFloor))
+		opt.ReplyDelays = delaysOf(responsedelay.Reply().Scaled(sb.DelayScale, scaledFloor))
 	}
 	if r := sb.Restrict; r.Enabled {
 		opt.Restrictions = &RestrictionRules{MinAcceptance: orNone(r.MinAcceptance), Window: r.Window,
@@ -79,14 +77,17 @@ func orNone(v float64) float64 {
 // take to answer, for the engine's note experiments
 // (scheduler.Options.ResponseCurve): the sandbox's own curve, sped up by
 // platform.sandbox.delay_scale, when cfg delivers to the in-process
-// sandbox; nil (the real platform's curve) otherwise. Point i is at least
-// i+1 milliseconds, so that the delays stay increasing at any scale (the
-// model floors every point at one millisecond; the two differ only for
-// scales below about 1.6e-9).
+// sandbox; nil (the real platform's curve) otherwise: the same curve the
+// model answers along (OptionsFromConfig).
 func ResponseCurve(cfg *config.Config) responsedelay.Curve {
 	sb := cfg.Platform.Sandbox
 	if cfg.Platform.Driver != config.DriverSandbox || sb.DelayScale <= 0 || sb.DelayScale == 1 {
 		return nil
 	}
-	return responsedelay.Default().Scaled(sb.DelayScale, responsedelay.Floor{Min: time.Millisecond, Step: time.Millisecond})
+	return responsedelay.Default().Scaled(sb.DelayScale, scaledFloor)
 }
+
+// scaledFloor keeps a sped-up curve's points increasing at any
+// delay_scale: point i is at least i+1 milliseconds. The model and the
+// engine use the same, so that they agree on every scale.
+var scaledFloor = responsedelay.Floor{Min: time.Millisecond, Step: time.Millisecond}

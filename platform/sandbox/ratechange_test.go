@@ -1,10 +1,14 @@
 package sandbox
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/outreach-scheduler/outreach/platform"
 )
 
 // TestAccountAcceptRateChanges: an account's acceptance follows its
@@ -32,5 +36,38 @@ func TestAccountAcceptRateChanges(t *testing.T) {
 	err := Options{Accounts: accts, AccountAcceptRateChanges: []AccountRateChange{{Account: "z", Rate: 0.1}, {Account: "a", Rate: 1.5}}}.Validate()
 	if err == nil || !strings.Contains(err.Error(), `"z" is not one of Accounts`) || !strings.Contains(err.Error(), "1.5") {
 		t.Errorf("Validate: %v; want both changes refused", err)
+	}
+}
+
+// TestSentInvitationsFollowRateChanges: the record of sent invitations
+// (install recovery) tells each answered invitation's answer as the model
+// drew it, at the account's rate of the invitation's time: a list that
+// accepts nobody until t0 and everyone from then is all accepted there.
+func TestSentInvitationsFollowRateChanges(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	m := New(Options{
+		Seed: 1, DeclineRate: -1, Delays: []DelayPoint{{Within: time.Hour, Share: 1}},
+		Accounts:                 map[string]Account{"a": {Weekly: 100, NoteChars: 300, NotesPerMonth: Unlimited}},
+		AccountAcceptRates:       map[string]float64{"a": 0},
+		AccountAcceptRateChanges: []AccountRateChange{{Account: "a", From: t0, Rate: 1}},
+	})
+	for i := range 5 {
+		act := platform.Action{Key: fmt.Sprintf("k%d", i), Account: "a", Person: fmt.Sprintf("p%d", i), Campaign: "c", At: t0.Add(time.Duration(i) * time.Minute)}
+		if err := m.Invite(ctx, platform.Invite{Action: act}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if evs := m.Advance(t0.Add(2 * time.Hour)); len(evs) != 5 {
+		t.Fatalf("%d answers, want 5 acceptances", len(evs))
+	}
+	sent, err := m.SentInvitations(ctx, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sent {
+		if s.Answer != platform.AnswerAccepted {
+			t.Errorf("%s: recorded %q, want accepted (the rate at its time was 1)", s.Key, s.Answer)
+		}
 	}
 }

@@ -78,7 +78,7 @@ func (m *Model) SentInvitations(ctx context.Context, since time.Time) ([]platfor
 		// Neither pending nor withdrawn: its answer was applied, and the
 		// answer is decided by the seed and the key alone.
 		r := recs[i]
-		kind, at := m.outcome(hashKey(s.Key), r.variant, a.rate, r.at)
+		kind, at := m.outcome(hashKey(s.Key), r.variant, a.rateAt(r.at), r.at) // as schedule drew it
 		switch kind {
 		case kindAccept:
 			s.Answer = platform.AnswerAccepted

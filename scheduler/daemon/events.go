@@ -102,9 +102,6 @@ type EventsOptions struct {
 	Logger *slog.Logger
 	// Refusals, if set, counts the refused events by reason. Default nil.
 	Refusals *metrics.Refusals
-	// Skew is how far an event's time may lie before the invitation's
-	// delivery, or after now. Default DefaultEventSkew.
-	Skew time.Duration
 }
 
 // Events is the inbound events endpoint, hardened (internal/httpserve):
@@ -136,9 +133,6 @@ func NewEvents(opt EventsOptions) (*Events, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opt.Skew <= 0 {
-		opt.Skew = DefaultEventSkew
-	}
 	return &Events{opt: opt}, nil
 }
 
@@ -146,7 +140,6 @@ func NewEvents(opt EventsOptions) (*Events, error) {
 func (e *Events) Start(ctx context.Context) error {
 	o := e.opt
 	rec := newEventRecorder(o.Config, o.Ledger, o.Now)
-	rec.skew = o.Skew
 	h := webhook.NewEventsHandler(webhook.EventsOptions{
 		Keys: o.Keys, Now: o.Now, Replays: o.Ledger.Replays(), Record: rec.record, Logger: o.Logger,
 		OnReject: func(ctx context.Context, reason string) {

@@ -313,8 +313,8 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.cancelQueued(ctx, eng.CancelRemoved(p.opt.Now()))
-	p.cancelQueued(ctx, eng.Cancelled()) // the next messages of those who replied
+	p.cancelQueued(eng.CancelRemoved(p.opt.Now()))
+	p.cancelQueued(eng.Cancelled()) // the next messages of those who replied
 	p.flush(ctx)
 	if rb.Entries > 0 || rb.Snapshot != nil {
 		from := "the start"
@@ -334,7 +334,7 @@ func (p *Leader) Rebuild(ctx context.Context) error {
 // the next message of prospects who replied (scheduler.Engine.Cancelled).
 // A task already running cannot be deleted: it finishes, and its outcome
 // is applied like any other.
-func (p *Leader) cancelQueued(ctx context.Context, keys []string) {
+func (p *Leader) cancelQueued(keys []string) {
 	for _, k := range keys {
 		delete(p.enq.kept, k) // planned but never enqueued: not offered again
 	}
@@ -413,7 +413,7 @@ func (p *Leader) apply(e ledger.Entry, replay bool) {
 	} else if e.Command != nil {
 		logCommand(p.opt.Logger, e) // audit.go
 	}
-	p.cancelQueued(context.Background(), p.eng.Cancelled()) // a reply: its next message
+	p.cancelQueued(p.eng.Cancelled()) // a reply: its next message
 	switch {
 	case e.Outcome != nil:
 		p.sum.outcomes++
