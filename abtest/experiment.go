@@ -30,7 +30,7 @@ type Options struct {
 	MinSamples int
 	// Curve is the response-delay curve; nil: responsedelay.Default().
 	// With a sandbox sped up by platform.sandbox.delay_scale, pass
-	// ScaledCurve(scale).
+	// sandbox.ResponseCurve(cfg).
 	Curve responsedelay.Curve
 }
 

@@ -40,7 +40,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Progress is how often the progress line is printed. Default 10s.
 	Progress time.Duration
-	// PlanSpec is the cron spec of the planning job. Default "@every 1m".
+	// PlanSpec is the cron spec of the planning job. Default: the
+	// leader's, schedulerdaemon.DefaultPlanSpec (every minute).
 	PlanSpec string
 	// Seed seeds the leader's jitter. Default: from the clock.
 	Seed uint64
@@ -77,9 +78,6 @@ func (o *Options) setDefaults() {
 	}
 	if o.Progress <= 0 {
 		o.Progress = 10 * time.Second
-	}
-	if o.PlanSpec == "" {
-		o.PlanSpec = "@every 1m"
 	}
 	if o.Seed == 0 {
 		o.Seed = uint64(o.Now().UnixNano())

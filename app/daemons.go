@@ -38,7 +38,8 @@ type DaemonOptions struct {
 	Now func() time.Time
 	// Logger logs the daemon's operation. Default: discard.
 	Logger *slog.Logger
-	// PlanSpec is the cron spec of the planning job. Default "@every 1m".
+	// PlanSpec is the cron spec of the planning job. Default: the
+	// leader's, schedulerdaemon.DefaultPlanSpec (every minute).
 	PlanSpec string
 	// Listen is the scheduler's inbound events endpoint, host:port
 	// (platform.webhook.events_listen by default); "" serves none.
@@ -70,9 +71,6 @@ func (o *DaemonOptions) setDefaults() {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.PlanSpec == "" {
-		o.PlanSpec = "@every 1m"
 	}
 	if o.Listen == "" && o.Config.Platform.Webhook != nil {
 		o.Listen = o.Config.Platform.Webhook.EventsListen

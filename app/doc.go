@@ -12,7 +12,7 @@
 // deliverer in package worker and its asynq handler in worker/daemon.
 //
 // Every scheduler serves the platform's signed events endpoint
-// (events.go): an event is recorded only when it answers an invitation the
+// (scheduler/daemon.Events): an event is recorded only when it answers an invitation the
 // ledger's index shows as delivered by that account to that person, dated
 // between the send and now; signatures are remembered in Redis, so a
 // replay is refused by every scheduler. Ledger entries of accounts not in

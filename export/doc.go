@@ -22,7 +22,8 @@
 //
 // JSONL (one JSON object a line) is not escaped: it is not a spreadsheet
 // format, and its consumers (scripts, CRM importers) read the values as
-// strings. Missing values are null there, empty cells in CSV.
+// strings. A missing note length or time is null there; other missing
+// values are empty strings, as they are empty cells in CSV.
 //
 // # Times
 //

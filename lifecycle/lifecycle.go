@@ -17,7 +17,7 @@ const (
 	StateDeclined                   // declined the invitation (terminal; never invited again)
 	StateWithdrawn                  // withdrawn by us (terminal for this campaign; the person cools down)
 	StateExpired                    // cancelled by the platform after ~6 months (terminal; cools down)
-	StateSkipped                    // never invited; see SkipReason (terminal)
+	StateSkipped                    // never invited; the reason is one of the Skip* names (terminal)
 	StateFailed                     // the platform refused for good; see the reason (terminal)
 	// StateReplied: the person answered a message (or wrote after
 	// accepting): no automated message follows (terminal). Added after
@@ -104,7 +104,7 @@ const (
 	EvSkipped                         // the planner decided never to invite
 	EvFailed                          // the platform refused for good
 	EvRetried                         // an operator put a failed prospect back in the queue (`outreach retry`)
-	EvMessageSkipped                  // a message step did not render (see MessageSkipReason): skipped, the next one follows
+	EvMessageSkipped                  // a message step did not render (campaigns.MessageSkipReason): skipped, the next one follows
 	EvReplied                         // the person replied: the message sequence ends
 )
 

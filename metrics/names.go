@@ -37,7 +37,7 @@ const (
 	CampaignPaused          = "outreach_campaign_paused"                  // gauge {campaign}: 1 while an operator paused it
 	StatsAge                = "outreach_stats_age_seconds"                // gauge: time since the scheduler last updated the durable stats
 	LedgerEntries           = "outreach_ledger_entries"                   // gauge: entries in the ledger stream
-	SnapshotAge             = "outreach_snapshot_age_seconds"             // gauge: time since the newest snapshot of the planner's state
+	SnapshotAge             = "outreach_snapshot_age_seconds"             // gauge: time since the newest snapshot of the engine's state
 	SnapshotBytes           = "outreach_snapshot_bytes"                   // gauge: size of the newest snapshot
 	VariantRate             = "outreach_variant_acceptance_estimate"      // gauge {campaign, variant}: A/B estimate, pending weighted by age
 	VariantRateLow          = "outreach_variant_acceptance_estimate_low"  // gauge {campaign, variant}: its Wilson 95% interval, low end
@@ -57,7 +57,7 @@ var (
 	// WaitReasons are the limiter's denials and the worker's hand-backs
 	// (pacing.Denials): "hours", a task that reached a worker after its
 	// working time, and "held", one of a campaign or account an operator
-	// paused, both handed back to the planner unperformed.
+	// paused, both handed back to the scheduler unperformed.
 	WaitReasons = names(pacing.Denials)
 	// ErrorReasons are the delivery errors: the platform's refusal codes
 	// (platform.RefusalCodes); the faults of the integration itself

@@ -229,11 +229,12 @@ const boundZ = 1.2816
 // a share p observed over n (weighted) trials. The governor takes an
 // account's acceptance at its upper bound and its declines at their lower
 // one: it slows an account only when its own outcomes say, with 90%
-// confidence, that the list is worse than the thresholds. Measured
-// (sim/safety_test.go, TestGovernorSparesHealthyAccounts): on the raw
-// ratios, 23 of 200 healthy accounts (30% acceptance) were slowed at some
-// point of half a year by the noise of their first days, 6 of them under
-// a quarter of their caps.
+// confidence, that the list is worse than the thresholds. Measured on the
+// raw ratios (with the earlier thresholds 0.12 and 0.18), 23 of 200
+// healthy accounts (30% acceptance, 26 weeks) were slowed at some point by
+// the noise of their first days, 6 of them under a quarter of their caps;
+// TestGovernorSparesHealthyAccounts (sim/safety_test.go) fails on the raw
+// ratios.
 func wilson(p, n float64) (upper, lower float64) {
 	if n <= 0 {
 		return 1, 0

@@ -30,7 +30,8 @@ import (
 // Follows, messages and withdrawals are planned again under the same key:
 // the platform never saw it. The queue still holds the finished task of
 // that key, so the caller replaces it (the worker marks the tasks it hands
-// back, see package app). A repeated late outcome (at-least-once
+// back: worker/daemon.MarkHandedBack; the leader replaces them,
+// scheduler/daemon/enqueue.go). A repeated late outcome (at-least-once
 // delivery) changes nothing once the prospect has moved on.
 
 // notAfter is the NotAfter of a task planned at at in calendar cal.

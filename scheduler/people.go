@@ -119,7 +119,7 @@ func (e *Engine) find(ps *person, a int16) *standing {
 
 // verdict is what the registry says about inviting a person.
 type verdict struct {
-	skip  string // a campaigns.Skip* reason: never invite
+	skip  string // a lifecycle.Skip* reason: never invite
 	until int64  // > 0: not before this (cooldown)
 }
 

@@ -24,7 +24,7 @@ const (
 )
 
 // reasonTable is an engine's table of failure reasons (and of skip
-// reasons, the campaigns.Skip* names, for `outreach export`), indexed by the
+// reasons, the lifecycle.Skip* names, for `outreach export`), indexed by the
 // prospect's uint8 (0: none), so that a prospect carries its reason in a
 // byte. Reasons come from the platform (an integration may invent codes):
 // beyond 255 distinct ones, the rest share ReasonOther.

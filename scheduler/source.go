@@ -22,7 +22,7 @@ type Source interface {
 	// Fields are the template fields. The map may be reused by the next call.
 	Fields(i int) templates.Fields
 	// Skip, when not "", marks a prospect never to invite, with the
-	// campaigns.Skip* reason (excluded, duplicate).
+	// lifecycle.Skip* reason (excluded, duplicate).
 	Skip(i int) string
 }
 

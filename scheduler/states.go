@@ -30,7 +30,7 @@ type ProspectState struct {
 	// because they did not render).
 	MessageSteps int
 	// Reason is why a failed prospect failed (the platform's code, or
-	// ReasonUnrecorded) or why a skipped one was skipped (a campaigns.Skip*
+	// ReasonUnrecorded) or why a skipped one was skipped (a lifecycle.Skip*
 	// name; "" when a snapshot written before skip reasons were kept
 	// restored it).
 	Reason string

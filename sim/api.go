@@ -109,7 +109,7 @@ type CampaignResult struct {
 	// nil when there were none.
 	Fallbacks map[string]int `json:"fallbacks,omitempty"`
 	// Skips counts the prospects never invited, by reason (duplicate,
-	// excluded, ...: campaigns.Skip*); MessageSkips the follow-up messages
+	// excluded, ...: lifecycle.Skip*); MessageSkips the follow-up messages
 	// skipped, by reason (missing_field, invalid). Nil when none.
 	Skips        map[string]int `json:"skips,omitempty"`
 	MessageSkips map[string]int `json:"message_skips,omitempty"`

@@ -28,7 +28,7 @@ function reply(res, status, body) {
   res.end(body ? JSON.stringify(body) : undefined);
 }
 
-// sendEvent POSTs one event (accepted, declined or expired) to outreach,
+// sendEvent POSTs one event (accepted, declined, expired or replied) to outreach,
 // signed with a fresh webhook-id, and returns the HTTP status and body.
 async function sendEvent(event, { url = eventsURL, webhook = wh } = {}) {
   const id = "evt_" + crypto.randomUUID();

@@ -2,7 +2,7 @@
 //
 //   node send-event.js TYPE ACCOUNT PERSON KEY
 //
-// TYPE is accepted, declined or expired; KEY the invitation's key. The
+// TYPE is accepted, declined, expired or replied; KEY the invitation's key. The
 // secret and the address come from OUTREACH_WEBHOOK_SECRET and
 // OUTREACH_EVENTS_URL, as for integration.js. Prints the answer; exits 0 on
 // 2xx, 1 otherwise.

@@ -3,8 +3,9 @@
 // of their own. Each package that owns keys builds them from Prefix and
 // documents their layout in its doc.go; this list is the map.
 //
-// Every key starts with Prefix and carries a hash tag, so that the keys one
-// transaction touches share a Redis Cluster slot:
+// Every key starts with Prefix; the keys a transaction touches together
+// carry the same hash tag, so that they share a Redis Cluster slot
+// (Pcampaigns and the forgotten set, each used alone, carry none):
 //
 //	P{camp:NAME}:...        package store: a campaign's applied prospects
 //	Pcampaigns              package store: the applied campaign names

@@ -10,13 +10,13 @@
 // read as a piecewise linear cumulative distribution from (0, 0) through
 // the points (uniform within each segment: the median is about 19 hours).
 //
-// Two parts of outreach read the same curve: the sandbox platform model
-// (platform/sandbox) draws each answer's delay from it (Curve.Quantile),
-// and the A/B test (abtest) weighs a young invitation by the share of
-// answers that would have come by its age (Curve.Share). A sandbox sped up
-// by platform.sandbox.delay_scale answers along Default().Scaled(scale,
-// floor), and the planner expects the same scaled curve; each caller keeps
-// its own Floor (see Floor).
+// Three parts of outreach read the same curve: the sandbox platform model
+// (platform/sandbox) draws each answer's delay from it (Curve.Quantile);
+// the A/B test (abtest) and the safety governor (scheduler) weigh a young
+// invitation by the share of answers that would have come by its age
+// (Curve.Share). A sandbox sped up by platform.sandbox.delay_scale answers
+// along Default().Scaled(scale, floor), and the engine gets the same
+// scaled curve (sandbox.ResponseCurve: one floor for both).
 //
 // Reply is the second curve: how long after a message its recipient
 // replies (the sandbox model's replies, platform.sandbox.reply_rate),

@@ -11,10 +11,13 @@
 //     operator's pauses before every plan (holds.go); reconciles tasks
 //     whose outcome never came; writes the statistics and snapshots, and
 //     trims the ledger.
+//   - Events: the signed inbound events endpoint every scheduler serves,
+//     leading or not (Start/Stop): each event checked against what was
+//     sent, then recorded in the ledger.
 //   - Rebuild and RebuildWith: the same rebuild for the one-shot readers
 //     (status, retry, export); ApplyEntry and SkipReason apply one ledger
 //     entry as the live leader does.
 //
-// The events endpoint, the install marker and the telemetry are composed
-// around it by package app.
+// The install marker and the telemetry are composed around them by
+// package app.
 package daemon

@@ -29,7 +29,7 @@ const DefaultEventSkew = 5 * time.Minute
 // is an invitation delivered by that account to that person, sent before
 // the event, not answered otherwise. A reply answers a conversation, not
 // an invitation: it is recorded once the account and time are checked,
-// and the planner decides whether it applies (a reply for no prospect in
+// and the engine decides whether it applies (a reply for no prospect in
 // conversation, or a second one, is kept in the ledger and counted as
 // skipped: scheduler.Engine.ReplySkip).
 type eventRecorder struct {

@@ -21,8 +21,9 @@ import (
 	"github.com/outreach-scheduler/outreach/wire"
 )
 
-// LeaderOptions configure a Leader. Config, Campaigns and Ledger are
-// required; every other field has the default its comment names.
+// LeaderOptions configure a Leader. Config, Ledger and Client (or
+// Enqueue) are required; every other field has the default its comment
+// names.
 type LeaderOptions struct {
 	Config    *config.Config        // valid
 	Campaigns []*campaigns.Campaign // loaded and valid
@@ -39,7 +40,8 @@ type LeaderOptions struct {
 	Now func() time.Time
 	// Logger logs the leader's work. Default: discard.
 	Logger *slog.Logger
-	// PlanSpec is the cron spec of the planning tick. Default "@every 1m".
+	// PlanSpec is the cron spec of the planning tick. Default
+	// DefaultPlanSpec.
 	PlanSpec string
 	// Horizon is how far ahead the engine plans (scheduler.Options.Horizon).
 	// Default 0: the engine's own (2m).
@@ -92,6 +94,11 @@ type LeaderOptions struct {
 	OnLive func(live bool)
 }
 
+// DefaultPlanSpec is the default planning tick: every minute (the
+// engine's horizon, scheduler.DefaultHorizon, is two, so that a gap
+// shorter than the tick is not throttled by it).
+const DefaultPlanSpec = "@every 1m"
+
 func (o *LeaderOptions) validate() error {
 	switch {
 	case o.Config == nil:
@@ -112,7 +119,7 @@ func (o *LeaderOptions) setDefaults() {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	if o.PlanSpec == "" {
-		o.PlanSpec = "@every 1m"
+		o.PlanSpec = DefaultPlanSpec
 	}
 	if o.Operator == "" {
 		o.Operator = "unknown"

@@ -14,12 +14,12 @@ import (
 
 // RebuildOptions tune RebuildWith.
 type RebuildOptions struct {
-	// before, if set, is called ahead of each ledger entry applied.
+	// Before, if set, is called ahead of each ledger entry applied.
 	Before func(ledger.Entry)
-	// skipBad skips a ledger entry that does not decode (logged at ERROR
+	// SkipBad skips a ledger entry that does not decode (logged at ERROR
 	// with its stream ID) instead of stopping: `scheduler --skip-bad-entries`.
 	SkipBad bool
-	// most replays as much of the ledger as it holds, for a caller that
+	// Most replays as much of the ledger as it holds, for a caller that
 	// reads each record's details (export): the whole ledger when it was
 	// never trimmed, else from the older usable snapshot. The state is the
 	// same; only the time differs.
@@ -31,8 +31,8 @@ type RebuildOptions struct {
 type Rebuilt struct {
 	Snapshot *ledger.Snapshot // the snapshot restored; nil: the whole ledger replayed
 	Entries  int              // ledger entries applied after it
-	Skipped  int              // entries that did not decode, skipped (skipBad)
-	Ignored  map[string]int   // entries not applied, by reason (skipReason: kept in the ledger)
+	Skipped  int              // entries that did not decode, skipped (SkipBad)
+	Ignored  map[string]int   // entries not applied, by reason (SkipReason: kept in the ledger)
 	Last     string           // the last entry applied or skipped ("0": none), to read on from
 }
 
@@ -155,7 +155,7 @@ func RebuildWith(ctx context.Context, eng *scheduler.Engine, led *ledger.Ledger,
 
 // ApplyEntry applies one ledger entry: a platform event, a task's outcome
 // (replayed, when rebuilding: the task may be another engine's), or an
-// operator's command (retry.go).
+// operator's command (scheduler.Engine.Command).
 func ApplyEntry(eng *scheduler.Engine, e ledger.Entry, replay bool) error {
 	switch {
 	case e.Event != nil:

@@ -107,7 +107,7 @@ func NewHealthServer(opt asynq.RedisConnOpt, concurrency int, log *slog.Logger, 
 
 // MarkHandedBack writes wire.HandedBack as the asynq result of a task the
 // worker handed back late (pacing.DenyHours), after its outcome is in the
-// ledger: the planner may then replace it under the same key. An error
+// ledger: the scheduler's leader may then replace it under the same key. An error
 // makes asynq run the task again, which hands it back again.
 func MarkHandedBack(at *asynq.Task, o wire.Outcome) error {
 	if o.Kind != wire.Denied || !pacing.HandedBack(o.Denial) {
